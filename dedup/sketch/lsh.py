@@ -1,0 +1,109 @@
+"""LSH banding over a signature matrix: candidate pairs without comparing all pairs.
+
+Each band of ``rows`` signature slots is folded into one 64-bit key; documents sharing a key
+in any band are candidates. Everything is vectorized over the whole matrix; only buckets
+with two or more documents are touched in Python.
+
+Examples
+--------
+>>> import numpy as np
+>>> from dedup.config import LSHConfig
+>>> sigs = np.array([[1, 2, 3, 4], [1, 2, 9, 9], [7, 7, 7, 7]], dtype=np.uint32)
+>>> candidate_pairs(sigs, LSHConfig(bands=2, rows=2)).tolist()
+[[0, 1]]
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from dedup.config import LSHConfig
+from dedup.sketch.hashing import MAX_HASH
+
+__all__ = ["band_keys", "candidate_pairs", "empty_rows"]
+
+_K = np.uint64(0x9E3779B97F4A7C15)
+_M = np.uint64(0xBF58476D1CE4E5B9)
+
+
+def band_keys(signatures: np.ndarray, config: LSHConfig | None = None) -> np.ndarray:
+    """``(n_docs, bands)`` uint64 keys: band b of a row hashes slots ``b*rows .. b*rows+rows-1``.
+
+    Keys are stable across runs and processes (no Python ``hash``), so they can be stored in
+    an index.
+    """
+    cfg = config or LSHConfig()
+    sig = np.asarray(signatures)
+    if sig.ndim != 2:
+        raise ValueError(f"signatures must be 2-D (n_docs, num_perm), got shape {sig.shape}")
+    need = cfg.bands * cfg.rows
+    if sig.shape[1] < need:
+        raise ValueError(
+            f"signatures have {sig.shape[1]} slots; bands*rows = {need}: pass fewer bands or rows"
+        )
+    blocks = sig[:, :need].astype(np.uint64).reshape(len(sig), cfg.bands, cfg.rows)
+    with np.errstate(over="ignore"):
+        h = np.full((len(sig), cfg.bands), np.uint64(cfg.rows), dtype=np.uint64)
+        for r in range(cfg.rows):
+            h = (h ^ blocks[:, :, r]) * _K
+            h ^= h >> np.uint64(31)
+        h = (h + np.arange(cfg.bands, dtype=np.uint64)) * _M  # different bands never collide
+        h ^= h >> np.uint64(29)
+    return h
+
+
+def empty_rows(signatures: np.ndarray) -> np.ndarray:
+    """Boolean mask of rows with no shingles (every slot at the maximum)."""
+    return np.all(np.asarray(signatures) == MAX_HASH, axis=1)
+
+
+def candidate_pairs(signatures: np.ndarray, config: LSHConfig | None = None) -> np.ndarray:
+    """Candidate pairs ``(i, j)``, ``i < j``, sorted, without repeats.
+
+    Empty signatures (documents without shingles) are never candidates. A bucket larger than
+    ``config.max_bucket`` pairs its members with its first member only (a star, not a clique).
+
+    Parameters
+    ----------
+    signatures : numpy.ndarray
+        ``(n_docs, num_perm)`` signature matrix.
+    config : LSHConfig, optional
+        Bands, rows, bucket cap.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(n_pairs, 2)`` int64.
+    """
+    cfg = config or LSHConfig()
+    keys = band_keys(signatures, cfg)
+    valid = np.flatnonzero(~empty_rows(signatures))
+    found: list[np.ndarray] = []
+    for band in range(cfg.bands):
+        k = keys[valid, band]
+        order = np.argsort(k, kind="stable")
+        ks = k[order]
+        if len(ks) < 2:
+            continue
+        same = ks[1:] == ks[:-1]
+        if not same.any():
+            continue
+        # bucket boundaries among the sorted keys
+        starts = np.flatnonzero(np.concatenate(([True], ~same)))
+        sizes = np.diff(np.concatenate((starts, [len(ks)])))
+        pairs2 = starts[sizes == 2]  # the common case, vectorized
+        if len(pairs2):
+            a, b = valid[order[pairs2]], valid[order[pairs2 + 1]]
+            found.append(np.stack((np.minimum(a, b), np.maximum(a, b)), axis=1))
+        for s, size in zip(starts[sizes > 2], sizes[sizes > 2]):
+            members = np.sort(valid[order[s : s + size]])
+            if size <= cfg.max_bucket:
+                i, j = np.triu_indices(size, k=1)
+                found.append(np.stack((members[i], members[j]), axis=1))
+            else:
+                found.append(np.stack((np.full(size - 1, members[0]), members[1:]), axis=1))
+    if not found:
+        return np.zeros((0, 2), dtype=np.int64)
+    pairs = np.concatenate(found).astype(np.int64)
+    packed = np.unique(pairs[:, 0] * (1 << 32) + pairs[:, 1])
+    return np.stack((packed >> 32, packed & 0xFFFFFFFF), axis=1)

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# The test command (README "Run the tests"; .ci/run calls it).
+# Installs what the tests need -- Python extras, and where this machine allows it the system
+# packages for the real-server tests -- then runs the whole suite.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PY=${PYTHON:-python3}
+
+# System packages used by the integration tests (real servers/browsers, never mocks).
+# Installed only when missing and when apt-get can run (root, Debian/Ubuntu).
+need_apt=()
+for entry in ${DEDUP_APT_PACKAGES:-}; do
+  cmd=${entry%%:*}; pkg=${entry#*:}
+  command -v "$cmd" >/dev/null 2>&1 || need_apt+=("$pkg")
+done
+if [ ${#need_apt[@]} -gt 0 ] && command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+  echo "test.sh: installing system packages: ${need_apt[*]}"
+  apt-get update -qq >/dev/null 2>&1 || true
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >/dev/null 2>&1 \
+    || echo "test.sh: could not install ${need_apt[*]}; tests that need them will say so"
+fi
+
+"$PY" -m pip install -q --disable-pip-version-check -e ".[fast,test]"
+
+set +e
+"$PY" -m pytest "$@"
+rc=$?
+set -e
+# pytest's 5 means "no tests collected": that is a failure for us, not a pass.
+exit $rc
