@@ -166,17 +166,23 @@ class LSHConfig:
     max_bucket : int
         Buckets larger than this pair every member with the bucket's first member only,
         so one huge bucket cannot make the candidate set quadratic.
+    min_similarity : float
+        Candidates whose signatures agree in fewer than this fraction of slots (the MinHash
+        estimate of their Jaccard similarity) are dropped before verification: a cheap,
+        vectorized filter that keeps the verifier for pairs that can still pass it.
     """
 
     bands: int = 42
     rows: int = 3
     max_bucket: int = 200
+    min_similarity: float = 0.15
 
     def __post_init__(self) -> None:
         if self.bands < 1 or self.rows < 1:
             raise ValueError(f"bands and rows must be >= 1, got {self.bands} x {self.rows}")
         if self.max_bucket < 2:
             raise ValueError(f"max_bucket must be >= 2, got {self.max_bucket}")
+        _check_fraction(self, "min_similarity")
 
     def candidate_probability(self, jaccard: float) -> float:
         """Probability that a pair with this Jaccard similarity becomes a candidate.

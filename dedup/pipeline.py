@@ -29,7 +29,7 @@ from dedup.config import DedupConfig
 from dedup.documents import DocLike, Document, as_documents
 from dedup.match.cluster import assign_clusters
 from dedup.match.verify import Verifier
-from dedup.sketch.lsh import candidate_pairs
+from dedup.sketch.lsh import candidate_pairs, filter_pairs
 from dedup.sketch.minhash import minhash_texts
 from dedup.text.boilerplate import Stripped, apply_learned, count_lines, strip_boilerplate
 from dedup.text.normalization import normalize
@@ -199,6 +199,8 @@ def cluster(
     report("hash", n, n)
 
     cands = candidate_pairs(sigs, cfg.lsh)
+    n_lsh = len(cands)
+    cands = filter_pairs(sigs, cands, cfg.lsh.min_similarity)
     exact = _exact_pairs(normalized)
     if len(exact):
         both = np.concatenate((cands, exact))
@@ -243,6 +245,7 @@ def cluster(
         "documents": n,
         "empty": sum(1 for t in normalized if not t),
         "learned_boilerplate_lines": len(learned),
+        "lsh_pairs": n_lsh,
         "candidate_pairs": len(cands),
         "duplicate_pairs": len(edges),
         "clusters": len(set(assignment.cluster.tolist())),

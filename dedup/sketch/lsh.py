@@ -20,7 +20,7 @@ import numpy as np
 from dedup.config import LSHConfig
 from dedup.sketch.hashing import MAX_HASH
 
-__all__ = ["band_keys", "candidate_pairs", "empty_rows"]
+__all__ = ["band_keys", "candidate_pairs", "empty_rows", "filter_pairs"]
 
 _K = np.uint64(0x9E3779B97F4A7C15)
 _M = np.uint64(0xBF58476D1CE4E5B9)
@@ -107,3 +107,24 @@ def candidate_pairs(signatures: np.ndarray, config: LSHConfig | None = None) -> 
     pairs = np.concatenate(found).astype(np.int64)
     packed = np.unique(pairs[:, 0] * (1 << 32) + pairs[:, 1])
     return np.stack((packed >> 32, packed & 0xFFFFFFFF), axis=1)
+
+
+def filter_pairs(
+    signatures: np.ndarray, pairs: np.ndarray, min_similarity: float, *, block: int = 65536
+) -> np.ndarray:
+    """Keep the pairs whose signatures agree in at least ``min_similarity`` of their slots.
+
+    >>> import numpy as np
+    >>> sigs = np.array([[1, 2, 3, 4], [1, 2, 0, 0], [1, 0, 0, 0]], dtype=np.uint32)
+    >>> filter_pairs(sigs, np.array([[0, 1], [0, 2]]), 0.5).tolist()
+    [[0, 1]]
+    """
+    if len(pairs) == 0 or min_similarity <= 0.0:
+        return pairs
+    keep = np.empty(len(pairs), dtype=bool)
+    for lo in range(0, len(pairs), block):
+        p = pairs[lo : lo + block]
+        keep[lo : lo + block] = (signatures[p[:, 0]] == signatures[p[:, 1]]).mean(
+            axis=1
+        ) >= min_similarity
+    return pairs[keep]
