@@ -271,11 +271,11 @@ def strip_boilerplate(
         if not _HAS_WORD.search(kept_text):
             removed.append(RemovedSpan(start, end, stripped[0].rule if stripped else "empty"))
             continue
-        removed.extend(stripped)
         key = _line_key(kept_text, norm)
         if cfg.dedupe_lines and key and key in seen:
             removed.append(RemovedSpan(start, end, "repeated_line"))
             continue
+        removed.extend(stripped)
         seen.add(key)
         kept.append((pieces, key))
 
@@ -303,9 +303,7 @@ def apply_learned(
     if lost > cfg.learn_max_removed * size:
         return stripped
     drop = set(hits)
-    extra = [
-        RemovedSpan(stripped.lines[i][0][0], stripped.lines[i][-1][1], "learned") for i in hits
-    ]
+    extra = [RemovedSpan(a, b, "learned") for i in hits for a, b in stripped.lines[i]]
     return Stripped(
         stripped.source,
         tuple(p for i, p in enumerate(stripped.lines) if i not in drop),
