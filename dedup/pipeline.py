@@ -128,6 +128,14 @@ def prepare_texts(
         Normalized kept text, per document.
     learned : frozenset of str
         Lines learned as corpus boilerplate.
+
+    Examples
+    --------
+    >>> stripped, normalized, learned = prepare_texts(["Hanoi (VNA) – Talks opened.\\nVNA/CVN"])
+    >>> normalized
+    ['talks opened']
+    >>> [r.rule for r in stripped[0].removed]
+    ['dateline', 'credit_line']
     """
     cfg = config or DedupConfig()
     jobs = [(t, cfg) for t in texts]
@@ -184,6 +192,15 @@ def cluster(
     -------
     ClusterResult
         One :class:`DocResult` per input document, in input order.
+
+    Examples
+    --------
+    >>> res = cluster([("x", "Talks in Hanoi on trade and security cooperation today."),
+    ...                ("y", "Talks in Hanoi on trade and security cooperation today! Photo: AFP")])
+    >>> [(r.id, r.duplicate, r.relation) for r in res.records]
+    [('x', False, None), ('y', True, 'exact')]
+    >>> res.clusters
+    {0: ['x', 'y']}
     """
     cfg = config or DedupConfig()
     documents: list[Document] = as_documents(docs)

@@ -31,6 +31,13 @@ def band_keys(signatures: np.ndarray, config: LSHConfig | None = None) -> np.nda
 
     Keys are stable across runs and processes (no Python ``hash``), so they can be stored in
     an index.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> keys = band_keys(np.array([[1, 2, 3, 4], [1, 2, 5, 6]], dtype=np.uint32), LSHConfig(bands=2, rows=2))
+    >>> keys.shape, bool(keys[0, 0] == keys[1, 0]), bool(keys[0, 1] == keys[1, 1])
+    ((2, 2), True, False)
     """
     cfg = config or LSHConfig()
     sig = np.asarray(signatures)
