@@ -195,7 +195,7 @@ def render_html(result: ClusterResult, *, title: str = "dedup report", min_run: 
         "base-uri 'none'"
     )
     return (
-        _PAGE.replace("@@CSP@@", html.escape(csp, quote=True))
+        _PAGE.replace("@@CSP@@", html.escape(csp, quote=False))
         .replace("@@TITLE@@", html.escape(title))
         .replace("@@STYLE@@", _STYLE)
         .replace("@@SCRIPT@@", _SCRIPT)
