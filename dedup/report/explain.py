@@ -27,7 +27,7 @@ import itertools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from rapidfuzz.distance import Indel
 
@@ -45,6 +45,7 @@ __all__ = [
     "Side",
     "Token",
     "explain",
+    "explain_tokens",
     "source_tokens",
 ]
 
@@ -75,8 +76,7 @@ _TOKEN_RE_CASED = re.compile(r"[A-Za-z0-9]+")
 _CHUNK_RE = re.compile(r"[\x00-\x7f]+|[^\x00-\x7f][\u0300-\u036f\u1ab0-\u1aff\u20d0-\u20ff]*")
 
 
-@dataclass(frozen=True)
-class Token:
+class Token(NamedTuple):
     """A normalized token and the ``source[start:end]`` characters it came from."""
 
     text: str
@@ -250,6 +250,12 @@ def source_tokens(stripped: Stripped, config: NormalizeConfig | None = None) -> 
                 folded.append(f)
                 flen += len(f)
         text = "".join(folded)
+        if len(f_starts) == 1 and linear[0]:  # one ASCII piece: offsets shift by its start
+            base = s_starts[0]
+            out += [
+                Token(m.group(), base + m.start(), base + m.end()) for m in token_re.finditer(text)
+            ]
+            continue
         for m in token_re.finditer(text):
             k = bisect.bisect_right(f_starts, m.start()) - 1
             start = s_starts[k] + (m.start() - f_starts[k]) if linear[k] else s_starts[k]
@@ -403,7 +409,28 @@ def explain(
                 f"explain() takes article texts (str) or Stripped, got {type(x).__name__}"
             )
     sa, sb = sides
-    ta, tb = source_tokens(sa, cfg.normalize), source_tokens(sb, cfg.normalize)
+    return explain_tokens(
+        sa,
+        source_tokens(sa, cfg.normalize),
+        sb,
+        source_tokens(sb, cfg.normalize),
+        cfg,
+        ids,
+        min_run,
+    )
+
+
+def explain_tokens(
+    sa: Stripped,
+    ta: Sequence[Token],
+    sb: Stripped,
+    tb: Sequence[Token],
+    cfg: DedupConfig,
+    ids: tuple[str, str],
+    min_run: int,
+) -> Explanation:
+    """:func:`explain` with the tokens given (:func:`source_tokens`), for callers that explain
+    one document against many and compute its tokens once."""
     wa, wb = [t.text for t in ta], [t.text for t in tb]
     scores = score_texts(" ".join(wa), " ".join(wb), cfg.verify)
 
@@ -423,7 +450,7 @@ def explain(
         for i, j, n, kind in runs
     )
 
-    def side(ident: str, s: Stripped, toks: list[Token], which: int) -> Side:
+    def side(ident: str, s: Stripped, toks: Sequence[Token], which: int) -> Side:
         spans = sorted(
             ((p.a_start, p.a_end, k) if which == 0 else (p.b_start, p.b_end, k))
             for k, p in enumerate(passages)

@@ -34,7 +34,14 @@ from typing import Any
 
 from dedup import __version__
 from dedup.pipeline import ClusterResult
-from dedup.report.explain import RELATION_MEANINGS, SCORE_MEANINGS, Explanation, Side, explain
+from dedup.report.explain import (
+    RELATION_MEANINGS,
+    SCORE_MEANINGS,
+    Explanation,
+    Side,
+    explain_tokens,
+    source_tokens,
+)
 
 __all__ = ["embed_json", "render_html", "report_data", "write_html"]
 
@@ -142,16 +149,22 @@ def report_data(result: ClusterResult, *, min_run: int = 3) -> dict[str, Any]:
     pairs: list[dict[str, Any]] = []
     out_clusters = []
     relations: dict[str, int] = {}
+    if min_run < 1:
+        raise ValueError(f"min_run must be at least 1, got {min_run}")
+    cfg = result.config
     for no, rep, members in clusters:
         rows = []
+        rep_tokens = source_tokens(result.stripped[rep], cfg.normalize) if members else []
         for m in members:
             rec = result.records[m]
-            e = explain(
+            e = explain_tokens(
                 result.stripped[rep],
+                rep_tokens,
                 result.stripped[m],
-                result.config,
-                ids=(result.records[rep].id, rec.id),
-                min_run=min_run,
+                source_tokens(result.stripped[m], cfg.normalize),
+                cfg,
+                (result.records[rep].id, rec.id),
+                min_run,
             )
             pairs.append(_pair_data(e))
             rows.append([m, rec.score, rec.relation, len(pairs) - 1])
