@@ -347,9 +347,9 @@ def _segments(
         passage = None if rule is not None else cover(sha, sha_starts, x)
         if rule is not None:
             seg = Segment(x, y, "removed", rule=rule)
-        elif passage is not None:
+        elif passage is not None and source[x:y].strip():
             seg = Segment(x, y, "shared", passage=passage)
-        else:
+        else:  # (whitespace left between a passage and removed text is not highlighted)
             seg = Segment(x, y, "text")
         last = segs[-1] if segs else None
         if last and (last.kind, last.passage, last.rule) == (seg.kind, seg.passage, seg.rule):

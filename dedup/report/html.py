@@ -295,11 +295,12 @@ main{padding:16px 24px;max-width:1200px}
 #pair-head{display:flex;justify-content:space-between;align-items:center;padding:10px 16px;border-bottom:1px solid var(--line)}
 #pair-head h2{font-size:15px;margin:0}
 #pair-close{font-size:22px;line-height:1;border:0;background:none;cursor:pointer;color:var(--muted)}
-#pair-scores{display:grid;grid-template-columns:repeat(auto-fit,minmax(200px,1fr));gap:8px;padding:10px 16px;border-bottom:1px solid var(--line)}
-.score{border:1px solid var(--line);border-radius:6px;padding:4px 10px}
-.score .n{font-size:12px;color:var(--muted)}
-.score .v{font-size:18px;font-weight:600;font-variant-numeric:tabular-nums}
-.score .m{font-size:12px;color:var(--muted)}
+#pair-scores{display:grid;grid-template-columns:repeat(6,minmax(0,1fr));gap:8px;padding:10px 16px;border-bottom:1px solid var(--line)}
+.score{border:1px solid var(--line);border-radius:6px;padding:4px 10px;background:var(--bg)}
+.score .n{font-size:12px;color:var(--muted);display:flex;justify-content:space-between;gap:6px}
+.score .v{font-size:17px;font-weight:600;font-variant-numeric:tabular-nums;line-height:1.3}
+.score .m{font-size:11.5px;line-height:1.35;color:var(--muted)}
+@media (max-width:1100px){#pair-scores{grid-template-columns:repeat(3,minmax(0,1fr))}}
 #pair-legend{padding:6px 16px;font-size:12px;color:var(--muted);border-bottom:1px solid var(--line)}
 #pair-cols{display:grid;grid-template-columns:1fr 1fr;min-height:0;flex:1}
 .rel.r-exact .v,.rel.r-near_copy .v{color:#a40e26}.rel.r-same_story .v{color:#9a6700}.rel.r-distinct .v{color:#116329}
@@ -418,7 +419,7 @@ _SCRIPT = r"""
     var frag = document.createDocumentFragment();
     for (var i = 0; i < segs.length; i += 3) {
       var text = src.slice(segs[i], segs[i + 1]), w = segs[i + 2];
-      if (w === -1) frag.appendChild(document.createTextNode(text));
+      if (w === -1) frag.appendChild(document.createTextNode(text.replace(/\n[ \t]*\n(?:[ \t]*\n)+/g, "\n\n")));
       else if (typeof w === "number") {
         var m = el("mark", kinds.charAt(w) === "m" ? "sh mv" : "sh", text);
         m.dataset.p = w;
@@ -432,8 +433,10 @@ _SCRIPT = r"""
     col.appendChild(frag);
   }
   function scoreBox(name, value, meaning, extra) {
-    var b = el("div", "score");
-    b.appendChild(el("div", "n", name + (extra ? " " + extra : "")));
+    var b = el("div", "score"), n = el("div", "n");
+    n.appendChild(el("span", null, name));
+    if (extra) n.appendChild(el("span", null, extra));
+    b.appendChild(n);
     b.appendChild(el("div", "v", value));
     b.appendChild(el("div", "m", meaning));
     return b;
@@ -446,8 +449,8 @@ _SCRIPT = r"""
     var rel = scoreBox("relation", P.r, M.relation[P.r]);
     rel.classList.add("rel", "r-" + P.r);
     box.appendChild(rel);
-    box.appendChild(scoreBox("score", fmt(s[0]), M.score.score, "(threshold " + D.threshold + ")"));
-    box.appendChild(scoreBox("containment", fmt(s[1]), M.score.containment, "(near copy from " + D.near_copy + ")"));
+    box.appendChild(scoreBox("score", fmt(s[0]), M.score.score, "threshold " + D.threshold));
+    box.appendChild(scoreBox("containment", fmt(s[1]), M.score.containment, "near copy ≥ " + D.near_copy));
     box.appendChild(scoreBox("fuzz", fmt(s[2]), M.score.fuzz));
     box.appendChild(scoreBox("overlap", fmt(s[3]), M.score.overlap));
     box.appendChild(scoreBox("shared words", Math.round(100 * P.f[0]) + "% / " + Math.round(100 * P.f[1]) + "%", P.k.length + " passages; share of the representative's / the member's words"));

@@ -91,3 +91,42 @@ def test_render_wraps_to_width_and_keeps_all_text():
     assert "colonne" in flat.replace(" ", "")
     stacked = render_text(e, layout="stacked", width=40)
     assert "relation" in stacked and "~~Hanoi (VNA) – ~~{dateline}" in stacked
+
+
+def _run_on_terminal(args, env_extra):
+    """Run ``python -m dedup ARGS`` with stdout on a real pseudo-terminal; return its output."""
+    import os
+    import pty
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    env = {k: v for k, v in os.environ.items() if k != "NO_COLOR"}
+    env.update(PYTHONPATH=str(root), COLUMNS="130", **env_extra)
+    master, slave = pty.openpty()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "dedup", *args], stdout=slave, stderr=subprocess.PIPE, env=env
+    )
+    os.close(slave)
+    chunks = []
+    while True:
+        try:
+            data = os.read(master, 65536)
+        except OSError:  # EIO: the child closed the terminal
+            break
+        if not data:
+            break
+        chunks.append(data)
+    os.close(master)
+    assert proc.wait(timeout=120) == 0, proc.stderr.read()
+    return b"".join(chunks).decode("utf-8")
+
+
+def test_colour_and_side_by_side_on_a_terminal(seeds_dir):
+    files = [str(seeds_dir / f"{SEED_A}.txt"), str(seeds_dir / f"{SEED_B}.txt")]
+    out = _run_on_terminal(["explain", *files], {})
+    assert "\x1b[30;42m" in out and "[[" not in out
+    assert "┬" in out and "│" in out  # side by side on a wide terminal
+    plain = _run_on_terminal(["explain", *files], {"NO_COLOR": "1"})
+    assert "\x1b[" not in plain and "[[" in plain
