@@ -238,22 +238,24 @@ def source_tokens(stripped: Stripped, config: NormalizeConfig | None = None) -> 
         f_starts: list[int] = []  # folded offset where each chunk starts
         s_starts: list[int] = []
         s_ends: list[int] = []
-        linear: list[bool] = []
+        linear: list[bool] = []  # chunk folds character for character (same length)
         flen = 0
         for ps, pe in pieces:
             for m in _CHUNK_RE.finditer(src, ps, pe):
-                f = fold(m.group(), cfg)
+                chunk = m.group()
+                f = _fold_chunk(chunk, cfg)
                 f_starts.append(flen)
                 s_starts.append(m.start())
                 s_ends.append(m.end())
-                linear.append(len(f) == m.end() - m.start() and m.group().isascii())
+                linear.append(len(f) == len(chunk))
                 folded.append(f)
                 flen += len(f)
         text = "".join(folded)
-        if len(f_starts) == 1 and linear[0]:  # one ASCII piece: offsets shift by its start
-            base = s_starts[0]
+        if len(pieces) == 1 and all(linear):  # the common case: offsets shift by one base
+            base = pieces[0][0]
+            spans = [m.span() for m in token_re.finditer(text)]
             out += [
-                Token(m.group(), base + m.start(), base + m.end()) for m in token_re.finditer(text)
+                Token(t, base + a, base + b) for t, (a, b) in zip(token_re.findall(text), spans)
             ]
             continue
         for m in token_re.finditer(text):
@@ -262,6 +264,23 @@ def source_tokens(stripped: Stripped, config: NormalizeConfig | None = None) -> 
             j = bisect.bisect_right(f_starts, m.end() - 1) - 1
             end = s_starts[j] + (m.end() - f_starts[j]) if linear[j] else s_ends[j]
             out.append(Token(m.group(), start, end))
+    return out
+
+
+_CHUNK_FOLDS: dict[tuple[str, NormalizeConfig], str] = {}
+
+
+def _fold_chunk(chunk: str, cfg: NormalizeConfig) -> str:
+    """:func:`fold` of one chunk; ASCII directly (NFKC, the punctuation table and
+    transliteration leave it alone), other characters cached."""
+    if chunk.isascii():
+        return chunk.lower() if cfg.lowercase else chunk
+    key = (chunk, cfg)
+    out = _CHUNK_FOLDS.get(key)
+    if out is None:
+        out = fold(chunk, cfg)
+        if len(_CHUNK_FOLDS) < 200_000:
+            _CHUNK_FOLDS[key] = out
     return out
 
 
@@ -428,11 +447,14 @@ def explain_tokens(
     cfg: DedupConfig,
     ids: tuple[str, str],
     min_run: int,
+    scores: PairScore | None = None,
 ) -> Explanation:
     """:func:`explain` with the tokens given (:func:`source_tokens`), for callers that explain
-    one document against many and compute its tokens once."""
+    one document against many and compute its tokens once; ``scores`` when already known
+    (the pipeline's verification of this pair)."""
     wa, wb = [t.text for t in ta], [t.text for t in tb]
-    scores = score_texts(" ".join(wa), " ".join(wb), cfg.verify)
+    if scores is None:
+        scores = score_texts(" ".join(wa), " ".join(wb), cfg.verify)
 
     runs: list[tuple[int, int, int, str]] = []
     used_a, used_b = [False] * len(wa), [False] * len(wb)

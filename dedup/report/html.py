@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from dedup import __version__
+from dedup.match.verify import PairScore
 from dedup.pipeline import ClusterResult
 from dedup.report.explain import (
     RELATION_MEANINGS,
@@ -152,11 +153,19 @@ def report_data(result: ClusterResult, *, min_run: int = 3) -> dict[str, Any]:
     if min_run < 1:
         raise ValueError(f"min_run must be at least 1, got {min_run}")
     cfg = result.config
+    verified = {(p.a, p.b): p for p in result.pairs}
+    verified.update({(p.b, p.a): p for p in result.pairs})
     for no, rep, members in clusters:
         rows = []
         rep_tokens = source_tokens(result.stripped[rep], cfg.normalize) if members else []
         for m in members:
             rec = result.records[m]
+            known = verified.get((result.records[rep].id, rec.id))
+            scores = (
+                PairScore(known.score, known.relation, known.containment, known.fuzz, known.overlap)  # type: ignore[arg-type]
+                if known is not None
+                else None
+            )
             e = explain_tokens(
                 result.stripped[rep],
                 rep_tokens,
@@ -165,6 +174,7 @@ def report_data(result: ClusterResult, *, min_run: int = 3) -> dict[str, Any]:
                 cfg,
                 (result.records[rep].id, rec.id),
                 min_run,
+                scores,
             )
             pairs.append(_pair_data(e))
             rows.append([m, rec.score, rec.relation, len(pairs) - 1])
