@@ -32,7 +32,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from dedup import __version__
 from dedup.match.verify import PairScore
 from dedup.pipeline import ClusterResult
 from dedup.report.explain import (
@@ -180,6 +179,8 @@ def report_data(result: ClusterResult, *, min_run: int = 3) -> dict[str, Any]:
             rows.append([m, rec.score, rec.relation, len(pairs) - 1])
             relations[rec.relation or "none"] = relations.get(rec.relation or "none", 0) + 1
         out_clusters.append([no, rep, rows])
+    from dedup import __version__  # here: dedup/__init__ imports this package
+
     multi = sum(1 for c in clusters if c[2])
     stats = dict(result.stats)
     return {
@@ -298,6 +299,7 @@ main{padding:16px 24px;max-width:1200px}
 .b-same_story{background:#fff8c5;border-color:#f2d970;color:#7d4e00}
 .b-distinct,.b-none{background:#dafbe1;border-color:#aceebb;color:#116329}
 .single .id::before{content:"· ";color:var(--muted)}
+.empty{color:var(--muted);padding:24px 0}
 #more{padding:0 24px 40px;color:var(--muted)}
 #pair{position:fixed;inset:0;background:rgba(31,35,40,.45);z-index:5;display:flex;align-items:stretch;justify-content:center;padding:16px}
 #pair[hidden]{display:none}
@@ -372,6 +374,10 @@ _SCRIPT = r"""
     count.textContent = view.length + (view.length === 1 ? " cluster" : " clusters") + (q ? " match" : "");
     main.textContent = "";
     shown = 0;
+    if (view.length === 0) {
+      main.appendChild(el("p", "empty", q ? "Nothing matches “" + search.value.trim() + "”." :
+        "No duplicates found. Tick “show documents without duplicates” to list every document."));
+    }
     renderMore();
   }
   function row(cls, k) {

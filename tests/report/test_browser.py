@@ -86,6 +86,7 @@ def test_search_by_id_and_title(run_cli, seeds_dir, tmp_path, page):
     page.fill("#search", "no such thing anywhere")
     expect(cards).to_have_count(0)
     assert "0 clusters" in page.locator("#count").text_content()
+    assert "Nothing matches" in page.locator("#clusters").text_content()
 
 
 PAYLOADS = [
