@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from dedup.config import DedupConfig, VerifyConfig
 from dedup.pipeline import cluster, prepare_texts
 from dedup.report.explain import explain, source_tokens
-from dedup.text.boilerplate import strip_boilerplate
+from dedup.text.boilerplate import parse_rules, strip_boilerplate
 from dedup.text.normalization import normalize
 
 SEED_A = "000_9106e3a7f7abc474"
@@ -47,6 +47,22 @@ def test_tokens_equal_normalize_and_point_at_their_characters(text):
         assert t.text in normalize(s.source[t.start : t.end]).split() or t.text in normalize(
             s.source[t.start : t.end]
         ).replace(" ", "")
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(st.sampled_from(list("abq Q.\n") + ["é", "ß", "🙂", "e\u0301"]), max_size=60).map(
+        "".join
+    )
+)
+def test_tokens_of_lines_cut_in_pieces(text):
+    """A strip rule in mid-line leaves several pieces per line; tokens still match."""
+    rules = parse_rules("strip q_rule q+")
+    s = strip_boilerplate(text, rules=rules)
+    toks = source_tokens(s)
+    assert [t.text for t in toks] == normalize(s.text).split()
+    for t in toks:
+        assert 0 <= t.start < t.end <= len(s.source)
 
 
 def test_seed_pair_scores_match_the_pipeline(seed_docs):
