@@ -31,6 +31,7 @@ from dedup.errors import ConfigMismatchError, DedupError, InputError, RuleFileEr
 from dedup.match.cluster import Assignment, assign_clusters
 from dedup.match.verify import PairScore, Verifier, score_texts
 from dedup.pipeline import ClusterResult, DocResult, Pair, cluster, prepare_texts
+from dedup.report.explain import Explanation, explain
 from dedup.sketch.hashing import dedup_hash32, hash_function, sha1_hash32
 from dedup.sketch.lsh import band_keys, candidate_pairs
 from dedup.sketch.minhash import (
@@ -61,6 +62,7 @@ __all__ = [
     "DedupError",
     "DocResult",
     "Document",
+    "Explanation",
     "InputError",
     "LSHConfig",
     "MinHashConfig",
@@ -81,6 +83,7 @@ __all__ = [
     "cluster",
     "dedup_hash32",
     "estimate_jaccard",
+    "explain",
     "fold",
     "from_datasketch",
     "hash_function",

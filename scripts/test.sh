@@ -9,6 +9,8 @@ PY=${PYTHON:-python3}
 
 # System packages used by the integration tests (real servers/browsers, never mocks).
 # Installed only when missing and when apt-get can run (root, Debian/Ubuntu).
+# The HTML report tests drive Debian's chromium through playwright (never `playwright install`).
+DEDUP_APT_PACKAGES="${DEDUP_APT_PACKAGES:-} chromium:chromium"
 need_apt=()
 for entry in ${DEDUP_APT_PACKAGES:-}; do
   cmd=${entry%%:*}; pkg=${entry#*:}

@@ -63,6 +63,12 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     prog.add_argument(
         "--no-progress", dest="progress", action="store_false", help="never show progress"
     )
+    p.add_argument(
+        "--report",
+        metavar="FILE",
+        help="also write a self-contained HTML report: clusters, scores, and the shared "
+        "passages of each member and its representative side by side",
+    )
     add_config_arguments(p)
     p.set_defaults(func=run)
 
@@ -77,6 +83,12 @@ def run(args: argparse.Namespace) -> int:
             write(result.records, fh)
     else:
         write(result.records, sys.stdout)
+    if args.report:
+        from dedup.report.html import render_html
+
+        page = render_html(result)
+        with atomic_output(args.report) as fh:
+            fh.write(page)
     s = result.stats
     if args.output or args.format != "table":
         sys.stderr.write(
