@@ -83,6 +83,13 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.set_defaults(func=run)
 
 
+def _size(value: str) -> int | None:
+    try:
+        return parse_size(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def add_error_arguments(p: argparse.ArgumentParser) -> None:
     """--on-error, --skipped and --max-doc-bytes: what happens to bad documents."""
     g = p.add_argument_group("bad input")
@@ -102,7 +109,7 @@ def add_error_arguments(p: argparse.ArgumentParser) -> None:
     g.add_argument(
         "--max-doc-bytes",
         metavar="SIZE",
-        type=parse_size,
+        type=_size,
         default=parse_size(DEFAULT_MAX_DOC_BYTES),
         help="a document whose text is longer (UTF-8 bytes; suffixes k, M, G) is bad input "
         f"(reason too_large); 0 = no limit (default: {DEFAULT_MAX_DOC_BYTES})",
