@@ -56,6 +56,7 @@ csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
 
 _BOM = b"\xef\xbb\xbf"
 _SNIFF = 8192  # bytes looked at to tell a binary file
+_SURROGATES = re.compile("[\ud800-\udfff]")
 _ESCAPED = re.compile("[\udc80-\udcff]")  # undecodable bytes under errors="surrogateescape"
 Record = Union[Document, Skipped]
 
@@ -100,13 +101,21 @@ def _utf8_error_detail(data: bytes, exc: UnicodeDecodeError) -> str:
     )
 
 
+def _safe_id(doc_id: Any) -> str | None:
+    """An id fit for a Skipped record (reports are UTF-8): a clean string, else ``None``."""
+    if isinstance(doc_id, int) and not isinstance(doc_id, bool) and abs(doc_id) < 10**100:
+        return str(doc_id)
+    if isinstance(doc_id, str) and doc_id and not _SURROGATES.search(doc_id):
+        return doc_id
+    return None
+
+
 def _id_hint(raw: bytes, id_field: str) -> str | None:
     """The id of a line that is not valid UTF-8, when the rest of it parses (for the report)."""
     try:
-        doc_id = json.loads(raw.decode("utf-8", "replace")).get(id_field)
+        return _safe_id(json.loads(raw.decode("utf-8", "replace")).get(id_field))
     except (ValueError, RecursionError, AttributeError):
         return None
-    return str(doc_id) if isinstance(doc_id, (str, int)) and not isinstance(doc_id, bool) else None
 
 
 def _jsonl_records(
@@ -166,7 +175,7 @@ def _jsonl_records(
                 "missing_field",
                 f"no {what} field {field!r} (fields: {', '.join(sorted(record)[:8]) or 'none'}); "
                 f"pass --{what}-field NAME",
-                doc_id if isinstance(doc_id, str) else None,
+                _safe_id(doc_id),
             )
             continue
         yield check_document(
@@ -228,7 +237,7 @@ def _csv_records(
         if not row or (len(row) == 1 and not row[0].strip() and len(header) > 1):
             continue  # a blank line
         if len(row) != len(header):
-            doc_id = row[id_col] if id_col < len(row) else None
+            doc_id = _safe_id(row[id_col]) if id_col < len(row) else None
             yield Skipped(
                 "bad_row",
                 f"{where}: row has {len(row)} fields, the header has {len(header)}",

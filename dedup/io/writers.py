@@ -10,6 +10,7 @@ import contextlib
 import csv
 import json
 import os
+import re
 import stat
 import tempfile
 from collections.abc import Iterator, Sequence
@@ -100,10 +101,31 @@ def _fsync_dir(directory: Path) -> None:
             os.close(fd)
 
 
+# Characters that str.splitlines() (and JavaScript) treat as line breaks but JSON does not escape
+_LINE_BREAKS = str.maketrans({"\x85": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"})
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _json_line(obj: object) -> str:
+    """One JSON line, UTF-8 encodable, that every line splitter sees as exactly one line."""
+    text = json.dumps(obj, ensure_ascii=False)
+    if _SURROGATE.search(text):  # not encodable as UTF-8: escape everything
+        return json.dumps(obj) + "\n"
+    return text.translate(_LINE_BREAKS) + "\n"
+
+
 def write_jsonl(records: Sequence[DocResult], out: TextIO) -> None:
-    """One JSON object per document, in input order."""
+    """One JSON object per document, in input order.
+
+    >>> import io
+    >>> from dedup.pipeline import DocResult
+    >>> out = io.StringIO()
+    >>> write_jsonl([DocResult("a\u2028b", 0, "a\u2028b", False, None, None)], out)
+    >>> len(out.getvalue().splitlines())
+    1
+    """
     for r in records:
-        out.write(json.dumps(r.to_dict(), ensure_ascii=False) + "\n")
+        out.write(_json_line(r.to_dict()))
 
 
 def write_csv(records: Sequence[DocResult], out: TextIO) -> None:
@@ -140,7 +162,7 @@ def write_table(records: Sequence[DocResult], out: TextIO) -> None:
 def write_skipped(skipped: Sequence[Skipped], out: TextIO) -> None:
     """One JSON object per skipped document: ``{"id", "source", "line", "reason", "detail"}``."""
     for s in skipped:
-        out.write(json.dumps(s.to_dict(), ensure_ascii=False) + "\n")
+        out.write(_json_line(s.to_dict()))
 
 
 WRITERS = {"jsonl": write_jsonl, "csv": write_csv, "table": write_table}
