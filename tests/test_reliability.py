@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+import dedup
 from benchmarks.corpus import generate_corpus
 from dedup.cli import EXIT_INTERRUPTED
 
@@ -173,3 +174,39 @@ def test_the_unpickling_check_can_fail(tmp_path):
         "unsafe.py:pickle.loads",
         "unsafe.py:load(allow_pickle=...)",
     ]
+
+
+# ---------------------------------------------------------------- the Python API
+
+_STORY = "The minister signed a cooperation agreement in Moscow covering trade and energy."
+
+
+@pytest.mark.parametrize(
+    ("items", "message"),
+    [
+        ([("a", _STORY), ("a", _STORY)], r"document #1: duplicate id 'a' \(first seen at #0\)"),
+        ([("a", None)], "document #0: text of 'a' must be a string, got NoneType"),
+        ([(None, "x")], "document #0: id must be a non-empty string or an integer, got None"),
+        ([{"id": "a"}], r"document #0: a dict needs 'id' and 'text' keys, got \['id'\]"),
+        (["just text"], "document #0: expected a Document, an \\(id, text\\) pair"),
+        (
+            [dedup.Document("a", 5, {"source": "feed.jsonl", "line": 9})],  # type: ignore[arg-type]
+            "feed.jsonl:9: text of 'a' must be a string",
+        ),
+    ],
+)
+def test_api_bad_input_names_the_document(items, message):
+    with pytest.raises(dedup.InputError, match=message) as info:
+        dedup.cluster(items)
+    assert info.value.skipped is not None
+
+
+def test_api_huge_document_limit_and_skip():
+    huge = "word " * 6_000_000  # a real 30 MB text
+    docs = [("a", _STORY), ("huge", huge), ("b", _STORY)]
+    with pytest.raises(dedup.InputError, match="text of 'huge' is 30000000 bytes, over the limit"):
+        dedup.cluster(docs, max_doc_bytes=4 << 20)
+    result = dedup.cluster(docs, max_doc_bytes=4 << 20, on_error="skip")
+    assert [r.id for r in result.records] == ["a", "b"]
+    assert [(s.id, s.reason) for s in result.skipped] == [("huge", "too_large")]
+    assert (result.stats["read"], result.stats["documents"], result.stats["skipped"]) == (3, 2, 1)
