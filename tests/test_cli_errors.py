@@ -195,8 +195,8 @@ def test_exit_codes_seen_by_the_shell(tmp_path, run_cli):
     assert r.returncode == EXIT_USAGE and r.stdout == ""
     assert f"dedup: error: {src}:3: invalid JSON" in r.stderr
     assert "Traceback" not in r.stderr
-    r = run_cli("cluster", str(src), "--on-error", "skip", input="")
-    assert r.returncode == EXIT_SKIPPED and _ids(r.stdout) == ["a", "b"]
-    r = run_cli("cluster", "-", input=json.dumps(GOOD[0]) + "\n")
-    assert r.returncode == EXIT_OK and _ids(r.stdout) == ["a"]
-    assert EXIT_ERROR == 1
+    stdin = json.dumps({"id": "s", "text": OTHER}) + "\r\n" + "\ufeff{oops\n"
+    r = run_cli("cluster", str(src), "-", "--on-error", "skip", input=stdin)
+    assert r.returncode == EXIT_SKIPPED and _ids(r.stdout) == ["a", "b", "s"]
+    assert f"{src}:3: invalid JSON" in r.stderr and "<stdin>:2: invalid JSON" in r.stderr
+    assert EXIT_ERROR == 1 and EXIT_OK == 0
