@@ -200,3 +200,17 @@ def test_exit_codes_seen_by_the_shell(tmp_path, run_cli):
     assert r.returncode == EXIT_SKIPPED and _ids(r.stdout) == ["a", "b", "s"]
     assert f"{src}:3: invalid JSON" in r.stderr and "<stdin>:2: invalid JSON" in r.stderr
     assert EXIT_ERROR == 1 and EXIT_OK == 0
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="dedup/text/boilerplate.py load_rules does not catch UnicodeDecodeError (not owned "
+    "here; fix reported to the lead)",
+)
+def test_non_utf8_rule_file_names_the_file(tmp_path, capsys):
+    src = _jsonl(tmp_path / "in.jsonl", GOOD)
+    rules = tmp_path / "latin1.rules"
+    rules.write_bytes(b"# r\ndrop_line x caf\xe9\n")
+    code, _, err = _cli(capsys, str(src), "--extra-rules", str(rules))
+    assert code == EXIT_USAGE
+    assert f"{rules}:2: " in err
