@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from dedup.config import DedupConfig
-from dedup.documents import DocLike, Document, as_documents
+from dedup.documents import DocLike, Document, OnError, Skipped, validate_documents
 from dedup.match.cluster import assign_clusters
 from dedup.match.verify import Verifier
 from dedup.sketch.lsh import candidate_pairs, filter_pairs
@@ -86,8 +86,10 @@ class ClusterResult:
         Every verified candidate pair, duplicates and not.
     stats : dict
         Counts per stage: documents, empty (no tokens after normalization), candidates,
-        duplicate pairs, clusters.
+        duplicate pairs, clusters; ``read`` (input items) = ``documents`` + ``skipped``.
     config : DedupConfig
+    skipped : list of Skipped
+        Input items left out with ``on_error="skip"``, with the reason.
     """
 
     records: list[DocResult]
@@ -96,6 +98,7 @@ class ClusterResult:
     config: DedupConfig
     stripped: list[Stripped] = field(default_factory=list, repr=False)
     normalized: list[str] = field(default_factory=list, repr=False)
+    skipped: list[Skipped] = field(default_factory=list)
 
     @property
     def clusters(self) -> dict[int, list[str]]:
@@ -173,6 +176,8 @@ def cluster(
     *,
     n_jobs: int = 1,
     progress: Progress | None = None,
+    on_error: OnError = "fail",
+    max_doc_bytes: int | None = None,
 ) -> ClusterResult:
     """Cluster documents into same-story / duplicate groups.
 
@@ -187,11 +192,17 @@ def cluster(
         Processes for text preparation and threads for hashing; output does not depend on it.
     progress : callable, optional
         ``progress(stage, done, total)``.
+    on_error : {"fail", "skip"}
+        A bad item (no id, non-string text, repeated id, too large) raises
+        :class:`~dedup.errors.InputError` (``"fail"``), or is left out and listed in
+        ``result.skipped`` (``"skip"``).
+    max_doc_bytes : int, optional
+        Texts longer than this many UTF-8 bytes are bad items (``too_large``).
 
     Returns
     -------
     ClusterResult
-        One :class:`DocResult` per input document, in input order.
+        One :class:`DocResult` per accepted input document, in input order.
 
     Examples
     --------
@@ -203,7 +214,8 @@ def cluster(
     {0: ['x', 'y']}
     """
     cfg = config or DedupConfig()
-    documents: list[Document] = as_documents(docs)
+    documents: list[Document]
+    documents, skipped = validate_documents(docs, on_error=on_error, max_doc_bytes=max_doc_bytes)
     n = len(documents)
     report = progress or (lambda stage, done, total: None)
 
@@ -266,5 +278,7 @@ def cluster(
         "candidate_pairs": len(cands),
         "duplicate_pairs": len(edges),
         "clusters": len(set(assignment.cluster.tolist())),
+        "read": n + len(skipped),
+        "skipped": len(skipped),
     }
-    return ClusterResult(records, pairs, stats, cfg, stripped, normalized)
+    return ClusterResult(records, pairs, stats, cfg, stripped, normalized, skipped)

@@ -116,7 +116,7 @@ def test_duplicate_ids_are_refused() -> None:
 def test_bad_items_are_refused_with_position() -> None:
     with pytest.raises(InputError, match="document #1"):
         dedup.cluster([("x", "a"), 42])  # type: ignore[list-item]
-    with pytest.raises(InputError, match="document 'y': text must be a string"):
+    with pytest.raises(InputError, match="text of 'y' must be a string"):
         dedup.cluster([("y", None)])  # type: ignore[list-item]
 
 

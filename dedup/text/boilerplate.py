@@ -137,9 +137,14 @@ def load_rules(path: str | Path) -> RuleSet:
     """Load a rule file (see the packaged ``boilerplate.rules`` for the format)."""
     p = Path(path)
     try:
-        text = p.read_text(encoding="utf-8")
+        data = p.read_bytes()
     except OSError as exc:
         raise RuleFileError(f"{p}: cannot read rule file: {exc.strerror}") from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise RuleFileError(f"{p}:{line}: not valid UTF-8; save the rule file as UTF-8") from None
     return parse_rules(text, str(p))
 
 
