@@ -175,7 +175,7 @@ class LSHConfig:
     bands: int = 42
     rows: int = 3
     max_bucket: int = 200
-    min_similarity: float = 0.15
+    min_similarity: float = 0.25
 
     def __post_init__(self) -> None:
         if self.bands < 1 or self.rows < 1:
@@ -219,11 +219,14 @@ class ClusterConfig:
     Parameters
     ----------
     method : {"star", "connected"}
-        ``"star"`` (default): every member is verified against its cluster's representative,
-        so A~B and B~C never put A with C unless A~C. ``"connected"``: union-find over all
-        verified pairs (transitive; can chain).
+        ``"star"`` (default): clusters grow around the most connected documents; every member
+        is verified against its cluster's representative, and a rewrite also against most
+        rewrites already in, so A~B and B~C never put A with C unless A~C (see
+        :mod:`dedup.match.cluster`). ``"connected"``: union-find over all verified pairs
+        (transitive; can chain).
     representative : {"first", "longest"}
-        Which member represents a cluster: the earliest in input order, or the longest text.
+        Preference among equally connected documents when choosing representatives: the
+        earliest in input order, or the longest text.
     """
 
     method: ClusterMethod = "star"
