@@ -200,9 +200,14 @@ class VerifyConfig:
     Parameters
     ----------
     threshold : float
-        Pairs with ``score >= threshold`` are duplicates. 0..1; higher keeps only copies.
+        Pairs with ``score >= threshold`` are duplicates; one knob from "same story" to "only
+        copies": about 0.5 (default) finds the same story told in other words, 0.55-0.7 only
+        close rewrites, above 0.75 only copies (exact, with boilerplate, truncated, noisy;
+        rewrite scores are capped at 0.75), 1.0 only copies contained in full. Below 0.45 other
+        stories on the same beat pass (see docs/quality.md for measured precision/recall).
     near_copy : float
-        ``score`` at or above which a duplicate is labelled ``near_copy`` instead of ``same_story``.
+        Containment (share of the shorter text's space-free character 10-grams found in the
+        other) at or above which a duplicate is labelled ``near_copy`` instead of ``same_story``.
     """
 
     threshold: float = 0.5
