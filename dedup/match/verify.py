@@ -68,6 +68,7 @@ RELATIONS: tuple[Relation, ...] = ("exact", "near_copy", "same_story", "distinct
 STORY_MAX = 0.75
 _CHAR_K = 10
 _GATE = 0.65
+_CHAR_CACHE = 2048
 #: Calibration of the story score, chosen on the tune split of benchmarks/data so that the
 #: default threshold 0.5 sits between rewrites of one event and other events of one family.
 _STORY_SCALE = 0.97
@@ -131,16 +132,15 @@ class _Idf:
     """
 
     def __init__(self, texts: Sequence[str]) -> None:
-        raw = [set(t.split()) for t in texts]
-        df0: dict[str, int] = {}
-        for ws in raw:
-            for w in ws:
-                df0[w] = df0.get(w, 0) + 1
-        self.words = [frozenset(_unglue(ws, df0)) for ws in raw]
+        # two passes, nothing kept per document: memory grows with the vocabulary only
+        self.raw_df: dict[str, int] = {}
+        for t in texts:
+            for w in set(t.split()):
+                self.raw_df[w] = self.raw_df.get(w, 0) + 1
         self.ids: dict[str, int] = {}
         df: list[int] = []
-        for ws in self.words:
-            for w in ws:
+        for t in texts:
+            for w in _unglue(set(t.split()), self.raw_df):
                 k = self.ids.setdefault(w, len(df))
                 if k == len(df):
                     df.append(0)
@@ -148,15 +148,16 @@ class _Idf:
         n = len(texts)
         self.weight = [math.log((n + 1) / (d + 1)) + 1.0 for d in df]
 
-    def features(self, i: int, text: str) -> _Features:
-        ids = frozenset(self.ids[w] for w in self.words[i])
+    def features(self, text: str) -> _Features:
+        words = _unglue(set(text.split()), self.raw_df)
+        ids = frozenset(self.ids[w] for w in words if w in self.ids)
         return _Features(text, ids, sum(map(self.weight.__getitem__, ids)))
 
 
 def _unglue(words: set[str], df: dict[str, int]) -> set[str]:
     out = set()
     for w in words:
-        if df[w] == 1 and len(w) >= 4:
+        if df.get(w, 0) == 1 and len(w) >= 4:
             best = max(
                 ((min(df.get(w[:k], 0), df.get(w[k:], 0)), k) for k in range(1, len(w))),
                 default=(0, 0),
@@ -246,12 +247,14 @@ class Verifier:
     def _get(self, i: int) -> _Features:
         f = self._cache.get(i)
         if f is None:
-            f = self._cache[i] = self._idf.features(i, self.texts[i])
+            f = self._cache[i] = self._idf.features(self.texts[i])
         return f
 
     def _char_grams(self, text: str) -> frozenset[int]:
         g = self._chars.get(text)
         if g is None:
+            if len(self._chars) >= _CHAR_CACHE:  # bounded: a few thousand texts' grams
+                self._chars.pop(next(iter(self._chars)))
             g = self._chars[text] = _char_grams(text)
         return g
 
