@@ -30,8 +30,9 @@ Labels: ``exact`` (equal normalized text), ``near_copy`` (``containment >= near_
 ``same_story`` (``score >= threshold``), else ``distinct``.
 
 ``fuzz`` (rapidfuzz ``token_set_ratio`` / 100, word overlap ignoring order) is no longer part
-of the score; it is computed for duplicate pairs only, as an explanation, and is ``nan`` for
-distinct pairs (it was the costliest step).
+of the score; it is kept as an explanation: :func:`score_texts` always fills it, a
+:class:`Verifier` (batch) only for duplicate pairs unless ``explain=True`` (``nan`` otherwise;
+it was the costliest step).
 
 Examples
 --------
@@ -89,7 +90,7 @@ class PairScore:
         only when the IDF-weighted word containment is at least 0.65 (a copy's always is),
         else 0.0.
     fuzz : float
-        rapidfuzz ``token_set_ratio`` / 100 for duplicate pairs; ``nan`` when not computed.
+        rapidfuzz ``token_set_ratio`` / 100 (explanation only); ``nan`` when not computed.
     overlap : float
         Story score: 0.97 x the mean of IDF-weighted word Jaccard and word containment.
     """
@@ -170,7 +171,9 @@ def _unglue(words: set[str], df: dict[str, int]) -> set[str]:
     return out
 
 
-def _score(a: _Features, b: _Features, cfg: VerifyConfig, idf: _Idf, chars: Any) -> PairScore:
+def _score(
+    a: _Features, b: _Features, cfg: VerifyConfig, idf: _Idf, chars: Any, explain: bool
+) -> PairScore:
     if a.text == b.text:
         return PairScore(1.0, "exact" if a.text else "distinct", 1.0, 1.0, 1.0)
     if not a.text or not b.text:
@@ -197,7 +200,7 @@ def _score(a: _Features, b: _Features, cfg: VerifyConfig, idf: _Idf, chars: Any)
         relation = "distinct"
     fz = (
         fuzz.token_set_ratio(a.text, b.text, processor=None) / 100.0
-        if relation != "distinct"
+        if explain or relation != "distinct"
         else math.nan
     )
     return PairScore(round(score, 6), relation, containment, fz, overlap)
@@ -216,7 +219,7 @@ def score_texts(a: str, b: str, config: VerifyConfig | None = None) -> PairScore
     config : VerifyConfig, optional
         ``threshold`` and ``near_copy`` cut-offs.
     """
-    return Verifier([a, b], config).score(0, 1)
+    return Verifier([a, b], config, explain=True).score(0, 1)
 
 
 class Verifier:
@@ -229,6 +232,8 @@ class Verifier:
     texts : sequence of str
         Normalized, boilerplate-free texts, indexed like the signature matrix.
     config : VerifyConfig, optional
+    explain : bool
+        Also compute ``fuzz`` for distinct pairs (otherwise ``nan``: it is not needed to decide).
 
     Examples
     --------
@@ -237,9 +242,12 @@ class Verifier:
     ['exact', 'distinct']
     """
 
-    def __init__(self, texts: Sequence[str], config: VerifyConfig | None = None) -> None:
+    def __init__(
+        self, texts: Sequence[str], config: VerifyConfig | None = None, *, explain: bool = False
+    ) -> None:
         self.texts = texts
         self.config = config or VerifyConfig()
+        self.explain = explain
         self._idf = _Idf(texts)
         self._cache: dict[int, _Features] = {}
         self._chars: dict[str, frozenset[int]] = {}
@@ -260,7 +268,9 @@ class Verifier:
 
     def score(self, i: int, j: int) -> PairScore:
         """Score documents ``i`` and ``j``."""
-        return _score(self._get(i), self._get(j), self.config, self._idf, self._char_grams)
+        return _score(
+            self._get(i), self._get(j), self.config, self._idf, self._char_grams, self.explain
+        )
 
     def score_pairs(self, pairs: np.ndarray) -> list[PairScore]:
         """Score every ``(i, j)`` row of ``pairs``, in order."""

@@ -173,5 +173,7 @@ def test_pairscore_api():
     assert s.relation in RELATIONS
     assert {"score", "relation", "containment", "fuzz", "overlap"} <= set(s.__dataclass_fields__)
     d = score_texts("a b c d e f g h", "q r s t u v w z")
-    assert d.relation == "distinct" and math.isnan(d.fuzz)
+    assert d.relation == "distinct" and not math.isnan(d.fuzz)  # score_texts always explains
     assert s.is_duplicate and not d.is_duplicate
+    batch = Verifier(["a b c d e f g h", "q r s t u v w z"]).score(0, 1)
+    assert batch.relation == "distinct" and math.isnan(batch.fuzz)  # not needed to decide
