@@ -1,10 +1,33 @@
-"""Seeded generator of news-like articles with known duplicates (no downloads).
+"""Seeded generator of realistic news articles with known duplicates (no downloads).
 
-Vocabulary comes from the project's own seed articles (French) and a built-in English word
-list; names are made from syllables. Each *story* is a random article; some stories get
-variants: exact copies, copies with injected boilerplate (agency credits, datelines,
-"Voir plus" teaser tails), reworded versions (a share of words replaced, sentences reordered
-or dropped), truncated copies, and extraction noise (glued words, doubled captions).
+Articles are *reports of events*: a meeting between a ministry of one country (Vietnam, as in
+the project's seed articles) and its counterpart abroad, with officials, a date, a city, the
+topics discussed, an agreement signed, figures, follow-up plans and a few story-specific
+details. A story is rendered into text by an *outlet*: a choice of phrasing for every fact
+(several hand-written templates per fact), an order, a subset of the facts, a lead and a house
+style (datelines, credits, captions, widgets, "Voir plus" tails of teasers for other stories).
+
+Ground truth (``story``) groups the documents that report the same event:
+
+``original``
+    the first rendering of a story.
+``exact``
+    the same text again.
+``boilerplate``
+    the same body in another outlet's house style, with extra widgets, datelines, captions,
+    image markers, bracketed related links and a teaser tail.
+``reworded``
+    the same event written up by another outlet: other templates, synonyms, another lead,
+    sentences reordered, dropped or added (the seed pair 000/001).
+``truncated``
+    a copy that ends early.
+``noisy``
+    extraction noise: words glued by lost spaces ("dansla sécurité"), mixed accents
+    ("Bùi"/"Bui"), hard line breaks, doubled captions.
+
+*Hard negatives* come for free: stories are drawn from a few *families* (country pair and
+ministry) with small pools of officials, so different meetings between the same two ministries
+share names, places, topics, agency style and boilerplate -- like seeds 000 and 004.
 
 ``generate_corpus`` is deterministic for a given ``seed``.
 
@@ -15,154 +38,756 @@ Examples
 (20, ['id', 'kind', 'lang', 'story', 'text'])
 >>> generate_corpus(5, seed=3) == generate_corpus(5, seed=3)
 True
+>>> sorted({d["kind"] for d in generate_corpus(300, seed=2)}) == sorted(
+...     ("original",) + VARIANT_KINDS)
+True
 """
 
 from __future__ import annotations
 
 import json
 import random
-import re
+import unicodedata
 from collections.abc import Iterator
-from functools import lru_cache
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-__all__ = ["VARIANT_KINDS", "generate_corpus", "iter_corpus", "write_jsonl"]
+__all__ = ["VARIANT_KINDS", "eval_corpus", "generate_corpus", "iter_corpus", "write_jsonl"]
 
 SEEDS = Path(__file__).resolve().parents[1] / "seeds"
 VARIANT_KINDS = ("exact", "boilerplate", "reworded", "truncated", "noisy")
+_KIND_WEIGHTS = (0.08, 0.2, 0.4, 0.14, 0.18)
 
-_EN_WORDS = """
-the government said on monday that talks between the two countries would continue next week
-officials from both sides met in the capital to discuss security cooperation trade investment
-and climate policy ministers agreed to strengthen exchanges of information and experience in
-the fight against crime drug trafficking cybercrime and terrorism the delegation visited a
-factory and a port where new projects were announced the president welcomed the visitors and
-called for closer ties in education health energy transport agriculture and technology the
-agreement signed on tuesday covers training equipment research and joint exercises analysts
-expect the deal to boost growth jobs exports and tourism in the region during the coming years
-the meeting also reviewed progress on infrastructure roads railways airports and digital
-transformation local authorities prepared the election with new voter lists and rules
-""".split()
-
-_SYLLABLES = "an bo ca di el fa gu ha in jo ka lu ma ne ol pa qui ro sa tu va xu ya zo".split()
-_AGENCIES = ["VNA", "AFP", "Reuters", "AP", "CVN", "NDEL"]
-_CITIES = ["Hanoi", "Moscou", "Paris", "Londres", "Berlin", "Tokyo", "Jakarta", "Pekin"]
-_MONTHS_FR = ["janvier", "fevrier", "mars", "avril", "mai", "juin", "juillet", "septembre"]
+# --------------------------------------------------------------------------------------------
+# World: countries, ministries, people
+# --------------------------------------------------------------------------------------------
 
 
-@lru_cache(maxsize=1)
-def _fr_words() -> tuple[str, ...]:
-    words: list[str] = []
-    for path in sorted(SEEDS.glob("*.txt")):
-        words.extend(re.findall(r"[^\W\d_]+(?:['’][^\W\d_]+)?", path.read_text(encoding="utf-8")))
-    return tuple(w for w in words if len(w) > 1) or tuple(_EN_WORDS)
+@dataclass(frozen=True)
+class Country:
+    name: str  # "Russie"
+    le: str  # "la Russie"
+    de: str  # "de la Russie"
+    adj_m: str
+    adj_f: str
+    capital: str
+    en: str
+    en_adj: str
+    first: tuple[str, ...]
+    last: tuple[str, ...]
+    family_first: bool = False
 
 
-def _name(rng: random.Random) -> str:
-    return "".join(rng.choice(_SYLLABLES) for _ in range(rng.randint(2, 3))).capitalize()
+_VN = Country(
+    "Vietnam", "le Vietnam", "du Vietnam", "vietnamien", "vietnamienne", "Hanoï",
+    "Vietnam", "Vietnamese", (), (),
+)  # fmt: skip
+_PARTNERS = (
+    Country("Russie", "la Russie", "de la Russie", "russe", "russe", "Moscou", "Russia", "Russian",
+            ("Aleksandr", "Sergueï", "Dmitri", "Igor", "Vladimir", "Oleg", "Nikolaï"),
+            ("Gorovoy", "Kolokoltsev", "Patrouchev", "Zolotov", "Vassiliev", "Makarov", "Lavrov")),
+    Country("Chine", "la Chine", "de la Chine", "chinois", "chinoise", "Pékin", "China", "Chinese",
+            ("Zhao", "Wang", "Li", "Chen", "Liu", "Zhang", "Guo"),
+            ("Kezhi", "Xiaohong", "Wei", "Jianguo", "Ming", "Hua", "Yi"), True),
+    Country("Indonésie", "l'Indonésie", "de l'Indonésie", "indonésien", "indonésienne",
+            "Jakarta", "Indonesia", "Indonesian",
+            ("Agus", "Budi", "Listyo", "Tito", "Retno", "Dedi"),
+            ("Andrianto", "Santoso", "Prabowo", "Karnavian", "Marsudi", "Gunawan")),
+    Country("Japon", "le Japon", "du Japon", "japonais", "japonaise", "Tokyo", "Japan",
+            "Japanese", ("Yoshihide", "Taro", "Kenji", "Hiroshi", "Yoko", "Minoru"),
+            ("Tanaka", "Suzuki", "Kono", "Hayashi", "Kamikawa", "Kihara")),
+    Country("France", "la France", "de la France", "français", "française", "Paris", "France",
+            "French", ("Jean", "Pierre", "Gérald", "Sébastien", "Catherine", "Bruno"),
+            ("Darmanin", "Lecornu", "Colonna", "Martin", "Durand", "Lemaire")),
+    Country("Laos", "le Laos", "du Laos", "laotien", "laotienne", "Vientiane", "Laos", "Lao",
+            ("Vilay", "Khamphao", "Saleumxay", "Sonexay", "Phankham"),
+            ("Lakhamfong", "Ernthavanh", "Kommasith", "Siphandone", "Viphavanh")),
+    Country("Cambodge", "le Cambodge", "du Cambodge", "cambodgien", "cambodgienne",
+            "Phnom Penh", "Cambodia", "Cambodian", ("Sar", "Hun", "Prak", "Tea", "Sok"),
+            ("Kheng", "Sokhonn", "Banh", "Manet", "Chenda"), True),
+    Country("Inde", "l'Inde", "de l'Inde", "indien", "indienne", "New Delhi", "India", "Indian",
+            ("Rajnath", "Amit", "Subrahmanyam", "Nirmala", "Piyush"),
+            ("Singh", "Shah", "Jaishankar", "Sitharaman", "Goyal")),
+    Country("Corée du Sud", "la Corée du Sud", "de la Corée du Sud", "sud-coréen",
+            "sud-coréenne", "Séoul", "South Korea", "South Korean",
+            ("Lee", "Kim", "Park", "Choi", "Yoon"),
+            ("Sang-min", "Jae-hoon", "Jin", "Kyung-wha", "Sung-nam"), True),
+    Country("Thaïlande", "la Thaïlande", "de la Thaïlande", "thaïlandais", "thaïlandaise",
+            "Bangkok", "Thailand", "Thai", ("Anutin", "Prawit", "Don", "Somsak", "Chaiwut"),
+            ("Charnvirakul", "Wongsuwan", "Pramudwinai", "Thepsuthin", "Thanakamanusorn")),
+    Country("Cuba", "Cuba", "de Cuba", "cubain", "cubaine", "La Havane", "Cuba", "Cuban",
+            ("Lázaro", "Bruno", "Miguel", "Ramiro", "Alejandro"),
+            ("Álvarez", "Rodríguez", "Díaz", "Valdés", "Gil")),
+    Country("Hongrie", "la Hongrie", "de la Hongrie", "hongrois", "hongroise", "Budapest",
+            "Hungary", "Hungarian", ("Péter", "Sándor", "Kristóf", "Balázs", "Tibor"),
+            ("Szijjártó", "Pintér", "Szalay", "Takács", "Navracsics")),
+)  # fmt: skip
+_PARTNER_WEIGHTS = (10, 7, 5, 5, 4, 4, 3, 3, 3, 2, 2, 2)
 
 
-@lru_cache(maxsize=4)
-def _content_pool(lang: str, size: int = 30000) -> tuple[str, ...]:
-    """A large pool of content words: real ones from the seeds/English list, then made-up ones."""
-    rng = random.Random(f"pool-{lang}")
-    real = [w.lower() for w in (_fr_words() if lang == "fr" else _EN_WORDS) if len(w) >= 4]
-    made = {"".join(rng.choice(_SYLLABLES) for _ in range(rng.randint(2, 4))) for _ in range(size)}
-    return tuple(dict.fromkeys(real + sorted(made)))
+@dataclass(frozen=True)
+class Ministry:
+    home: str  # "la Sécurité publique"
+    domain: str  # "sécurité"
+    partner: tuple[str, ...]
+    topics: tuple[str, ...]
+    support: tuple[str, ...]
+    en: str
+    en_topics: tuple[str, ...]
 
 
-def _function_words(lang: str) -> tuple[str, ...]:
-    words = _fr_words() if lang == "fr" else tuple(_EN_WORDS)
-    return tuple(sorted({w.lower() for w in words if len(w) <= 3})) or ("the",)
+_MINISTRIES = (
+    Ministry("la Sécurité publique", "sécurité", ("l'Intérieur", "la Sécurité publique", "la Police"),
+             ("la lutte contre le terrorisme", "la cybercriminalité", "le trafic de drogue",
+              "la traite des êtres humains", "la criminalité transnationale",
+              "le blanchiment d'argent", "l'immigration illégale", "la formation du personnel",
+              "l'échange d'informations", "la gestion des frontières",
+              "la criminalité de haute technologie", "l'extradition des criminels recherchés"),
+             ("équipements professionnels", "véhicules spécialisés", "formation de cadres",
+              "moyens techniques", "expertise médico-légale"),
+             "Public Security",
+             ("counter-terrorism", "cybercrime", "drug trafficking", "human trafficking",
+              "transnational crime", "money laundering", "illegal immigration", "staff training",
+              "information sharing", "border management", "high-tech crime", "extradition")),
+    Ministry("la Défense", "défense", ("la Défense",),
+             ("la formation des officiers", "l'industrie de défense",
+              "la recherche et le sauvetage en mer", "les opérations de maintien de la paix",
+              "la sécurité maritime", "le déminage", "la médecine militaire",
+              "la coopération entre gardes-frontières", "la cybersécurité militaire",
+              "les exercices conjoints"),
+             ("équipements militaires", "navires de patrouille", "formation d'officiers",
+              "transfert de technologies", "moyens de déminage"),
+             "Defence",
+             ("officer training", "defence industry", "search and rescue", "peacekeeping",
+              "maritime security", "demining", "military medicine", "border guards",
+              "military cyber security", "joint exercises")),
+    Ministry("l'Industrie et du Commerce", "commerce", ("l'Économie", "le Commerce"),
+             ("les exportations de produits agricoles", "l'énergie",
+              "les chaînes d'approvisionnement", "l'accord de libre-échange",
+              "les investissements dans l'industrie manufacturière", "le commerce électronique",
+              "la promotion commerciale", "les normes sanitaires", "la transition énergétique",
+              "les mesures de défense commerciale"),
+             ("promotion commerciale", "transfert de technologies", "formation de cadres",
+              "accès aux marchés", "certification des produits"),
+             "Industry and Trade",
+             ("farm exports", "energy", "supply chains", "the free trade agreement",
+              "manufacturing investment", "e-commerce", "trade promotion", "sanitary standards",
+              "the energy transition", "trade remedies")),
+    Ministry("l'Éducation et de la Formation", "éducation", ("l'Éducation", "l'Enseignement supérieur"),
+             ("les bourses d'études", "l'enseignement des langues",
+              "la reconnaissance mutuelle des diplômes", "la formation professionnelle",
+              "les échanges d'étudiants", "la recherche scientifique",
+              "la formation des enseignants", "la transformation numérique de l'éducation"),
+             ("bourses d'études", "formation d'enseignants", "équipements de laboratoire",
+              "programmes conjoints", "manuels scolaires"),
+             "Education and Training",
+             ("scholarships", "language teaching", "degree recognition", "vocational training",
+              "student exchanges", "scientific research", "teacher training",
+              "digital education")),
+    Ministry("la Santé", "santé", ("la Santé",),
+             ("la médecine traditionnelle", "la prévention des épidémies",
+              "la formation des médecins", "la production de vaccins", "les équipements médicaux",
+              "l'assurance maladie", "la santé maternelle", "la lutte contre la tuberculose"),
+             ("équipements médicaux", "vaccins", "formation de médecins",
+              "transfert de technologies", "médicaments essentiels"),
+             "Health",
+             ("traditional medicine", "epidemic prevention", "doctor training",
+              "vaccine production", "medical equipment", "health insurance", "maternal health",
+              "tuberculosis")),
+    Ministry("l'Agriculture et du Développement rural", "agriculture", ("l'Agriculture",),
+             ("l'irrigation", "la pêche", "la sécurité alimentaire", "les semences",
+              "l'agriculture biologique", "la gestion des forêts", "la lutte contre la salinisation",
+              "l'exportation de riz"),
+             ("semences", "machines agricoles", "formation de techniciens",
+              "systèmes d'irrigation", "expertise vétérinaire"),
+             "Agriculture and Rural Development",
+             ("irrigation", "fisheries", "food security", "seeds", "organic farming", "forestry",
+              "salinity control", "rice exports")),
+)  # fmt: skip
+_MINISTRY_WEIGHTS = (10, 5, 4, 3, 3, 2)
+
+_VN_SURNAMES = "Nguyễn Trần Lê Phạm Hoàng Bùi Võ Đặng Đỗ Ngô Dương Lương Tô Vũ".split()
+_VN_MIDDLE = "Văn Thị Minh Đức Quốc Thanh Xuân Tam Hồng Việt".split()
+_VN_GIVEN = "Nam Hùng Lâm Quang Trang Khánh Cường Long Phúc Sơn Tuấn Hải Dũng Bình Hà Lịch".split()
+_ROLES = ("ministre", "vice-ministre", "premier vice-ministre")
+_ROLES_EN = {"ministre": "Minister", "vice-ministre": "Deputy Minister",
+             "premier vice-ministre": "First Deputy Minister"}  # fmt: skip
+_MEETINGS = ("séance de travail", "réunion", "rencontre", "conférence", "session de dialogue")
+_MEETINGS_EN = {"séance de travail": "working session", "réunion": "meeting",
+                "rencontre": "meeting", "conférence": "conference",
+                "session de dialogue": "dialogue session"}  # fmt: skip
+_AGREEMENTS = (
+    ("un programme de coopération", "a cooperation programme"),
+    ("un mémorandum d'accord", "a memorandum of understanding"),
+    ("un protocole d'accord", "a protocol"),
+    ("un plan d'action", "an action plan"),
+    ("un accord de coopération", "a cooperation agreement"),
+)
+_PARTNERSHIPS = ("partenariat stratégique", "partenariat stratégique global",
+                 "partenariat stratégique intégral", "partenariat global")  # fmt: skip
+_MONTHS = (
+    "janvier février mars avril mai juin juillet août septembre octobre novembre décembre"
+).split()
+_MONTHS_EN = (
+    "January February March April May June July August September October November December"
+).split()
+_WEEKDAYS = "lundi mardi mercredi jeudi vendredi samedi dimanche".split()
+_ORDINALS = (
+    "deuxième troisième quatrième cinquième sixième septième huitième neuvième dixième"
+).split()
+_ORDINALS_EN = "second third fourth fifth sixth seventh eighth ninth tenth".split()
+_PROVINCES = ("Quang Ninh", "Lao Cai", "Nghe An", "Da Nang", "Can Tho", "Hai Phong", "Lang Son",
+              "Khanh Hoa", "Binh Duong", "Thanh Hoa", "Dong Thap", "Ha Giang", "Kien Giang")  # fmt: skip
+_ORGS = ("l'ASEAN", "Interpol", "l'ONU", "la Banque mondiale", "l'UNODC", "l'Union européenne",
+         "le PNUD", "l'OMS", "la FAO")  # fmt: skip
+_AGENCIES = ("VNA", "NDEL", "CVN", "QDND")
+_SYLL = "an bo ca di el fa gu ha in jo ka lu ma ne ol pa ro sa tu va xu ya zo".split()
+_FREQ_NOUNS = ("centre", "laboratoire", "institut", "bureau", "poste", "dépôt", "hôpital", "port")
 
 
-def _sentence(rng: random.Random, vocab: tuple[str, ...], names: list[str]) -> str:
-    # vocab = (function words, topic words, whole pool): news text is about half function
-    # words, a topic's own content words, and a Zipf-like tail of the language's vocabulary.
-    func, topic, pool = vocab  # type: ignore[misc]
-    n = rng.randint(12, 28)
-    words = []
-    for _ in range(n):
-        u = rng.random()
-        if u < 0.5:
-            words.append(rng.choice(func))
-        elif u < 0.8:
-            words.append(rng.choice(topic))
-        else:
-            words.append(
-                pool[min(len(pool) - 1, int(rng.paretovariate(1.0)) * 7 + rng.randrange(7))]
-            )
-    for _ in range(rng.randint(1, 3)):
-        words.insert(rng.randrange(len(words)), rng.choice(names))
-    words[0] = words[0].capitalize()
-    return " ".join(words) + "."
-
-
-def _story(rng: random.Random, lang: str) -> tuple[str, list[list[str]], tuple]:  # type: ignore[type-arg]
-    pool = _content_pool(lang)
-    topic = tuple(rng.choice(pool) for _ in range(40))
-    vocab = (_function_words(lang), topic, pool)
-    names = [f"{_name(rng)} {_name(rng)}" for _ in range(3)] + [rng.choice(_CITIES)]
-    title = " ".join(rng.choice(topic) for _ in range(rng.randint(6, 10))).capitalize()
-    paragraphs = [
-        [_sentence(rng, vocab, names) for _ in range(rng.randint(2, 4))]
-        for _ in range(rng.randint(4, 8))
-    ]
-    return title, paragraphs, list(vocab)
-
-
-def _render(title: str, paragraphs: list[list[str]]) -> str:
-    return title + "\n\n" + "\n\n".join(" ".join(p) for p in paragraphs)
-
-
-def _boilerplate(rng: random.Random, text: str, lang: str) -> str:
-    agency = rng.choice(_AGENCIES)
-    city = rng.choice(_CITIES)
-    day = rng.randint(1, 28)
-    title, _, body = text.partition("\n\n")
-    dateline = (
-        f"{city}, {day} {rng.choice(_MONTHS_FR)} ({agency}) - "
-        if lang == "fr"
-        else f"{city} ({agency}) - "
+def _strip_accents(s: str) -> str:
+    return (
+        "".join(c for c in unicodedata.normalize("NFD", s) if unicodedata.category(c) != "Mn")
+        .replace("đ", "d")
+        .replace("Đ", "D")
     )
-    caption = f"{title} photo caption line. Photo : {agency}"
-    tail_head = "Voir plus" if lang == "fr" else "Read more"
-    teasers = "\n\n".join(
-        " ".join(rng.choice(_fr_words()) for _ in range(rng.randint(8, 20))) for _ in range(3)
+
+
+def _vn_name(rng: random.Random) -> str:
+    name = f"{rng.choice(_VN_SURNAMES)} {rng.choice(_VN_MIDDLE)} {rng.choice(_VN_GIVEN)}"
+    # Vietnamese names appear with and without diacritics in French-language outlets.
+    return name if rng.random() < 0.6 else _strip_accents(name)
+
+
+def _foreign_name(rng: random.Random, c: Country) -> str:
+    return f"{rng.choice(c.first)} {rng.choice(c.last)}"
+
+
+def _de(t: str) -> str:
+    """French ``de`` + noun phrase with its article: 'le X' -> 'du X', 'les X' -> 'des X'."""
+    for art, out in (("le ", "du "), ("les ", "des "), ("la ", "de la "), ("l'", "de l'")):
+        if t.startswith(art):
+            return out + t[len(art) :]
+    return ("d'" if t[:1].lower() in "aeiouéèêh" else "de ") + t
+
+
+def _a(t: str) -> str:
+    """French ``à`` + noun phrase: 'le X' -> 'au X', 'les X' -> 'aux X'."""
+    for art, out in (("le ", "au "), ("les ", "aux ")):
+        if t.startswith(art):
+            return out + t[len(art) :]
+    return "à " + t
+
+
+def _bare(t: str) -> str:
+    for art in ("le ", "la ", "les ", "l'"):
+        if t.startswith(art):
+            return t[len(art) :]
+    return t
+
+
+def _cap(s: str) -> str:
+    return s[:1].upper() + s[1:] if s else s
+
+
+# --------------------------------------------------------------------------------------------
+# Stories: one event, all its facts and slot values
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Family:
+    key: str
+    partner: Country
+    ministry: Ministry
+    officials_a: list[tuple[str, str]]  # (name, role)
+    officials_b: list[tuple[str, str]]
+    year_rel: int
+    year_part: int
+    partnership: str
+
+
+@dataclass
+class _Story:
+    sid: str
+    lang: str
+    family: _Family
+    slots: dict[str, str]
+    facts: list[str]  # fact names, in the story's "natural" order; lead first
+    details: list[tuple[int, int, int, int]] = field(default_factory=list)
+
+
+def _make_family(rng: random.Random, key: str, partner: Country, ministry: Ministry) -> _Family:
+    def officials(make: Any) -> list[tuple[str, str]]:
+        return [(make(), rng.choice(_ROLES)) for _ in range(rng.randint(2, 3))]
+
+    year_rel = rng.randint(1950, 1995)
+    return _Family(
+        key,
+        partner,
+        ministry,
+        officials(lambda: _vn_name(rng)),
+        officials(lambda: _foreign_name(rng, partner)),
+        year_rel,
+        rng.randint(2001, 2023),
+        rng.choice(_PARTNERSHIPS),
     )
-    return f"{title}\n\n{caption}\n\n{dateline}{body} –{agency}\n\n{tail_head}\n\n{teasers}"
 
 
-def _reword(rng: random.Random, paragraphs: list[list[str]], vocab: tuple) -> list[list[str]]:  # type: ignore[type-arg]
-    func, topic, _pool = vocab
+def _make_story(rng: random.Random, sid: str, lang: str, fam: _Family) -> _Story:
+    m, c = fam.ministry, fam.partner
+    pa, pa_role = rng.choice(fam.officials_a)
+    pb, pb_role = rng.choice(fam.officials_b)
+    topics = rng.sample(range(len(m.topics)), 5)
+    supports = rng.sample(m.support, 2)
+    month = rng.randrange(12)
+    year = rng.randint(2016, 2025)
+    start = rng.randint(year - 3, year)
+    in_vn = rng.random() < 0.5
+    city = _VN.capital if in_vn else c.capital
+    agreement = rng.choice(_AGREEMENTS)
+    meeting = rng.choice(_MEETINGS)
+    slots = {
+        "A": _VN.name, "A_le": _VN.le, "A_adj": _VN.adj_m, "A_adjf": _VN.adj_f,
+        "B": c.name, "B_le": c.le, "B_de": c.de, "B_adj": c.adj_m, "B_adjf": c.adj_f,
+        "minA": m.home, "minA_de": _de(m.home), "minB": rng.choice(m.partner),
+        "domain": m.domain,
+        "pa": pa, "pa_role": pa_role, "pb": pb, "pb_role": pb_role,
+        "meeting": meeting, "city": city,
+        "day": str(rng.randint(1, 28)), "month": _MONTHS[month], "month_en": _MONTHS_EN[month],
+        "weekday": rng.choice(_WEEKDAYS), "year": str(year),
+        "period": f"{start}-{start + rng.randint(2, 4)}",
+        "agreement": agreement[0], "agreement_en": agreement[1],
+        "year_rel": str(fam.year_rel), "year_part": str(fam.year_part),
+        "partnership": fam.partnership, "anniv": str(year - fam.year_rel),
+        "ord": rng.choice(_ORDINALS), "next_year": str(year + 1),
+        "next_city": c.capital if in_vn else _VN.capital,
+        "n_years": str(rng.choice((3, 5, 10))), "n_ops": str(rng.randint(3, 90)),
+        "n_people": str(rng.randint(2, 60) * 10), "n_money": str(rng.randint(2, 400)),
+        "s1": supports[0], "s2": supports[1], "org": rng.choice(_ORGS),
+        "province": rng.choice(_PROVINCES), "noun": rng.choice(_FREQ_NOUNS),
+        "city2": rng.choice(_PROVINCES), "month2": rng.choice(_MONTHS),
+        "agency": rng.choice(_AGENCIES),
+        "proj": _cap("".join(rng.choice(_SYLL) for _ in range(rng.randint(2, 3)))) + f"-{rng.randint(1, 30)}",
+        "year_proj": str(rng.randint(2005, year)), "n_partners": str(rng.randint(3, 40)),
+        "pc": _vn_name(rng), "n_days": str(rng.randint(2, 15)),
+        "n_money2": str(rng.randint(5, 900)),
+    }  # fmt: skip
+    for k, t in enumerate(topics, 1):
+        fr, en = m.topics[t], m.en_topics[t]
+        slots[f"t{k}"], slots[f"t{k}_de"], slots[f"t{k}_bare"], slots[f"t{k}_en"] = (
+            fr,
+            _de(fr),
+            _bare(fr),
+            en,
+        )
+    slots["s1_de"], slots["s2_de"] = _de(supports[0]), _de(supports[1])
+    slots["t1_a"], slots["org_de"] = _a(slots["t1"]), _de(slots["org"])
+    body = ["discuss", "praise", "threat", "call", "request", "results", "background", "next"]
+    rng.shuffle(body)
+    facts = ["lead", *body[: rng.randint(4, 7)]]
+    if rng.random() < 0.6:
+        facts.append("signing")
+    details = [
+        (rng.randrange(len(_DETAIL_SUBJ)), rng.randrange(len(_DETAIL_VERB)),
+         obj, rng.randrange(len(_DETAIL_COMP)))
+        for obj in rng.sample(range(len(_DETAIL_OBJ)), rng.randint(3, 6))
+    ]  # fmt: skip
+    return _Story(sid, lang, fam, slots, facts, details)
+
+
+# --------------------------------------------------------------------------------------------
+# Templates: several phrasings per fact (French), two per fact (English)
+# --------------------------------------------------------------------------------------------
+
+_FR: dict[str, tuple[str, ...]] = {
+    "title": (
+        "{A}-{B} : intensifier la coopération en matière de {domain}",
+        "{A} et {B} renforcent leur coopération en matière de {domain}",
+        "{A_le} et {B_le} approfondissent leur coopération ({domain})",
+        "{A}-{B} : renforcement des relations de coopération en matière de {domain}",
+        "Coopération {A_adjf}-{B_adjf} : {t1_bare} au cœur des discussions",
+    ),
+    "lead": (
+        "Le {pa_role} {A_adj} {minA_de}, {pa}, et son homologue {B_adj}, {pb}, ont signé {agreement} pour la période {period} lors d'une {meeting} tenue le {day} {month} à {city}.",
+        "{agreement} pour la période {period} entre le ministère {A_adj} {minA_de} et le ministère {B_adj} de {minB} a été signé le {day} {month} à {city}, lors d'une {meeting} entre {pa} et {pb}.",
+        "Le ministère {A_adj} {minA_de} et le ministère {B_adj} de {minB} se sont déclarés prêts à renforcer leur coopération bilatérale lors d'une {meeting} tenue à {city} le {day} {month}.",
+        "Réunis le {day} {month} à {city}, {pa} et {pb} ont passé en revue la coopération entre les deux ministères.",
+        "Le {pa_role} {A_adj} {pa} a reçu le {day} {month} à {city} le {pb_role} {B_adj} de {minB}, {pb}, pour une {meeting} consacrée à la coopération bilatérale.",
+    ),
+    "discuss": (
+        "Les deux parties ont discuté à cette occasion de {t1} et {t2_de}.",
+        "{pa} et {pb} ont examiné la coopération en matière de {t1_bare} ainsi que {t2_de}.",
+        "À cette occasion, les deux responsables ont passé en revue {t1} et {t2}, deux priorités de leur coopération.",
+        "Les discussions ont porté sur {t1}, {t2} et la mise en œuvre des accords déjà signés.",
+    ),
+    "praise": (
+        "{pb} s'est félicité du développement de l'amitié de longue date entre {B_le} et {A_le}, ainsi que de la coopération entre les deux ministères.",
+        "Le {pb_role} {B_adj} a hautement apprécié les résultats de la coopération entre les deux ministères ces dernières années.",
+        "Selon {pb}, les relations entre les deux pays ont été continuellement renforcées et développées depuis {year_rel}.",
+        "De nombreux résultats non négligeables ont été enregistrés ces derniers temps, a noté {pb}, qui a salué l'amitié traditionnelle entre les deux peuples.",
+    ),
+    "threat": (
+        "Selon {pa}, {t3}, {t4} et {t5} constituent aujourd'hui des défis communs qui exigent une coopération plus étroite et plus efficace.",
+        "{pa} a estimé que la mondialisation avait créé de nouvelles opportunités mais aussi de nouveaux défis, notamment {t3}, {t4} et {t5}.",
+        "Pour sa part, {pa} a déclaré que {t3}, {t4} et {t5} appelaient à une coopération renforcée entre les deux ministères.",
+    ),
+    "call": (
+        "{pa} a souligné la nécessité pour les deux parties de renforcer le partage d'informations et d'expériences en matière de {t4_bare}.",
+        "Il a appelé les deux ministères à intensifier l'échange d'informations et d'expériences dans le domaine {t4_de}.",
+        "Les deux parties devraient, selon {pa}, travailler ensemble plus étroitement sur {t4} et coordonner leurs efforts.",
+    ),
+    "request": (
+        "{pa} a également demandé au ministère {B_adj} de {minB} de soutenir son ministère en termes {s1_de} et {s2_de}.",
+        "La partie {A_adjf} a sollicité l'appui {B_de} en matière {s1_de} et {s2_de}.",
+        "Le {pa_role} {A_adj} a par ailleurs proposé que {B_le} aide {A_le} sur le plan {s1_de} et {s2_de}.",
+    ),
+    "results": (
+        "Au cours des {n_years} dernières années, les deux ministères ont coordonné {n_ops} opérations conjointes et formé plus de {n_people} cadres.",
+        "Depuis {n_years} ans, la coopération a permis de former {n_people} cadres et de mener {n_ops} opérations conjointes, selon {pb}.",
+        "Les deux ministères ont mené {n_ops} opérations conjointes et formé {n_people} cadres ces {n_years} dernières années.",
+    ),
+    "background": (
+        "{A_le} et {B_le} ont établi leurs relations diplomatiques en {year_rel} et les ont élevées au rang de {partnership} en {year_part}.",
+        "Depuis l'établissement de leur {partnership} en {year_part}, les relations entre les deux pays, liés depuis {year_rel}, n'ont cessé de se développer.",
+        "Cette année marque le {anniv}e anniversaire de l'établissement des relations diplomatiques entre {A_le} et {B_le}, devenus partenaires en {year_part}.",
+    ),
+    "next": (
+        "Les deux parties sont convenues d'organiser la {ord} réunion du comité mixte en {next_year} à {next_city}.",
+        "La {ord} session du comité mixte se tiendra en {next_year} à {next_city}, ont annoncé les deux parties.",
+        "Elles ont décidé de tenir leur prochaine réunion, la {ord}, à {next_city} en {next_year}.",
+    ),
+    "signing": (
+        "À l'issue de la {meeting}, les deux parties ont signé {agreement} pour la période {period}.",
+        "Lors de la {meeting}, les deux ministères ont signé {agreement} couvrant la période {period}.",
+        "Les deux responsables ont ensuite paraphé {agreement} valable pour la période {period}.",
+    ),
+    "caption": (
+        "{pa} (à gauche) et {pb} lors de la {meeting} à {city}.",
+        "Le {pa_role} {A_adj} {pa} et le {pb_role} {B_adj} {pb} signent {agreement}.",
+        "{pa} accueille {pb} à {city}, le {day} {month}.",
+    ),
+}  # fmt: skip
+
+# Story-specific details: subject + verb + object + complement, each from a pool.
+_DETAIL_SUBJ = ("{pb}", "{pa}", "La délégation {B_adjf}", "Le {pa_role} {A_adj}",
+                "La partie {B_adjf}", "Le ministère {A_adj} {minA_de}")  # fmt: skip
+_DETAIL_VERB = (("a présenté", "a dévoilé"), ("a proposé", "a suggéré"),
+                ("a évoqué", "a mentionné"), ("a rappelé", "a souligné"),
+                ("a annoncé", "a rendu public"), ("a examiné", "a étudié"),
+                ("a salué", "a apprécié"))  # fmt: skip
+_DETAIL_OBJ = ("un projet pilote sur {t2_bare} dans la province de {province}",
+               "le nouveau {noun} de {city2} consacré {t1_a}",
+               "un plan d'action sur {t3} doté de {n_money} millions de dollars",
+               "les résultats de l'enquête conjointe sur {t5} menée en {month2}",
+               "une initiative régionale sur {t4} soutenue par {org}",
+               "les conclusions du séminaire de {month2} sur {t2}",
+               "le projet {proj}, lancé en {year_proj} avec {n_partners} partenaires",
+               "le rapport de {pc}, directeur du {noun} de {province}, sur {t1}",
+               "la mission de {n_days} jours de {pc} à {city2} en {month2}",
+               "un fonds de {n_money2} millions de dollars pour le programme {proj}")  # fmt: skip
+_DETAIL_COMP = ("en présence de {n_people} délégués", "avec le soutien {org_de}",
+                "à l'horizon {next_year}", "dans le cadre de la coopération avec {org}",
+                "devant la presse à {city}", "lors d'un déjeuner de travail")  # fmt: skip
+
+_EN: dict[str, tuple[str, ...]] = {
+    "title": ("{A} and {B_en} step up cooperation on {domain_en}",
+              "{A}, {B_en} agree to boost {domain_en} ties"),
+    "lead": ("{pa_role_en} {pa} and his {B_en_adj} counterpart {pb} signed {agreement_en} for {period} at a {meeting_en} in {city} on {month_en} {day}.",
+             "The {A_en_adj} Ministry of {minA_en} and the {B_en_adj} ministry signed {agreement_en} for {period} in {city} on {month_en} {day}, during a {meeting_en} between {pa} and {pb}."),
+    "discuss": ("The two sides discussed {t1_en} and {t2_en}.",
+                "{pa} and {pb} reviewed cooperation on {t1_en} as well as {t2_en}."),
+    "praise": ("{pb} praised the long-standing friendship between {B_en} and {A}.",
+               "The {B_en_adj} official spoke highly of the ministries' cooperation in recent years."),
+    "threat": ("According to {pa}, {t3_en}, {t4_en} and {t5_en} are common challenges that require closer cooperation.",
+               "{pa} said globalisation had brought new opportunities but also new challenges such as {t3_en}, {t4_en} and {t5_en}."),
+    "call": ("{pa} stressed the need to share more information and experience on {t4_en}.",
+             "He called on both ministries to work more closely on {t4_en}."),
+    "request": ("{pa} asked the {B_en_adj} side to support his ministry with equipment and training on {t2_en}.",
+                "The {A_en_adj} side sought {B_en_adj} help with training and technology for {t2_en}."),
+    "results": ("Over the past {n_years} years the two ministries have run {n_ops} joint operations and trained more than {n_people} officers.",
+                "Cooperation has led to {n_ops} joint operations and the training of {n_people} officers in {n_years} years, {pb} said."),
+    "background": ("{A} and {B_en} set up diplomatic ties in {year_rel} and upgraded them in {year_part}.",
+                   "Relations between the two countries, established in {year_rel}, were upgraded in {year_part}."),
+    "next": ("The two sides agreed to hold the {ord_en} joint committee meeting in {next_city} in {next_year}.",
+             "Their next meeting, the {ord_en}, will take place in {next_city} in {next_year}."),
+    "signing": ("At the end of the {meeting_en}, the two sides signed {agreement_en} for {period}.",
+                "The two ministries also signed {agreement_en} covering {period}."),
+    "caption": ("{pa} (left) and {pb} at the {meeting_en} in {city}.",
+                "{pa} welcomes {pb} in {city} on {month_en} {day}."),
+}  # fmt: skip
+
+# Paraphrases an outlet applies when it rewrites (French): phrase -> alternatives.
+_SYNONYMS = (
+    ("renforcer", ("intensifier", "consolider", "approfondir")),
+    ("a souligné", ("a insisté sur", "a mis en avant")),
+    ("les deux parties", ("les deux côtés", "les deux pays")),
+    ("ont discuté", ("ont débattu", "ont échangé")),
+    ("a déclaré", ("a affirmé", "a indiqué")),
+    ("a également", ("a aussi", "a en outre")),
+    ("notamment", ("en particulier", "entre autres")),
+    ("ces dernières années", ("au cours des dernières années", "récemment")),
+    ("plus étroite", ("plus solide", "renforcée")),
+    ("coopération bilatérale", ("coopération entre les deux pays", "coopération")),
+    ("les deux ministères", ("les deux institutions", "les ministères")),
+    ("a estimé", ("a jugé", "a considéré")),
+    ("opérations conjointes", ("opérations communes", "actions conjointes")),
+    ("cadres", ("fonctionnaires", "agents")),
+)
+
+
+def _fill(template: str, slots: dict[str, str]) -> str:
+    return _cap(template.format(**slots))
+
+
+def _en_slots(story: _Story) -> dict[str, str]:
+    s = dict(story.slots)
+    fam = story.family
+    s.update(
+        A="Vietnam", A_en_adj="Vietnamese", B_en=fam.partner.en, B_en_adj=fam.partner.en_adj,
+        minA_en=fam.ministry.en, domain_en=fam.ministry.en.lower(),
+        pa_role_en=_ROLES_EN[s["pa_role"]], meeting_en=_MEETINGS_EN[s["meeting"]],
+        ord_en=_ORDINALS_EN[_ORDINALS.index(s["ord"])],
+        city=unicodedata.normalize("NFC", s["city"]).replace("Hanoï", "Hanoi").replace("Pékin", "Beijing").replace("Moscou", "Moscow").replace("Séoul", "Seoul"),
+        next_city=s["next_city"].replace("Hanoï", "Hanoi").replace("Pékin", "Beijing").replace("Moscou", "Moscow").replace("Séoul", "Seoul"),
+    )  # fmt: skip
+    return s
+
+
+@dataclass
+class _Rendering:
+    title: str
+    caption: str
+    paragraphs: list[list[str]]
+
+
+def _detail_sentence(d: tuple[int, int, int, int], slots: dict[str, str], alt: bool) -> str:
+    subj, verb, obj, comp = d
+    v = _DETAIL_VERB[verb][1 if alt else 0]
+    s, o, c = _DETAIL_SUBJ[subj], _DETAIL_OBJ[obj], _DETAIL_COMP[comp]
+    text = (
+        f"{_cap(c)}, {s[:1].lower() + s[1:] if s.startswith(('La ', 'Le ')) else s} {v} {o}"
+        if alt
+        else f"{s} {v} {o} {c}"
+    )
+    return _fill(text + ".", slots)
+
+
+def _render(story: _Story, rng: random.Random, *, rewrite: bool) -> _Rendering:
+    """One outlet's write-up of ``story``; ``rewrite`` = a second outlet (more variation)."""
+    if story.lang == "en":
+        slots, bank = _en_slots(story), _EN
+    else:
+        slots, bank = story.slots, _FR
+
+    def pick(fact: str) -> str:
+        return _fill(rng.choice(bank[fact]), slots)
+
+    facts = list(story.facts)
+    if rewrite:
+        body = facts[1:]
+        rng.shuffle(body)
+        # drop some facts, keep most; sometimes lead with another fact
+        body = [f for f in body if rng.random() > 0.2] or body[:1]
+        facts = [facts[0], *body]
+    sentences = [pick(f) for f in facts]
+    if story.lang == "fr":
+        details = [
+            _detail_sentence(d, slots, rewrite and rng.random() < 0.6) for d in story.details
+        ]
+        if rewrite:
+            details = [s for s in details if rng.random() > 0.25]
+        for s in details:
+            sentences.insert(rng.randint(2, len(sentences)), s)
+        if rewrite:
+            sentences = [_paraphrase(rng, s) for s in sentences]
+    paragraphs: list[list[str]] = []
+    i = 0
+    while i < len(sentences):
+        k = rng.choice((1, 1, 2, 2, 3))
+        paragraphs.append(sentences[i : i + k])
+        i += k
+    return _Rendering(pick("title"), pick("caption"), paragraphs)
+
+
+def _paraphrase(rng: random.Random, s: str) -> str:
+    for phrase, alts in _SYNONYMS:
+        if phrase in s and rng.random() < 0.5:
+            s = s.replace(phrase, rng.choice(alts), 1)
+    return s
+
+
+# --------------------------------------------------------------------------------------------
+# House styles (boilerplate) and extraction noise
+# --------------------------------------------------------------------------------------------
+
+_STYLES = ("plain", "nd", "vna", "cvn")
+
+
+def _teaser(rng: random.Random, teasers: list[tuple[str, str, str]]) -> str:
+    title, lead, caption = rng.choice(teasers)
+    return f"{caption} Photo: VNA\n\n{title}\n\n{lead}"
+
+
+def _wrap(
+    r: _Rendering,
+    story: _Story,
+    style: str,
+    rng: random.Random,
+    teasers: list[tuple[str, str, str]],
+    *,
+    extra: bool = False,
+) -> str:
+    """Put a rendering in an outlet's house style; ``extra`` adds more page furniture."""
+    s = story.slots
+    en = story.lang == "en"
+    agency = "VNA" if style == "vna" else ("NDEL" if style == "nd" else s["agency"])
+    paras = [" ".join(p) for p in r.paragraphs]
+    lines = [r.title]
+    if style == "nd" or (extra and rng.random() < 0.5):
+        wd = "Monday" if en else _cap(s["weekday"])
+        month = s["month_en"] if en else s["month"]
+        lines.append(
+            f"{wd}, {s['day']} {month} {s['year']} à {rng.randint(6, 22)}:{rng.randint(10, 59)}:{rng.randint(10, 59)}"
+        )
+        lines.append(
+            " Font Size:     |        Print" if rng.random() < 0.5 else "Imprimer | Partager"
+        )
+    if style == "vna":
+        lines.append(r.title)  # doubled title, as on the agency's pages
+        paras[0] = (
+            f"{s['city']}, {s['day']} {s['month']} (VNA) - {paras[0]}"
+            if not en
+            else f"{s['city']} (VNA) - {paras[0]}"
+        )
+        lines.append(f"{r.title} ảnh 1{r.caption} Photo : VNA")
+    elif style == "nd":
+        lines.append(f"{r.caption} Photo : {agency}.")
+        paras[0] = f"{'Nhân Dân Online' if en else 'Nhân Dân en ligne'} – {paras[0]}"
+    elif style == "cvn":
+        lines.append(f"Photo : {agency}/CVN")
+    body = list(paras)
+    if extra and len(body) > 2 and rng.random() < 0.6:
+        t = rng.choice(teasers)[0] if teasers else r.title
+        body.insert(rng.randint(1, len(body) - 1), f"[{t}]")
+    if style == "vna":
+        body[-1] += " –VNA"
+    lines.extend(body)
+    if style == "cvn":
+        lines.append("VNA/CVN")
+    elif style == "nd":
+        lines.append("NDEL")
+    if (style == "vna" or extra) and teasers:
+        lines.append("Read more" if en else "Voir plus")
+        lines.extend(_teaser(rng, teasers) for _ in range(rng.randint(2, 5)))
+    return "\n\n".join(lines)
+
+
+def _glue(rng: random.Random, text: str, p: float) -> str:
     out = []
-    for para in paragraphs:
-        sentences = []
-        for s in para:
-            if rng.random() < 0.15:
-                continue  # dropped sentence
-            words = s.split()
-            for i in range(len(words)):
-                if rng.random() < 0.3:
-                    words[i] = rng.choice(func if len(words[i]) <= 3 else topic)
-            sentences.append(" ".join(words))
-        if rng.random() < 0.3:
-            rng.shuffle(sentences)
-        if sentences:
-            out.append(sentences)
-    return out or paragraphs[:1]
+    for i, ch in enumerate(text):
+        if ch == " " and 0 < i < len(text) - 1 and text[i - 1].isalpha() and rng.random() < p:
+            continue
+        out.append(ch)
+    return "".join(out)
 
 
 def _noisy(rng: random.Random, text: str) -> str:
-    chars = list(text)
-    for i, ch in enumerate(chars):
-        if ch == " " and rng.random() < 0.08:
-            chars[i] = ""  # glued words from lost spaces
-    noisy = "".join(chars)
-    lines = noisy.split("\n\n")
-    if len(lines) > 2:
-        lines.insert(2, lines[1])  # doubled caption/paragraph
-    return "\n\n".join(lines)
+    """Extraction noise: glued words, mixed accents, hard line breaks, doubled caption."""
+    # mixed accents: a share of the accented words lose their diacritics
+    words = text.split(" ")
+    words = [_strip_accents(w) if not w.isascii() and rng.random() < 0.4 else w for w in words]
+    text = " ".join(words)
+    text = _glue(rng, text, rng.uniform(0.03, 0.1))
+    paras = text.split("\n\n")
+    if len(paras) > 2:
+        paras.insert(2, paras[1])  # doubled caption / paragraph
+    if rng.random() < 0.5:  # hard-wrapped lines
+        width = rng.randint(60, 90)
+        paras = [_hard_wrap(p, width) for p in paras]
+    return "\n\n".join(paras)
+
+
+def _hard_wrap(p: str, width: int) -> str:
+    lines, cur = [], ""
+    for w in p.split(" "):
+        if cur and len(cur) + 1 + len(w) > width:
+            lines.append(cur)
+            cur = w
+        else:
+            cur = f"{cur} {w}" if cur else w
+    lines.append(cur)
+    return "\n".join(lines)
+
+
+def _truncate(rng: random.Random, r: _Rendering) -> _Rendering:
+    n = sum(len(p) for p in r.paragraphs)
+    keep = max(2, int(n * rng.uniform(0.35, 0.75)))
+    out: list[list[str]] = []
+    for p in r.paragraphs:
+        if keep <= 0:
+            break
+        out.append(p[:keep])
+        keep -= len(p)
+    return _Rendering(r.title, r.caption, out)
+
+
+# --------------------------------------------------------------------------------------------
+# Corpus
+# --------------------------------------------------------------------------------------------
+
+
+def _iter_docs(
+    n_docs: int, seed: int, dup_fraction: float, languages: tuple[str, ...]
+) -> Iterator[dict[str, str]]:
+    rng = random.Random(seed)
+    families: dict[str, _Family] = {}
+    teasers: list[tuple[str, str, str]] = []
+    made = 0
+    story_no = 0
+    p_more = dup_fraction / max(1e-9, 1 - dup_fraction)
+    while made < n_docs:
+        lang = rng.choice(languages)
+        partner = rng.choices(_PARTNERS, _PARTNER_WEIGHTS)[0]
+        ministry = rng.choices(_MINISTRIES, _MINISTRY_WEIGHTS)[0]
+        key = f"{partner.name}/{ministry.domain}"
+        fam = families.get(key)
+        if fam is None:
+            fam = families[key] = _make_family(rng, key, partner, ministry)
+        story = _make_story(rng, f"s{story_no:07d}", lang, fam)
+        story_no += 1
+        base = _render(story, rng, rewrite=False)
+        style = rng.choice(_STYLES)
+        text = _wrap(base, story, style, rng, teasers)
+        common = {"story": story.sid, "lang": lang, "family": fam.key}
+        yield {"id": f"d{made:08d}", "text": text, "kind": "original", **common}
+        made += 1
+        n_variants = 0
+        while rng.random() < p_more / (1 + n_variants):
+            n_variants += 1
+            if made >= n_docs:
+                return
+            kind = rng.choices(VARIANT_KINDS, _KIND_WEIGHTS)[0]
+            if kind == "exact":
+                vtext = text
+            elif kind == "boilerplate":
+                other = rng.choice([s for s in _STYLES if s != style])
+                vtext = _wrap(base, story, other, rng, teasers, extra=True)
+            elif kind == "reworded":
+                r = _render(story, rng, rewrite=True)
+                vtext = _wrap(r, story, rng.choice(_STYLES), rng, teasers, extra=rng.random() < 0.3)
+                if rng.random() < 0.15:
+                    vtext = _noisy(rng, vtext)
+            elif kind == "truncated":
+                vtext = _wrap(_truncate(rng, base), story, rng.choice(_STYLES), rng, teasers)
+            else:
+                vtext = _noisy(rng, text)
+            yield {"id": f"d{made:08d}", "text": vtext, "kind": kind, **common}
+            made += 1
+        lead = " ".join(base.paragraphs[0])
+        teasers.append((base.title, lead, base.caption))
+        del teasers[:-30]
 
 
 def iter_corpus(
@@ -177,48 +802,9 @@ def iter_corpus(
     About ``dup_fraction`` of the documents are variants of an earlier story; ``story`` is the
     ground-truth cluster label and ``kind`` is ``original`` or one of :data:`VARIANT_KINDS`.
     """
-    rng = random.Random(seed)
-    made = 0
-    story_no = 0
-    while made < n_docs:
-        lang = rng.choice(languages)
-        title, paragraphs, vocab = _story(rng, lang)
-        story_id = f"s{story_no:07d}"
-        story_no += 1
-        base = _render(title, paragraphs)
-        yield {
-            "id": f"d{made:08d}",
-            "text": base,
-            "story": story_id,
-            "lang": lang,
-            "kind": "original",
-        }
-        made += 1
-        n_variants = 0
-        while rng.random() < dup_fraction / max(1e-9, 1 - dup_fraction) / (1 + n_variants):
-            n_variants += 1
-            if made >= n_docs:
-                return
-            kind = rng.choice(VARIANT_KINDS)
-            if kind == "exact":
-                text = base
-            elif kind == "boilerplate":
-                text = _boilerplate(rng, base, lang)
-            elif kind == "reworded":
-                text = _render(title, _reword(rng, paragraphs, vocab))
-            elif kind == "truncated":
-                keep = max(1, int(len(paragraphs) * rng.uniform(0.4, 0.8)))
-                text = _render(title, paragraphs[:keep])
-            else:
-                text = _noisy(rng, base)
-            yield {
-                "id": f"d{made:08d}",
-                "text": text,
-                "story": story_id,
-                "lang": lang,
-                "kind": kind,
-            }
-            made += 1
+    for d in _iter_docs(n_docs, seed, dup_fraction, languages):
+        d.pop("family")
+        yield d
 
 
 def generate_corpus(
@@ -241,9 +827,82 @@ def write_jsonl(path: str | Path, n_docs: int, *, seed: int = 0, dup_fraction: f
     return p
 
 
-if __name__ == "__main__":  # python -m benchmarks.corpus N OUT.jsonl [SEED]
+# --------------------------------------------------------------------------------------------
+# Evaluation corpus: generated stories + the real seed articles and their variants
+# --------------------------------------------------------------------------------------------
+
+#: Ground truth of the five seed articles: 000 and 001 report the same meeting.
+SEED_STORIES = {"000": "seed-moscow", "001": "seed-moscow", "002": "seed-indonesia",
+                "003": "seed-china", "004": "seed-russia-patrushev"}  # fmt: skip
+
+
+def _seed_variants(rng: random.Random) -> list[dict[str, str]]:
+    """The seeds, plus copies with real-world damage (truncated, noisy, boilerplate)."""
+    out = []
+    for path in sorted(SEEDS.glob("*.txt")):
+        key = path.name[:3]
+        text = path.read_text(encoding="utf-8")
+        story = SEED_STORIES[key]
+        out.append({"id": path.stem, "text": text, "kind": "original", "story": story,
+                    "lang": "fr", "family": "seed"})  # fmt: skip
+        body = text.split("Voir plus")[0].rstrip()
+        paras = body.split("\n\n")
+        variants = []
+        cut = max(3, int(len(paras) * rng.uniform(0.4, 0.7)))
+        variants.append(("truncated", "\n\n".join(paras[:cut])))
+        variants.append(("noisy", _noisy(rng, body)))
+        extra = "\n\n".join(
+            (paras[0], "Imprimer | Partager", paras[0], *paras[1:], "Lire aussi :", "[Autres]")
+        )
+        variants.append(("boilerplate", extra))
+        for kind, vt in rng.sample(variants, 2):
+            out.append({"id": f"{key}-{kind}-{len(out)}", "text": vt, "kind": kind,
+                        "story": story, "lang": "fr", "family": "seed"})  # fmt: skip
+    return out
+
+
+def eval_corpus(n_docs: int, *, seed: int, dup_fraction: float = 0.45) -> list[dict[str, str]]:
+    """An evaluation split: generated French documents plus the seeds and their variants.
+
+    Every dict has ``id, text, story, kind, lang, family``; documents are shuffled
+    (deterministically) so that variants do not always follow their original.
+    """
+    rng = random.Random(f"eval-{seed}")
+    docs = list(_iter_docs(n_docs, seed, dup_fraction, ("fr",)))
+    for d in docs:
+        d["id"] = f"g{seed}-{d['id'][1:]}"
+        d["story"] = f"{seed}-{d['story']}"
+    docs.extend(_seed_variants(rng))
+    rng.shuffle(docs)
+    return docs
+
+
+#: The evaluation splits in ``benchmarks/data/``: name -> (generator seed, generated documents).
+#: ``heldout`` is never used to choose settings.
+EVAL_SPLITS = {"tune": (1, 800), "heldout": (2, 800)}
+
+
+def write_eval_splits(directory: str | Path | None = None) -> list[Path]:
+    """(Re)write ``tune.jsonl`` and ``heldout.jsonl`` (deterministic)."""
+    out_dir = Path(directory) if directory else Path(__file__).resolve().parent / "data"
+    out_dir.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for name, (seed, n) in EVAL_SPLITS.items():
+        p = out_dir / f"{name}.jsonl"
+        with p.open("w", encoding="utf-8") as fh:
+            for doc in eval_corpus(n, seed=seed):
+                fh.write(json.dumps(doc, ensure_ascii=False) + "\n")
+        paths.append(p)
+    return paths
+
+
+if __name__ == "__main__":  # python -m benchmarks.corpus N OUT.jsonl [SEED] | --eval
     import sys
 
+    if sys.argv[1] == "--eval":
+        for p in write_eval_splits():
+            print(f"wrote {p}")
+        raise SystemExit(0)
     n = int(sys.argv[1])
     out = sys.argv[2]
     s = int(sys.argv[3]) if len(sys.argv) > 3 else 0

@@ -175,7 +175,7 @@ class LSHConfig:
     bands: int = 42
     rows: int = 3
     max_bucket: int = 200
-    min_similarity: float = 0.15
+    min_similarity: float = 0.25
 
     def __post_init__(self) -> None:
         if self.bands < 1 or self.rows < 1:
@@ -200,9 +200,14 @@ class VerifyConfig:
     Parameters
     ----------
     threshold : float
-        Pairs with ``score >= threshold`` are duplicates. 0..1; higher keeps only copies.
+        Pairs with ``score >= threshold`` are duplicates; one knob from "same story" to "only
+        copies": about 0.5 (default) finds the same story told in other words, 0.55-0.7 only
+        close rewrites, above 0.75 only copies (exact, with boilerplate, truncated, noisy;
+        rewrite scores are capped at 0.75), 1.0 only copies contained in full. Below 0.45 other
+        stories on the same beat pass (see docs/quality.md for measured precision/recall).
     near_copy : float
-        ``score`` at or above which a duplicate is labelled ``near_copy`` instead of ``same_story``.
+        Containment (share of the shorter text's space-free character 10-grams found in the
+        other) at or above which a duplicate is labelled ``near_copy`` instead of ``same_story``.
     """
 
     threshold: float = 0.5
@@ -219,11 +224,14 @@ class ClusterConfig:
     Parameters
     ----------
     method : {"star", "connected"}
-        ``"star"`` (default): every member is verified against its cluster's representative,
-        so A~B and B~C never put A with C unless A~C. ``"connected"``: union-find over all
-        verified pairs (transitive; can chain).
+        ``"star"`` (default): clusters grow around the most connected documents; every member
+        is verified against its cluster's representative, and a rewrite also against most
+        rewrites already in, so A~B and B~C never put A with C unless A~C (see
+        :mod:`dedup.match.cluster`). ``"connected"``: union-find over all verified pairs
+        (transitive; can chain).
     representative : {"first", "longest"}
-        Which member represents a cluster: the earliest in input order, or the longest text.
+        Preference among equally connected documents when choosing representatives: the
+        earliest in input order, or the longest text.
     """
 
     method: ClusterMethod = "star"
