@@ -136,13 +136,13 @@ def test_star_longest_is_independent_of_order_when_lengths_differ(docs, data):
 
 
 def test_star_first_depends_on_order_by_design():
-    # A~B and B~C but not A~C: the star centred on the earliest document decides.
-    edges = [(0, 1, 0.9, "same_story"), (1, 2, 0.9, "same_story")]
-    abc = assign_clusters(3, edges).cluster.tolist()  # order A, B, C
-    edges_bac = [(1, 0, 0.9, "same_story"), (0, 2, 0.9, "same_story")]  # order B, A, C
-    bac = assign_clusters(3, edges_bac).cluster.tolist()
+    # A~B and B~C but not A~C: the earliest document is the representative and decides.
+    edges_abc = [(0, 1, 0.9, "same_story"), (1, 2, 0.9, "same_story")]  # indices A=0, B=1, C=2
+    abc = assign_clusters(3, edges_abc).cluster.tolist()
+    edges_cba = [(2, 1, 0.9, "same_story"), (1, 0, 0.9, "same_story")]  # indices C=0, B=1, A=2
+    cba = assign_clusters(3, edges_cba).cluster.tolist()
     assert abc == [0, 0, 1]  # {A, B}, {C}
-    assert bac == [0, 0, 0]  # {B, A, C}
+    assert cba == [0, 0, 1]  # {C, B}, {A}: another partition of the same documents
 
 
 # ---------------------------------------------------------------- accounting on bad input

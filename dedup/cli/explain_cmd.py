@@ -13,6 +13,7 @@ from dedup.cli.options import add_config_arguments, config_from_args
 from dedup.errors import InputError
 from dedup.io import read_inputs
 from dedup.io.readers import read_text_file
+from dedup.match.verify import Verifier
 from dedup.pipeline import prepare_texts
 from dedup.report.explain import explain
 from dedup.report.terminal import render_text
@@ -119,14 +120,20 @@ def _load(args: argparse.Namespace, config):  # type: ignore[no-untyped-def]
             f"id {missing[0]!r} not in {', '.join(args.explain_inputs)} "
             f"({len(docs)} documents: {sample}); pass ids from the input's id field"
         )
-    stripped, _, _ = prepare_texts([d.text for d in docs], config)
-    return [(x, stripped[index[x]]) for x in (args.a, args.b)]
+    stripped, normalized, _ = prepare_texts([d.text for d in docs], config)
+    # score with the whole input as the corpus (word weights), as `dedup cluster` does
+    scores = Verifier(normalized, config.verify, explain=True).score(index[args.a], index[args.b])
+    return [(x, stripped[index[x]]) for x in (args.a, args.b)], scores
 
 
 def run(args: argparse.Namespace) -> int:
     config = config_from_args(args)
-    (id_a, a), (id_b, b) = _load(args, config)
-    e = explain(a, b, config, ids=(id_a, id_b), min_run=args.min_run)
+    if args.explain_inputs:
+        ((id_a, a), (id_b, b)), scores = _load(args, config)
+    else:
+        (id_a, a), (id_b, b) = _load(args, config)
+        scores = None
+    e = explain(a, b, config, ids=(id_a, id_b), min_run=args.min_run, scores=scores)
     if args.format == "json":
         json.dump(e.to_dict(), sys.stdout, ensure_ascii=False, indent=1)
         sys.stdout.write("\n")

@@ -51,7 +51,8 @@ def add_config_arguments(p: argparse.ArgumentParser) -> None:
         "--near-copy",
         type=float,
         default=d.verify.near_copy,
-        help="word 5-gram containment from which a duplicate is labelled near_copy rather than "
+        help="containment (share of the shorter text's 10-character chunks, spaces removed, found "
+        "in the other) from which a duplicate is labelled near_copy rather than "
         "same_story (default: %(default)s)",
     )
     g.add_argument(

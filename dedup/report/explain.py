@@ -61,12 +61,13 @@ RELATION_MEANINGS: dict[str, str] = {
 
 #: What each score means, for people.
 SCORE_MEANINGS: dict[str, str] = {
-    "score": "the verdict: max(containment, (fuzz + overlap) / 2); 1.0 for equal texts",
-    "containment": "share of the shorter text's 5-word sequences found in the other "
-    "(1.0 for a copy, also a truncated one)",
-    "fuzz": "rapidfuzz token_set_ratio / 100: word overlap, ignoring order and repeats",
-    "overlap": "Jaccard of content-word bigrams (adjacent words of 4+ letters): shared "
-    "names, places and key phrases",
+    "score": "the verdict: the larger of the copy score (containment mapped so 0.6 -> 0.5, "
+    "0.8 -> 0.75) and the story score (overlap, capped at 0.75); 1.0 for equal texts",
+    "containment": "share of the shorter text's 10-character chunks (spaces removed) found in "
+    "the other: 1.0 for a copy, also a truncated, glued or re-accented one",
+    "fuzz": "rapidfuzz token_set_ratio / 100: word overlap ignoring order (shown, not scored)",
+    "overlap": "story score: words shared, weighted by how rare they are in the corpus "
+    "(names, dates, figures weigh most); IDF-weighted Jaccard and containment",
 }
 
 _TOKEN_RE = re.compile(r"[a-z0-9]+")
@@ -385,6 +386,7 @@ def explain(
     *,
     ids: tuple[str, str] = ("A", "B"),
     min_run: int = 3,
+    scores: PairScore | None = None,
 ) -> Explanation:
     """Explain how two articles match.
 
@@ -401,6 +403,11 @@ def explain(
     min_run : int
         Shortest run of consecutive shared tokens shown as a shared passage (default 3): single
         common words ("de", "the") are not evidence.
+    scores : PairScore, optional
+        The verifier's scores of this pair when already known. The story score weighs words by
+        their rarity in a corpus (:class:`~dedup.match.verify.Verifier`); without ``scores``
+        the two texts alone are the corpus (:func:`~dedup.match.verify.score_texts`), so pass
+        the corpus verifier's scores to show exactly what ``dedup cluster`` decided.
 
     Returns
     -------
@@ -436,6 +443,7 @@ def explain(
         cfg,
         ids,
         min_run,
+        scores,
     )
 
 

@@ -7,6 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dedup.config import DedupConfig, VerifyConfig
+from dedup.match.verify import Verifier
 from dedup.pipeline import cluster, prepare_texts
 from dedup.report.explain import explain, source_tokens
 from dedup.text.boilerplate import parse_rules, strip_boilerplate
@@ -68,12 +69,23 @@ def test_seed_pair_scores_match_the_pipeline(seed_docs):
     pair = next(p for p in result.pairs if {p.a, p.b} == {SEED_A, SEED_B})
     stripped, _, _ = prepare_texts([t for _, t in seed_docs])
     ids = [i for i, _ in seed_docs]
-    e = explain(stripped[ids.index(pair.a)], stripped[ids.index(pair.b)], ids=(pair.a, pair.b))
+    normalized = result.normalized
+    scores = Verifier(normalized, explain=True).score(ids.index(pair.a), ids.index(pair.b))
+    e = explain(
+        stripped[ids.index(pair.a)],
+        stripped[ids.index(pair.b)],
+        ids=(pair.a, pair.b),
+        scores=scores,
+    )
     assert e.relation == pair.relation == "same_story"
     assert e.score == pytest.approx(pair.score)
     assert e.scores.containment == pytest.approx(pair.containment)
     assert e.scores.fuzz == pytest.approx(pair.fuzz)
     assert e.scores.overlap == pytest.approx(pair.overlap)
+    # without the corpus, the pair alone is the corpus: same decision, slightly other score
+    alone = explain(stripped[ids.index(pair.a)], stripped[ids.index(pair.b)])
+    assert alone.relation == "same_story"
+    assert alone.score == pytest.approx(pair.score, abs=0.05)
 
 
 def test_seed_pair_shared_passages_are_shared(seed_docs):
