@@ -12,7 +12,7 @@ verified against the representative its output line names: the earliest report o
 default), the one a newsroom keeps.
 
 (The evaluation corpus was also run with the most-connected documents as centers, as in Aslam
-et al.'s star clustering: held-out F1 0.973 instead of 0.960, but the representative would then
+et al.'s star clustering: held-out F1 0.973 instead of 0.959, but the representative would then
 often be a later rewrite instead of the first report; see docs/quality.md.)
 
 ``connected`` is union-find over all verified pairs (transitive closure): it finds every
