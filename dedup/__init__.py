@@ -29,7 +29,7 @@ from dedup.config import (
 from dedup.documents import Document, as_documents
 from dedup.errors import ConfigMismatchError, DedupError, InputError, RuleFileError
 from dedup.match.cluster import Assignment, assign_clusters
-from dedup.match.verify import PairScore, Verifier, score_texts
+from dedup.match.verify import PairScore, Verifier, WordWeights, score_texts
 from dedup.pipeline import ClusterResult, DocResult, Pair, cluster, prepare_texts
 from dedup.report.explain import Explanation, explain
 from dedup.sketch.hashing import dedup_hash32, hash_function, sha1_hash32
@@ -74,6 +74,7 @@ __all__ = [
     "ShingleConfig",
     "Stripped",
     "Verifier",
+    "WordWeights",
     "VerifyConfig",
     "__version__",
     "as_documents",

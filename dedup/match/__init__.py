@@ -1,6 +1,6 @@
 """Matching stages: pair verification and clustering."""
 
 from dedup.match.cluster import Assignment, assign_clusters
-from dedup.match.verify import PairScore, Verifier, score_texts
+from dedup.match.verify import PairScore, Verifier, WordWeights, score_texts
 
 __all__ = ["Assignment", "PairScore", "Verifier", "assign_clusters", "score_texts"]

@@ -51,7 +51,7 @@ Examples
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -60,7 +60,15 @@ from rapidfuzz import fuzz
 
 from dedup.config import VerifyConfig
 
-__all__ = ["RELATIONS", "STORY_MAX", "PairScore", "Relation", "Verifier", "score_texts"]
+__all__ = [
+    "RELATIONS",
+    "STORY_MAX",
+    "PairScore",
+    "Relation",
+    "Verifier",
+    "WordWeights",
+    "score_texts",
+]
 
 Relation = Literal["exact", "near_copy", "same_story", "distinct"]
 RELATIONS: tuple[Relation, ...] = ("exact", "near_copy", "same_story", "distinct")
@@ -109,7 +117,7 @@ class PairScore:
 @dataclass(frozen=True)
 class _Features:
     text: str
-    words: frozenset[int]  # word ids (see _Idf)
+    words: frozenset[int]  # word ids (see WordWeights)
     mass: float  # sum of the words' weights
 
 
@@ -125,34 +133,66 @@ def _copy_score(c: float) -> float:
     return 0.5 + 1.25 * (c - 0.6) if c >= 0.6 else c / 1.2
 
 
-class _Idf:
+class WordWeights:
     """Word ids and smoothed inverse document frequencies, ``log((n + 1) / (df + 1)) + 1``.
 
     Words glued by a lost space ("dansla") are split back when the word occurs in one document
-    only and both halves are words of the corpus found in two or more documents.
+    only (``raw_df``) and both halves are words of the corpus found in two or more documents;
+    ``df`` counts documents per word after that split.
+
+    Build it from a corpus with :meth:`from_texts`, or from counts made elsewhere (a
+    persistent index, a Spark job) with the constructor: the same counts give the same weights,
+    whatever order they come in.
+
+    Examples
+    --------
+    >>> w = WordWeights.from_texts(["hanoi talks", "hanoi trade", "moscow talks"])
+    >>> w.n_docs, w.raw_df["hanoi"], round(w.weight_of("hanoi"), 3), round(w.weight_of("moscow"), 3)
+    (3, 2, 1.288, 1.693)
     """
 
-    def __init__(self, texts: Sequence[str]) -> None:
-        # two passes, nothing kept per document: memory grows with the vocabulary only
-        self.raw_df: dict[str, int] = {}
+    def __init__(self, raw_df: Mapping[str, int], df: Mapping[str, int], n_docs: int) -> None:
+        self.raw_df = raw_df
+        self.n_docs = n_docs
+        self.ids: dict[str, int] = {}
+        self.weight: list[float] = []
+        for w in sorted(df):  # ids independent of the order counts arrive in
+            self.ids[w] = len(self.weight)
+            self.weight.append(math.log((n_docs + 1) / (df[w] + 1)) + 1.0)
+
+    @staticmethod
+    def raw_counts(texts: Iterable[str]) -> dict[str, int]:
+        """Documents per word (first pass)."""
+        raw: dict[str, int] = {}
         for t in texts:
             for w in set(t.split()):
-                self.raw_df[w] = self.raw_df.get(w, 0) + 1
-        self.ids: dict[str, int] = {}
-        df: list[int] = []
+                raw[w] = raw.get(w, 0) + 1
+        return raw
+
+    @staticmethod
+    def document_words(text: str, raw_df: Mapping[str, int]) -> set[str]:
+        """The words of one document after splitting glued words (what ``df`` counts)."""
+        return _unglue(set(text.split()), raw_df)
+
+    @classmethod
+    def from_texts(cls, texts: Sequence[str]) -> WordWeights:
+        """Two passes over a corpus; nothing kept per document."""
+        raw = cls.raw_counts(texts)
+        df: dict[str, int] = {}
         for t in texts:
-            for w in _unglue(set(t.split()), self.raw_df):
-                k = self.ids.setdefault(w, len(df))
-                if k == len(df):
-                    df.append(0)
-                df[k] += 1
-        n = len(texts)
-        self.weight = [math.log((n + 1) / (d + 1)) + 1.0 for d in df]
+            for w in _unglue(set(t.split()), raw):
+                df[w] = df.get(w, 0) + 1
+        return cls(raw, df, len(texts))
+
+    def weight_of(self, word: str) -> float:
+        """Weight of a word; a word the corpus has not seen weighs as a word of one document."""
+        k = self.ids.get(word)
+        return self.weight[k] if k is not None else math.log((self.n_docs + 1) / 2) + 1.0
 
     def features(self, text: str) -> _Features:
         words = _unglue(set(text.split()), self.raw_df)
         ids = frozenset(self.ids[w] for w in words if w in self.ids)
-        return _Features(text, ids, sum(map(self.weight.__getitem__, ids)))
+        return _Features(text, ids, math.fsum(map(self.weight.__getitem__, ids)))
 
 
 def _unglue(words: set[str], df: dict[str, int]) -> set[str]:
@@ -172,13 +212,14 @@ def _unglue(words: set[str], df: dict[str, int]) -> set[str]:
 
 
 def _score(
-    a: _Features, b: _Features, cfg: VerifyConfig, idf: _Idf, chars: Any, explain: bool
+    a: _Features, b: _Features, cfg: VerifyConfig, idf: WordWeights, chars: Any, explain: bool
 ) -> PairScore:
     if a.text == b.text:
         return PairScore(1.0, "exact" if a.text else "distinct", 1.0, 1.0, 1.0)
     if not a.text or not b.text:
         return PairScore(0.0, "distinct", 0.0, 0.0, 0.0)
-    shared = sum(map(idf.weight.__getitem__, a.words & b.words))
+    # exact sums: the score does not depend on set iteration order (processes, engines)
+    shared = math.fsum(map(idf.weight.__getitem__, a.words & b.words))
     union = a.mass + b.mass - shared
     wjac = shared / union if union else 0.0
     small = min(a.mass, b.mass)
@@ -234,6 +275,8 @@ class Verifier:
     config : VerifyConfig, optional
     explain : bool
         Also compute ``fuzz`` for distinct pairs (otherwise ``nan``: it is not needed to decide).
+    weights : WordWeights, optional
+        Word weights of a larger corpus (an index, a distributed job); default: from ``texts``.
 
     Examples
     --------
@@ -243,12 +286,17 @@ class Verifier:
     """
 
     def __init__(
-        self, texts: Sequence[str], config: VerifyConfig | None = None, *, explain: bool = False
+        self,
+        texts: Sequence[str],
+        config: VerifyConfig | None = None,
+        *,
+        explain: bool = False,
+        weights: WordWeights | None = None,
     ) -> None:
         self.texts = texts
         self.config = config or VerifyConfig()
         self.explain = explain
-        self._idf = _Idf(texts)
+        self._idf = weights if weights is not None else WordWeights.from_texts(texts)
         self._cache: dict[int, _Features] = {}
         self._chars: dict[str, frozenset[int]] = {}
 
