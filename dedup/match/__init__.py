@@ -3,4 +3,4 @@
 from dedup.match.cluster import Assignment, assign_clusters
 from dedup.match.verify import PairScore, Verifier, WordWeights, score_texts
 
-__all__ = ["Assignment", "PairScore", "Verifier", "assign_clusters", "score_texts"]
+__all__ = ["Assignment", "PairScore", "Verifier", "WordWeights", "assign_clusters", "score_texts"]
