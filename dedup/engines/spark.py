@@ -439,7 +439,7 @@ class SparkClusterResult:
     _persisted: list[DataFrame] = field(default_factory=list, repr=False)
 
     def unpersist(self) -> None:
-        """Release the cached input copy the records are built from."""
+        """Release the cached data ``records`` and ``pairs`` are built from."""
         for df in self._persisted:
             df.unpersist()
 
@@ -686,7 +686,6 @@ def cluster_spark(
             "score",
             "relation",
         )
-        .localCheckpoint()
     )
     pairs = (
         verified.join(ids.toDF("a", "a_id"), "a")
@@ -701,12 +700,12 @@ def cluster_spark(
             "fuzz",
             "overlap",
         )
-        .localCheckpoint()
     )
     report("clusters", n_clusters, n_clusters)
-    for cached in (full, ranked_cache, edges, verified, docs):
+    # ``full`` (materialized by the ranking job) and ``verified`` stay cached: the lazy
+    # ``records`` and ``pairs`` are built from them; the rest is released.
+    for cached in (edges, docs):
         cached.unpersist()
-    learned_bc.unpersist()
 
     records = base.join(result, ORD).orderBy(ORD).drop(ORD)
     stats = {
@@ -718,7 +717,9 @@ def cluster_spark(
         "duplicate_pairs": n_edges,
         "clusters": n_clusters,
     }
-    return SparkClusterResult(records, pairs, stats, cfg, learned, [base_cache])
+    return SparkClusterResult(
+        records, pairs, stats, cfg, learned, [base_cache, full, ranked_cache, verified]
+    )
 
 
 def cluster_dataframe(
