@@ -626,6 +626,7 @@ def cluster_spark(
         cands.join(text.toDF("a", "ta", "la"), "a")
         .join(text.toDF("b", "tb", "lb"), "b")
         .select("a", "b", "ta", "tb")
+        .sortWithinPartitions("a")  # a batch computes each document's features once
         .mapInPandas(
             lambda it: _verify_batches(it, cfg),
             "a long, b long, score double, relation string, containment double, "
