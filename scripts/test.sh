@@ -11,6 +11,8 @@ PY=${PYTHON:-python3}
 # Installed only when missing and when apt-get can run (root, Debian/Ubuntu).
 # The HTML report tests drive Debian's chromium through playwright (never `playwright install`).
 DEDUP_APT_PACKAGES="${DEDUP_APT_PACKAGES:-} chromium:chromium"
+# Java for the Spark engine tests (tests/engines/test_spark.py; Spark 4 needs Java 17+).
+DEDUP_APT_PACKAGES="${DEDUP_APT_PACKAGES:-} java:openjdk-17-jre-headless"
 need_apt=()
 for entry in ${DEDUP_APT_PACKAGES:-}; do
   cmd=${entry%%:*}; pkg=${entry#*:}
@@ -24,6 +26,9 @@ if [ ${#need_apt[@]} -gt 0 ] && command -v apt-get >/dev/null 2>&1 && [ "$(id -u
 fi
 
 "$PY" -m pip install -q --disable-pip-version-check -e ".[fast,test]"
+# The Spark engine (pyspark, pandas, pyarrow); its tests skip, saying why, without it.
+"$PY" -m pip install -q --disable-pip-version-check -e ".[spark]" \
+  || echo "test.sh: could not install the spark extra; the Spark engine tests will skip"
 
 set +e
 "$PY" -m pytest "$@"
