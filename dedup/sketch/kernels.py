@@ -51,6 +51,9 @@ except ImportError:  # pragma: no cover - depends on the environment
 class Batch:
     """Texts packed into one buffer: ``buf`` (uint8), ``starts``/``ends`` (int64, one per doc).
 
+    Each document is followed by one separator byte (space for texts, 0x1f for shingle
+    lists) and the buffer ends with zero padding, so kernels may read 8 bytes past any span.
+
     >>> b = Batch.from_texts(["a b", "", "cd"])
     >>> b.starts.tolist(), b.ends.tolist()
     ([0, 4, 5], [3, 4, 7])
@@ -73,32 +76,53 @@ class Batch:
     @classmethod
     def from_texts(cls, texts: list[str] | list[bytes]) -> Batch:
         """Pack texts (str is UTF-8 encoded), each followed by one space."""
-        encoded = [t.encode("utf-8") if isinstance(t, str) else t for t in texts]
-        return cls._pack(encoded, b" ")
+        return cls._pack(list(texts), " ")
 
     @classmethod
-    def from_shingles(cls, docs: list[list[str]] | list[list[bytes]]) -> Batch:
-        """Pack lists of shingle strings (``sep`` mode). A shingle may not contain byte 0x1f."""
-        encoded = []
-        counts = np.empty(len(docs), dtype=np.int64)
+    def from_shingles(cls, docs: list[list[str]] | list[list[bytes]]) -> Batch | None:
+        """Pack lists of shingle strings (``sep`` mode).
+
+        Returns ``None`` when a shingle contains the separator byte 0x1f: such a batch
+        cannot be split unambiguously (callers then hash shingle by shingle).
+        """
+        joined = []
         for i, doc in enumerate(docs):
-            joined = "\x1f".join(doc) if (not doc or isinstance(doc[0], str)) else b"\x1f".join(doc)
-            data = joined.encode("utf-8") if isinstance(joined, str) else joined
-            if data.count(SEP) != max(len(doc) - 1, 0):
-                raise ValueError(f"document {i}: a shingle contains the reserved byte 0x1f")
-            encoded.append(data)
-            counts[i] = len(doc)
-        batch = cls._pack(encoded, b"\x1f")
+            try:
+                joined.append("\x1f".join(doc))  # type: ignore[arg-type]
+            except TypeError:
+                try:
+                    joined.append(b"\x1f".join(doc))  # type: ignore[arg-type]
+                except TypeError:
+                    raise ValueError(
+                        f"document {i}: shingles must be all str or all bytes, "
+                        f"got {sorted({type(s).__name__ for s in doc})}"
+                    ) from None
+        counts = np.fromiter(map(len, docs), dtype=np.int64, count=len(docs))
+        batch = cls._pack(joined, "\x1f")
+        # Every document adds len(doc) - 1 separators of its own plus the one after it.
+        expected = int(np.maximum(counts - 1, 0).sum()) + len(docs)
+        if int(np.count_nonzero(batch.buf == SEP)) != expected:
+            return None
         batch.counts = counts
         return batch
 
     @classmethod
-    def _pack(cls, encoded: list[bytes], sep: bytes) -> Batch:
-        lens = np.fromiter(map(len, encoded), dtype=np.int64, count=len(encoded))
+    def _pack(cls, items: list, sep: str) -> Batch:  # type: ignore[type-arg]
+        n = len(items)
+        data = None
+        if all(type(t) is str for t in items):
+            joined = sep.join(items)
+            if joined.isascii():  # one join, one copy: byte lengths are str lengths
+                data = joined.encode("ascii")
+                lens = np.fromiter(map(len, items), dtype=np.int64, count=n)
+        if data is None:
+            encoded = [t.encode("utf-8") if isinstance(t, str) else bytes(t) for t in items]
+            lens = np.fromiter(map(len, encoded), dtype=np.int64, count=n)
+            data = sep.encode().join(encoded)
         ends = np.cumsum(lens + 1) - 1
         starts = ends - lens
         # Zero padding lets the hash read whole 8-byte words without bounds checks.
-        buf = np.frombuffer(sep.join(encoded) + sep + b"\x00" * _PAD, dtype=np.uint8)
+        buf = np.frombuffer(data + sep.encode() + b"\x00" * _PAD, dtype=np.uint8)
         return cls(buf, starts, ends)
 
     def __len__(self) -> int:
@@ -226,20 +250,29 @@ def _signatures_numpy(batch: Batch, mode: str, n: int, a: np.ndarray, b: np.ndar
 
 # ---------------------------------------------------------------- compiled path
 
-_numba_kernel = None
+_numba = None
 
 
-def _compile() -> object:
-    """Build (once) the fused numba kernel; cached on disk by numba."""
-    global _numba_kernel
-    if _numba_kernel is None:
+def _numba_module():  # type: ignore[no-untyped-def]
+    """The compiled kernels (imported, hence compiled or loaded from numba's cache, once)."""
+    global _numba
+    if _numba is None:
         from dedup.sketch import _numba_kernels
 
-        _numba_kernel = _numba_kernels.signatures_fused
-    return _numba_kernel
+        _numba = _numba_kernels
+    return _numba
 
 
 MODE_CODES = {"word": 0, "char": 1, "sep": 2}
+
+
+def use_numba(backend: str) -> bool:
+    """Whether ``backend`` selects the compiled kernels (``auto``: when numba is installed)."""
+    if backend not in ("auto", "numba", "numpy"):
+        raise ValueError(f"unknown backend {backend!r}; pass 'auto', 'numba' or 'numpy'")
+    if backend == "numba" and not HAVE_NUMBA:
+        raise RuntimeError("backend='numba' needs numba: pip install 'dedup-news[fast]'")
+    return backend == "numba" or (backend == "auto" and HAVE_NUMBA)
 
 
 def signatures(
@@ -249,6 +282,7 @@ def signatures(
     num_perm: int,
     seed: int,
     *,
+    min_len: int = 1,
     backend: str = "auto",
 ) -> np.ndarray:
     """MinHash signatures of a batch with the ``dedup32`` hash (uint32, n_docs x num_perm).
@@ -263,24 +297,82 @@ def signatures(
         Shingle size (ignored for ``sep``).
     num_perm, seed : int
         Permutations, as datasketch.
+    min_len : int
+        Tokens shorter than this many bytes are dropped first (``word``/``char`` modes). The
+        numba path does it in the kernel; the numpy path needs texts already reduced to their
+        kept tokens joined by single spaces (``min_len=1``; see :func:`prepare_for_numpy`).
     backend : {"auto", "numba", "numpy"}
         ``auto`` uses numba when installed.
+
+    Examples
+    --------
+    >>> b = Batch.from_texts(["bui van nam", ""])
+    >>> s1 = signatures(b, "word", 2, 16, 1, backend="numpy")
+    >>> s1.shape, int(s1[1, 0]) == 2**32 - 1
+    ((2, 16), True)
     """
     if mode not in MODE_CODES:
         raise ValueError(f"unknown shingle mode {mode!r}; pass 'word', 'char' or 'sep'")
     a, b = H.permutations(num_perm, seed)
-    use_numba = backend == "numba" or (backend == "auto" and HAVE_NUMBA)
-    if backend not in ("auto", "numba", "numpy"):
-        raise ValueError(f"unknown backend {backend!r}; pass 'auto', 'numba' or 'numpy'")
-    if use_numba:
-        if not HAVE_NUMBA:
-            raise RuntimeError("backend='numba' needs numba: pip install 'dedup-news[fast]'")
-        kernel = _compile()
+    if use_numba(backend):
+        nbk = _numba_module()
         counts = batch.counts if batch.counts is not None else np.ones(len(batch), np.int64)
         out = np.empty((len(batch), num_perm), dtype=np.uint32)
-        from dedup.sketch._numba_kernels import shifted_words
-
-        words = shifted_words(batch.buf)
-        kernel(batch.buf, words, batch.starts, batch.ends, counts, MODE_CODES[mode], n, a, b, out)
+        nbk.signatures_fused(
+            batch.buf,
+            batch.starts,
+            batch.ends,
+            counts,
+            MODE_CODES[mode],
+            n,
+            min_len,
+            nbk.WHITESPACE,
+            a,
+            b,
+            out,
+        )
         return out
+    if min_len > 1 or mode == "word":
+        # The numpy path splits on single spaces only: normalize whitespace and drop short
+        # tokens the way the kernel does, in Python.
+        texts = [
+            prepare_for_numpy(bytes(batch.buf[s:e]), mode, min_len)
+            for s, e in zip(batch.starts.tolist(), batch.ends.tolist())
+        ]
+        batch = Batch.from_texts(texts)
     return _signatures_numpy(batch, mode, n, a, b)
+
+
+# bytes.split() does not split on \x1c-\x1f; str.split() does.
+_SEPS_TO_SPACE = bytes.maketrans(b"\x1c\x1d\x1e\x1f", b"    ")
+
+
+def prepare_for_numpy(text: bytes, mode: str, min_len: int) -> bytes:
+    """The bytes the numpy path shingles: tokens of >= ``min_len`` bytes joined by one space.
+
+    Whitespace is ASCII whitespace as ``str.split`` sees it. ``char`` mode with
+    ``min_len == 1`` keeps the text as it is.
+
+    >>> prepare_for_numpy(b" le  ministre\tde la police ", "word", 3)
+    b'ministre police'
+    """
+    if mode == "char" and min_len <= 1:
+        return text
+    toks = text.translate(_SEPS_TO_SPACE).split()
+    return b" ".join(t for t in toks if len(t) >= min_len)
+
+
+def minimize(hashes: np.ndarray, counts: np.ndarray, num_perm: int, seed: int) -> np.ndarray:
+    """Signatures from per-shingle 32-bit hashes grouped by document (compiled when available)."""
+    a, b = H.permutations(num_perm, seed)
+    if HAVE_NUMBA:
+        out = np.empty((len(counts), num_perm), dtype=np.uint32)
+        _numba_module().minimize_hashes(
+            np.ascontiguousarray(hashes, dtype=np.uint32),
+            np.ascontiguousarray(counts, dtype=np.int64),
+            a,
+            b,
+            out,
+        )
+        return out
+    return minhash_from_hashes(hashes, counts, a, b)
