@@ -21,6 +21,9 @@ from __future__ import annotations
 
 import numba as nb
 import numpy as np
+from llvmlite import ir
+from numba.core import types
+from numba.extending import intrinsic
 
 from dedup.sketch import hashing as H
 
@@ -64,24 +67,48 @@ def _load8(buf, q):
 
 
 @nb.njit(nogil=True, cache=True, inline="always")
-def _hash32(buf, s, n):
-    """dedup_hash32 of buf[s:s+n]; reads up to 7 bytes past the end (callers pad)."""
-    h = (np.uint64(n) * K1) ^ INIT
-    i = 0
-    while i + 8 <= n:
-        h = (h ^ _load8(buf, s + i)) * K2
-        h ^= h >> S29
-        i += 8
-    if i < n:
-        w = _load8(buf, s + i) & ((U1 << (S8 * np.uint64(n - i))) - U1)
-        h = (h ^ w) * K2
-        h ^= h >> S29
+def _round(h, w, m):
+    """One 8-byte step of dedup_hash32 when ``m > 0`` bytes remain, else ``h`` unchanged.
+
+    Written as a select, not a branch: shingle lengths vary, and a mispredicted loop exit per
+    shingle costs more than the arithmetic of a step that is thrown away.
+    """
+    x = (h ^ w) * K2
+    x ^= x >> S29
+    return x if m > 0 else h
+
+
+@nb.njit(nogil=True, cache=True, inline="always")
+def _finish(h):
     h ^= h >> S33
     h *= M1
     h ^= h >> S33
     h *= M2
     h ^= h >> S33
     return np.uint32(h >> S32)
+
+
+@nb.njit(nogil=True, cache=True, inline="always")
+def _word(buf, p, m):
+    """The next (up to) 8 bytes at buf[p]; ``m`` bytes remain. Reads 8 bytes (callers pad)."""
+    w = _load8(buf, p)
+    if m < 8:
+        w &= (U1 << (S8 * np.uint64(max(m, 0)))) - U1
+    return w
+
+
+@nb.njit(nogil=True, cache=True, inline="always")
+def _hash32(buf, s, n):
+    """dedup_hash32 of buf[s:s+n]; reads up to 31 bytes past the end (callers pad)."""
+    h = (np.uint64(n) * K1) ^ INIT
+    for j in range(0, n, 32):  # one pass for shingles up to 32 bytes: predictable
+        q = s + j
+        m = n - j
+        h = _round(h, _word(buf, q, m), m)
+        h = _round(h, _word(buf, q + 8, m - 8), m - 8)
+        h = _round(h, _word(buf, q + 16, m - 16), m - 16)
+        h = _round(h, _word(buf, q + 24, m - 24), m - 24)
+    return _finish(h)
 
 
 @nb.njit(nogil=True, cache=True, inline="always")
@@ -143,7 +170,7 @@ def signatures_fused(buf, starts, ends, counts, mode, n, min_len, ws, a, b, out)
     for d in range(nd):
         longest = max(longest, ends[d] - starts[d] + 1)
     xs = np.empty(longest + 1, dtype=np.uint32)  # pre-mixed hashes of one document's shingles
-    scratch = np.zeros(longest + 16, dtype=np.uint8)  # tokens joined by single spaces
+    scratch = np.zeros(longest + 40, dtype=np.uint8)  # tokens joined by single spaces
     tstart = np.empty(longest // 2 + 2, dtype=np.int64)
     tend = np.empty(longest // 2 + 2, dtype=np.int64)
     for d in range(nd):
@@ -216,3 +243,130 @@ def floor_kernel(xs, counts, a, b, out):
         c = counts[d]
         _minimize(out[d], xs[lo:], c, a, b)
         lo += c
+
+
+# ------------------------------------------------ shingle lists read in place (no packing)
+#
+# ``minhash_shingles`` gets Python lists of str/bytes. Packing them into one buffer costs
+# more than hashing them, so the kernel below reads the objects where they are: it follows
+# the list's item pointers and hashes each str's (compact ASCII) or bytes' data in place,
+# as a C extension would with PyUnicode_DATA / PyBytes_AS_STRING. The object layout
+# (offsets, type pointers, the state bits of a compact ASCII str) is measured and checked at
+# import time by :func:`dedup.sketch.kernels.object_layout`; when anything does not match,
+# that path is off and the packed-buffer path is used (same bits).
+
+
+@intrinsic
+def _peek64(typingctx, addr):
+    def codegen(context, builder, signature, args):
+        ptr = builder.inttoptr(args[0], ir.IntType(64).as_pointer())
+        return builder.load(ptr, align=1)
+
+    return types.uint64(types.int64), codegen
+
+
+@intrinsic
+def _peek32(typingctx, addr):
+    def codegen(context, builder, signature, args):
+        ptr = builder.inttoptr(args[0], ir.IntType(32).as_pointer())
+        return builder.load(ptr, align=1)
+
+    return types.uint32(types.int64), codegen
+
+
+@nb.njit(nogil=True, cache=True, inline="always")
+def _word_at(p, n, off):
+    """Bytes off..off+7 of the n bytes at p (zero-filled), never reading past p + n.
+
+    A partial last word is read as the 8 bytes *ending* at p + n, shifted down; for a string
+    shorter than 8 bytes (or a word past the end, whose value is not used) that reads into
+    the object header before the data, which is always there (the data of a str or bytes
+    object starts at least 32 bytes into it). Branch-free: min/max become conditional moves.
+    """
+    q = min(off, n - 8)
+    shift = min(max(off + 8 - n, 0), 7)
+    return _peek64(p + q) >> (S8 * np.uint64(shift))
+
+
+@nb.njit(nogil=True, cache=True, inline="always")
+def _hash32_at(p, n):
+    """dedup_hash32 of the n bytes at address p (see :func:`_word_at`).
+
+    Shingles of up to 32 bytes -- nearly all of them -- take one straight-line path of four
+    steps whose unused ones are discarded by selects: shingle lengths vary, and a
+    mispredicted loop exit per shingle costs more than the discarded arithmetic.
+    """
+    h = (np.uint64(n) * K1) ^ INIT
+    if n <= 32:
+        h = _round(h, _word_at(p, n, 0), n)
+        h = _round(h, _word_at(p, n, 8), n - 8)
+        h = _round(h, _word_at(p, n, 16), n - 16)
+        h = _round(h, _word_at(p, n, 24), n - 24)
+        return _finish(h)
+    i = 0
+    while i + 8 <= n:
+        h = (h ^ _peek64(p + i)) * K2
+        h ^= h >> S29
+        i += 8
+    if i < n:
+        h = (h ^ _word_at(p, n, i)) * K2
+        h ^= h >> S29
+    return _finish(h)
+
+
+# layout vector indices (see kernels.object_layout)
+L_LIST, L_TUPLE, L_STR, L_BYTES = 0, 1, 2, 3
+L_TYPE, L_SIZE, L_LIST_ITEMS, L_TUPLE_ITEMS = 4, 5, 6, 7
+L_STATE, L_STATE_MASK, L_STATE_ASCII, L_STR_DATA, L_BYTES_DATA = 8, 9, 10, 11, 12
+
+
+@nb.njit(nogil=True, cache=True)
+def signatures_objects(items, lay, a, b, out, bad):
+    """Signatures of documents given as the addresses of list/tuple objects of str/bytes.
+
+    Sets ``bad[d]`` (and leaves ``out[d]`` undefined) for a document it cannot read in place:
+    not a list/tuple, an item that is not exact str/bytes, a non-ASCII str. Returns how many.
+    """
+    nd = items.shape[0]
+    longest = 1
+    for d in range(nd):
+        doc = items[d]
+        t = np.int64(_peek64(doc + lay[L_TYPE]))
+        if t == lay[L_LIST] or t == lay[L_TUPLE]:
+            longest = max(longest, np.int64(_peek64(doc + lay[L_SIZE])))
+    xs = np.empty(longest, dtype=np.uint32)
+    n_bad = 0
+    for d in range(nd):
+        doc = items[d]
+        t = np.int64(_peek64(doc + lay[L_TYPE]))
+        if t == lay[L_LIST]:
+            base = np.int64(_peek64(doc + lay[L_LIST_ITEMS]))
+        elif t == lay[L_TUPLE]:
+            base = doc + lay[L_TUPLE_ITEMS]
+        else:
+            bad[d] = True
+            n_bad += 1
+            continue
+        n = np.int64(_peek64(doc + lay[L_SIZE]))
+        ok = True
+        for i in range(n):
+            s = np.int64(_peek64(base + 8 * i))
+            ts = np.int64(_peek64(s + lay[L_TYPE]))
+            ln = np.int64(_peek64(s + lay[L_SIZE]))
+            if ts == lay[L_STR]:
+                st = np.int64(_peek32(s + lay[L_STATE]))
+                if (st & lay[L_STATE_MASK]) != lay[L_STATE_ASCII]:
+                    ok = False
+                    break
+                xs[i] = _fmix32(_hash32_at(s + lay[L_STR_DATA], ln))
+            elif ts == lay[L_BYTES]:
+                xs[i] = _fmix32(_hash32_at(s + lay[L_BYTES_DATA], ln))
+            else:
+                ok = False
+                break
+        if not ok:
+            bad[d] = True
+            n_bad += 1
+            continue
+        _minimize(out[d], xs, n, a, b)
+    return n_bad

@@ -26,6 +26,7 @@ An empty document has none and gets the empty signature (all ``2**32 - 1``).
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -35,7 +36,7 @@ __all__ = ["HAVE_NUMBA", "Batch", "minhash_from_hashes", "signatures", "span_has
 
 SEP = 0x1F
 _SPACE = 0x20
-_PAD = 8
+_PAD = 32  # zero bytes after the last document: kernels read 8-byte words in fours
 _CHUNK_ROWS = 8192  # shingles per vectorized permutation block (4 MB of uint32 at 128 perms)
 
 try:  # the compiled path is optional
@@ -46,6 +47,10 @@ try:  # the compiled path is optional
     HAVE_NUMBA = True
 except ImportError:  # pragma: no cover - depends on the environment
     HAVE_NUMBA = False
+
+
+def _as_bytes(s: str | bytes) -> bytes:
+    return s.encode("utf-8") if isinstance(s, str) else s
 
 
 class Batch:
@@ -79,11 +84,14 @@ class Batch:
         return cls._pack(list(texts), " ")
 
     @classmethod
-    def from_shingles(cls, docs: list[list[str]] | list[list[bytes]]) -> Batch | None:
-        """Pack lists of shingle strings (``sep`` mode).
+    def from_shingles(
+        cls, docs: list[list[str]] | list[list[bytes]], ids: Sequence[int] | None = None
+    ) -> Batch | None:
+        """Pack lists of shingles (``sep`` mode): str (hashed as UTF-8) or bytes.
 
         Returns ``None`` when a shingle contains the separator byte 0x1f: such a batch
-        cannot be split unambiguously (callers then hash shingle by shingle).
+        cannot be split unambiguously (callers then hash shingle by shingle). ``ids`` number
+        the documents in error messages (default: their positions).
         """
         joined = []
         for i, doc in enumerate(docs):
@@ -91,10 +99,10 @@ class Batch:
                 joined.append("\x1f".join(doc))  # type: ignore[arg-type]
             except TypeError:
                 try:
-                    joined.append(b"\x1f".join(doc))  # type: ignore[arg-type]
+                    joined.append(b"\x1f".join(_as_bytes(s) for s in doc))
                 except TypeError:
                     raise ValueError(
-                        f"document {i}: shingles must be all str or all bytes, "
+                        f"document {i if ids is None else ids[i]}: shingles must be str or bytes, "
                         f"got {sorted({type(s).__name__ for s in doc})}"
                     ) from None
         counts = np.fromiter(map(len, docs), dtype=np.int64, count=len(docs))
@@ -249,6 +257,119 @@ def _signatures_numpy(batch: Batch, mode: str, n: int, a: np.ndarray, b: np.ndar
 
 
 # ---------------------------------------------------------------- compiled path
+
+_LAYOUT: np.ndarray | bool | None = False  # False: not measured yet; None: not usable
+
+
+def _measure_layout() -> np.ndarray | None:
+    """Offsets of the CPython objects the in-place kernel reads, measured and cross-checked."""
+    import ctypes
+    import sys
+
+    def i64(addr: int) -> int:
+        return ctypes.c_int64.from_address(addr).value
+
+    def u32(addr: int) -> int:
+        return ctypes.c_uint32.from_address(addr).value
+
+    if sys.implementation.name != "cpython" or sys.maxsize != 2**63 - 1:
+        return None
+    # Strings made at run time (not interned constants), of several lengths.
+    ascii_s = ["".join(["ab", "cdefghij"] * k) for k in (1, 3)]
+    latin_s = "".join(["é", "abcdefgh"])
+    wide_s = "".join(["€", "abcdefgh"])
+    lst, tup = list(ascii_s), tuple(ascii_s)
+    off_type = 8
+    if not all(
+        i64(id(o) + off_type) == id(type(o)) for o in (lst, tup, ascii_s[0], b"xy", latin_s)
+    ):
+        return None
+    off_size = 16
+    if not (i64(id(lst) + off_size) == 2 and i64(id(tup) + off_size) == 2):
+        return None
+    list_items, tuple_items = 24, 24
+    if i64(i64(id(lst) + list_items) + 8) != id(ascii_s[1]):
+        return None
+    if i64(id(tup) + tuple_items + 8) != id(ascii_s[1]):
+        return None
+    if any(i64(id(s) + off_size) != len(s) for s in ascii_s):
+        return None
+    # Data of a compact ASCII str follows its header: find it, same offset for all lengths.
+    str_data = next(
+        (o for o in range(24, 97, 8) if ctypes.string_at(id(ascii_s[0]) + o, 10) == b"abcdefghij"),
+        None,
+    )
+    if str_data is None or ctypes.string_at(id(ascii_s[1]) + str_data, 30) != ascii_s[1].encode():
+        return None
+    bts = bytes(bytearray(b"0123456789"))
+    bytes_data = next(
+        (o for o in range(24, 97, 8) if ctypes.string_at(id(bts) + o, 10) == bts), None
+    )
+    if bytes_data is None or i64(id(bts) + off_size) != 10:
+        return None
+    # The state bit-field (interned:2, kind:3, compact:1, ascii:1 since CPython 3.3) sits
+    # after length and hash; the kind/compact/ascii bits must tell ASCII from the others.
+    off_state = 32
+    mask = 0b11111 << 2
+    want = u32(id(ascii_s[0]) + off_state) & mask
+    if any(u32(id(s) + off_state) & mask != want for s in ascii_s):
+        return None
+    if u32(id(latin_s) + off_state) & mask == want or u32(id(wide_s) + off_state) & mask == want:
+        return None
+    if want != (1 << 2) | (1 << 5) | (1 << 6):  # kind 1, compact, ascii
+        return None
+    return np.array(
+        [
+            id(list),
+            id(tuple),
+            id(str),
+            id(bytes),
+            off_type,
+            off_size,
+            list_items,
+            tuple_items,
+            off_state,
+            mask,
+            want,
+            str_data,
+            bytes_data,
+        ],
+        dtype=np.int64,
+    )
+
+
+def object_layout() -> np.ndarray | None:
+    """The measured CPython layout for the in-place kernel, or ``None`` where it does not apply."""
+    global _LAYOUT
+    if _LAYOUT is False:
+        try:
+            _LAYOUT = _measure_layout()
+        except Exception:  # pragma: no cover - exotic interpreters
+            _LAYOUT = None
+    return _LAYOUT  # type: ignore[return-value]
+
+
+def signatures_of_objects(
+    docs: list,
+    num_perm: int,
+    seed: int,  # type: ignore[type-arg]
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """Signatures of shingle lists read in place by the compiled kernel.
+
+    Returns the signatures and the indices of the documents it could not read in place
+    (``None``: none of them could; otherwise usually empty). It reads lists/tuples of exact
+    ``str`` (ASCII) or ``bytes``; ``docs`` must stay alive and unmodified during the call.
+    """
+    layout = object_layout()
+    out = np.empty((len(docs), num_perm), dtype=np.uint32)
+    if layout is None or not HAVE_NUMBA:
+        return out, None
+    a, b = H.permutations(num_perm, seed)
+    addrs = np.fromiter(map(id, docs), dtype=np.int64, count=len(docs))
+    bad = np.zeros(len(docs), dtype=np.bool_)
+    n_bad = _numba_module().signatures_objects(addrs, layout, a, b, out, bad)
+    return out, (np.flatnonzero(bad) if n_bad else np.zeros(0, dtype=np.int64))
+
 
 _numba = None
 

@@ -126,18 +126,28 @@ def _text_block(
 
 
 def _hash_each(
-    docs: list,
+    docs: list,  # type: ignore[type-arg]
     fn: Callable[[bytes], int],
     mcfg: MinHashConfig,
-    backend: str,  # type: ignore[type-arg]
+    backend: str,
+    ids: Sequence[int] | None = None,
 ) -> np.ndarray:
     """Signatures with a Python hash function applied to every shingle (sha1_32, odd input)."""
     counts = np.fromiter(map(len, docs), dtype=np.int64, count=len(docs))
-    hv = np.fromiter(
-        (fn(s.encode("utf-8") if isinstance(s, str) else s) for d in docs for s in d),
-        dtype=np.uint32,
-        count=int(counts.sum()),
-    )
+    try:
+        hv = np.fromiter(
+            (fn(s.encode("utf-8") if isinstance(s, str) else s) for d in docs for s in d),
+            dtype=np.uint32,
+            count=int(counts.sum()),
+        )
+    except TypeError:
+        for i, d in enumerate(docs):
+            if not all(isinstance(s, (str, bytes)) for s in d):
+                raise ValueError(
+                    f"document {i if ids is None else ids[i]}: shingles must be str or bytes, "
+                    f"got {sorted({type(s).__name__ for s in d})}"
+                ) from None
+        raise
     if kernels.use_numba(backend):
         return kernels.minimize(hv, counts, mcfg.num_perm, mcfg.seed)
     a, b = permutations(mcfg.num_perm, mcfg.seed)
@@ -271,16 +281,31 @@ def minhash_shingles(
     docs = list(docs)
     fn = hash_function(mcfg.hash)
 
-    def work(block: list) -> np.ndarray:  # type: ignore[type-arg]
+    def work(item: tuple[int, list]) -> np.ndarray:  # type: ignore[type-arg]
+        start, block = item
+        if mcfg.hash == "dedup32" and kernels.use_numba(backend):
+            # Read the str/bytes objects in place; the rest (non-ASCII str, other
+            # sequences) goes through the packed buffer below.
+            out, redo = kernels.signatures_of_objects(block, mcfg.num_perm, mcfg.seed)
+            if redo is None:
+                return packed(block, range(start, start + len(block)))
+            if len(redo):
+                idx = redo.tolist()
+                out[redo] = packed([block[i] for i in idx], [start + i for i in idx])
+            return out
+        return packed(block, range(start, start + len(block)))
+
+    def packed(block: list, ids: Sequence[int]) -> np.ndarray:  # type: ignore[type-arg]
         if mcfg.hash == "dedup32":
-            batch = kernels.Batch.from_shingles(block)
+            batch = kernels.Batch.from_shingles(block, ids)
             if batch is not None:
                 return kernels.signatures(
                     batch, "sep", 0, mcfg.num_perm, mcfg.seed, backend=backend
                 )
-        return _hash_each(block, fn, mcfg, backend)
+        return _hash_each(block, fn, mcfg, backend, ids)
 
-    blocks = _blocks(docs, _block_size(len(docs), jobs))
+    size = _block_size(len(docs), jobs)
+    blocks = ((i * size, b) for i, b in enumerate(_blocks(docs, size)))
     return _collect(len(docs), mcfg.num_perm, _map_blocks(work, blocks, jobs))
 
 

@@ -20,7 +20,7 @@ FAST = settings(max_examples=40, deadline=None, suppress_health_check=[HealthChe
 
 # Text with the things that break byte-level shortcuts: runs of spaces, tabs, newlines,
 # \x1c-\x1f (whitespace to str.split), non-ASCII letters and non-ASCII whitespace.
-text_chars = st.sampled_from(list("abcdexyz019 ") + [" ", "  ", "\t", "\n", "\x1c", "\x1f"])
+text_chars = st.sampled_from([*"abcdexyz019 ", " ", "  ", "\t", "\n", "\x1c", "\x1f"])
 texty = st.lists(
     st.one_of(text_chars, st.sampled_from(["é", "ß", "ệ", "\u00a0", "\u2003", "中", "\x85"])),
     max_size=60,
@@ -146,9 +146,20 @@ def test_separator_byte_inside_shingles(backend: str) -> None:
         assert sig.tolist() == ref_sig(doc)
 
 
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("hash_name", ["dedup32", "sha1_32"])
+def test_mixed_str_bytes_tuples_and_bad_items(backend: str, hash_name: str) -> None:
+    cfg = MinHashConfig(num_perm=16, seed=7, hash=hash_name)  # type: ignore[arg-type]
+    hf = ref.dedup_hash32 if hash_name == "dedup32" else ref.sha1_hash32
+    docs = [["a", b"b"], ("bui", "van"), ["é", b"\xff"], []]
+    sigs = minhash_shingles(docs, cfg, backend=backend)
+    for doc, sig in zip(docs, sigs):
+        assert sig.tolist() == ref_sig(doc, cfg, hf)
+    with pytest.raises(ValueError, match="document 2: shingles must be str or bytes"):
+        minhash_shingles([["a"], ["b"], ["c", 3]], cfg, backend=backend)
+
+
 def test_bad_arguments_are_rejected() -> None:
-    with pytest.raises(ValueError, match="document 0: shingles must be all str or all bytes"):
-        minhash_shingles([["a", b"b"]])
     with pytest.raises(ValueError, match="n_jobs"):
         minhash_texts(["a"], n_jobs=0)
     with pytest.raises(ValueError, match="backend"):
