@@ -91,16 +91,16 @@ def _finish(h):
 @nb.njit(nogil=True, cache=True, inline="always")
 def _word(buf, p, m):
     """The next (up to) 8 bytes at buf[p]; ``m`` bytes remain. Reads 8 bytes (callers pad)."""
-    w = _load8(buf, p)
-    if m < 8:
-        w &= (U1 << (S8 * np.uint64(max(m, 0)))) - U1
-    return w
+    keep = min(max(m, 1), 8)  # m <= 0: the step is discarded anyway
+    return _load8(buf, p) & (~U0 >> (S8 * np.uint64(8 - keep)))
 
 
 @nb.njit(nogil=True, cache=True, inline="always")
 def _hash32(buf, s, n):
     """dedup_hash32 of buf[s:s+n]; reads up to 31 bytes past the end (callers pad)."""
     h = (np.uint64(n) * K1) ^ INIT
+    if n <= 8:  # single words: one step (a branch that is predictable for a given n-gram size)
+        return _finish(_round(h, _word(buf, s, n), n))
     for j in range(0, n, 32):  # one pass for shingles up to 32 bytes: predictable
         q = s + j
         m = n - j
@@ -136,29 +136,32 @@ def _minimize(sig, xs, count, a, b):
 
 @nb.njit(nogil=True, cache=True, inline="always")
 def _tokens(buf, s0, e0, min_len, ws, scratch, tstart, tend):
-    """Copy tokens of >= min_len bytes into ``scratch`` joined by single spaces; count them."""
-    p = 0
+    """Copy tokens of >= min_len bytes into ``scratch`` joined by single spaces; count them.
+
+    One pass: every byte is copied (cheaper than branching on whether to), and the write
+    position only moves on past a token that is kept.
+    """
+    p = 0  # write position: end of the kept text so far
+    q = 0  # start of the current token in scratch
     nt = 0
-    r = s0
-    while r < e0:
-        while r < e0 and ws[buf[r]]:
-            r += 1
-        if r >= e0:
-            break
-        ts = r
-        while r < e0 and not ws[buf[r]]:
-            r += 1
-        tl = r - ts
-        if tl >= min_len:
-            if nt > 0:
-                scratch[p] = SPACE
-                p += 1
-            tstart[nt] = p
-            for j in range(tl):
-                scratch[p + j] = buf[ts + j]
-            p += tl
-            tend[nt] = p
-            nt += 1
+    for r in range(s0, e0 + 1):
+        c = buf[r] if r < e0 else SPACE
+        if ws[c]:
+            if p > q:  # a token just ended at p
+                if p - q >= min_len:
+                    tstart[nt] = q
+                    tend[nt] = p
+                    nt += 1
+                    scratch[p] = SPACE
+                    p += 1
+                else:
+                    p = q  # drop it
+            q = p
+        else:
+            scratch[p] = c
+            p += 1
+    if nt > 0:
+        p -= 1  # the space after the last kept token
     return nt, p
 
 
@@ -297,6 +300,8 @@ def _hash32_at(p, n):
     mispredicted loop exit per shingle costs more than the discarded arithmetic.
     """
     h = (np.uint64(n) * K1) ^ INIT
+    if n <= 8:
+        return _finish(_round(h, _word_at(p, n, 0), n))
     if n <= 32:
         h = _round(h, _word_at(p, n, 0), n)
         h = _round(h, _word_at(p, n, 8), n - 8)
