@@ -109,6 +109,23 @@ class Stripped:
         """The kept text, one kept line per line."""
         return "\n".join("".join(self.source[s:e] for s, e in pieces) for pieces in self.lines)
 
+    @property
+    def normalized(self) -> str:
+        """``normalize(self.text)`` with the normalize config the lines were compared with.
+
+        Computed from :attr:`keys` (each kept line already normalized) without normalizing
+        the text again: tokens never span a line break, so normalizing the whole text gives
+        the lines' tokens in order.
+
+        >>> s = strip_boilerplate("Bùi Van  Nam\\n\\nà Moscou\\nVNA/CVN")
+        >>> from dedup.text.normalization import normalize
+        >>> s.normalized == normalize(s.text) == "bui van nam a moscou"
+        True
+        """
+        if len(self.keys) != len(self.lines):  # built by hand without keys
+            return normalize(self.text)
+        return " ".join(k for k in self.keys if k)
+
 
 # ------------------------------------------------------------------ rule prefilters
 #
@@ -377,6 +394,12 @@ def strip_boilerplate(
     norm = normalize_config or NormalizeConfig()
     source = prepare(text)
     drops, cuts, strips = (ruleset.of_kind(k) for k in _KINDS)
+    # A rule whose prefilter fails on the whole document fails on every line of it.
+    doc_key = _lower_key(source)
+    if doc_key is not None:
+        drops, cuts, strips = (
+            tuple(r for r in rules if _may_match(r, doc_key)) for rules in (drops, cuts, strips)
+        )
 
     removed: list[RemovedSpan] = []
     kept: list[tuple[list[tuple[int, int]], str]] = []  # pieces, normalized key
@@ -388,7 +411,8 @@ def strip_boilerplate(
         pos = end + 1
         if not raw_line.strip():
             continue
-        low = _lower_key(raw_line)
+        # the line's slice of the lowercased document is the lowercased line (no exotic chars)
+        low = doc_key[start:end] if doc_key is not None else _lower_key(raw_line)
         if cut_rule is None:
             cut_rule = next(
                 (r.name for r in cuts if _may_match(r, low) and r.pattern.search(raw_line)),
