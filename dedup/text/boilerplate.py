@@ -252,6 +252,14 @@ def _may_match(rule: Rule, lowered: str | None) -> bool:
     return True
 
 
+def _first_match(rules: Sequence[Rule], line: str, lowered: str | None) -> str | None:
+    """Name of the first rule (in order) whose pattern is found in ``line``."""
+    for r in rules:
+        if _may_match(r, lowered) and r.pattern.search(line):
+            return r.name
+    return None
+
+
 def parse_rules(text: str, origin: str = "<rules>") -> RuleSet:
     """Parse rule-file text; errors name ``origin`` and the line number."""
     rules = []
@@ -413,23 +421,20 @@ def strip_boilerplate(
             continue
         # the line's slice of the lowercased document is the lowercased line (no exotic chars)
         low = doc_key[start:end] if doc_key is not None else _lower_key(raw_line)
-        if cut_rule is None:
-            cut_rule = next(
-                (r.name for r in cuts if _may_match(r, low) and r.pattern.search(raw_line)),
-                None,
-            )
+        if cut_rule is None and cuts:
+            cut_rule = _first_match(cuts, raw_line, low)
         if cut_rule is not None:
             removed.append(RemovedSpan(start, end, cut_rule))
             continue
-        drop = next(
-            (r.name for r in drops if _may_match(r, low) and r.pattern.search(raw_line)),
-            None,
-        )
+        drop = _first_match(drops, raw_line, low) if drops else None
         if drop is not None:
             removed.append(RemovedSpan(start, end, drop))
             continue
-        pieces, stripped = _strip_line(source, start, end, strips, low)
-        kept_text = "".join(source[s:e] for s, e in pieces)
+        if strips:
+            pieces, stripped = _strip_line(source, start, end, strips, low)
+            kept_text = "".join(source[s:e] for s, e in pieces)
+        else:
+            pieces, stripped, kept_text = [(start, end)], [], raw_line
         if not _HAS_WORD.search(kept_text):
             removed.append(RemovedSpan(start, end, stripped[0].rule if stripped else "empty"))
             continue
