@@ -28,6 +28,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from functools import lru_cache
 from itertools import islice
 from typing import TypeVar
 
@@ -84,14 +85,20 @@ def _map_blocks(
         for block in blocks:
             yield work(block)
         return
-    with ThreadPoolExecutor(max_workers=n_jobs) as pool:
-        pending: deque[Future[np.ndarray]] = deque()
-        for block in blocks:
-            pending.append(pool.submit(work, block))
-            if len(pending) >= 2 * n_jobs:
-                yield pending.popleft().result()
-        while pending:
+    pool = _pool(n_jobs)
+    pending: deque[Future[np.ndarray]] = deque()
+    for block in blocks:
+        pending.append(pool.submit(work, block))
+        if len(pending) >= 2 * n_jobs:
             yield pending.popleft().result()
+    while pending:
+        yield pending.popleft().result()
+
+
+@lru_cache(maxsize=4)
+def _pool(n_jobs: int) -> ThreadPoolExecutor:
+    """One thread pool per size, kept for the process: many small calls pay no start-up."""
+    return ThreadPoolExecutor(max_workers=n_jobs, thread_name_prefix="dedup-hash")
 
 
 def _text_block(
