@@ -341,6 +341,10 @@ def _measure_layout() -> np.ndarray | None:
 def object_layout() -> np.ndarray | None:
     """The measured CPython layout for the in-place kernel, or ``None`` where it does not apply."""
     global _LAYOUT
+    if os.environ.get("DEDUP_NO_INPLACE"):
+        # opt-out: callers that cannot promise their shingle lists stay unmodified while a
+        # (GIL-free) kernel reads them, e.g. lists mutated by other threads
+        return None
     if _LAYOUT is False:
         try:
             _LAYOUT = _measure_layout()
