@@ -32,7 +32,6 @@ from dedup.match.verify import Verifier
 from dedup.sketch.lsh import candidate_pairs, filter_pairs
 from dedup.sketch.minhash import minhash_texts
 from dedup.text.boilerplate import Stripped, apply_learned, count_lines, strip_boilerplate
-from dedup.text.normalization import normalize
 
 __all__ = ["ClusterResult", "DocResult", "Pair", "Progress", "cluster", "prepare_texts"]
 
@@ -153,7 +152,8 @@ def prepare_texts(
         learned = count_lines(stripped, cfg.boilerplate)
         if learned:
             stripped = [apply_learned(s, learned, cfg.boilerplate) for s in stripped]
-    normalized = [normalize(s.text, cfg.normalize) for s in stripped]
+    # == normalize(s.text, cfg.normalize): the lines were normalized with cfg.normalize already
+    normalized = [s.normalized for s in stripped]
     return stripped, normalized, learned
 
 

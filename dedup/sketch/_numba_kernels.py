@@ -1,19 +1,32 @@
 """numba kernels of the hashing core (optional extra ``dedup-news[fast]``).
 
 Bit-for-bit the numpy path of :mod:`dedup.sketch.kernels`; tests hold both to the pure-Python
-reference. All arithmetic is unsigned and explicitly typed: numba turns mixed signed/unsigned
-64-bit arithmetic into floats.
+reference (``tests/sketch/reference.py``). All arithmetic is unsigned and explicitly typed:
+numba turns mixed signed/unsigned 64-bit arithmetic into floats.
+
+One pass per document, no intermediate arrays beyond three per-call scratch buffers:
+
+1. *tokens* (word mode, or char mode with ``min_len > 1``): the document's tokens (runs of
+   non-whitespace bytes, whitespace as Python's ``str.split`` on ASCII) of at least
+   ``min_len`` bytes are copied into a scratch buffer, joined by single spaces -- exactly the
+   text :func:`dedup.sketch.shingles.shingle_text` makes -- while their start/end offsets are
+   recorded;
+2. every shingle's bytes are hashed with ``dedup_hash32`` (8 bytes per step, one unaligned
+   load each) and pre-mixed with ``fmix32`` into a small per-document array;
+3. the affine32 permutations reduce that array to the signature, permutation-major, so the
+   inner loop over shingles is a SIMD min-reduction.
 """
 
 from __future__ import annotations
 
 import numba as nb
 import numpy as np
+from llvmlite import ir
+from numba.core import types
+from numba.extending import intrinsic
 
 from dedup.sketch import hashing as H
 
-_U64 = nb.uint64
-_U32 = nb.uint32
 K1 = np.uint64(H.H_K1)
 K2 = np.uint64(H.H_K2)
 INIT = np.uint64(H.H_INIT)
@@ -21,6 +34,9 @@ M1 = np.uint64(H.F64_M1)
 M2 = np.uint64(H.F64_M2)
 F1 = np.uint32(H.F32_M1)
 F2 = np.uint32(H.F32_M2)
+U0 = np.uint64(0)
+U1 = np.uint64(1)
+S8 = np.uint64(8)
 S29 = np.uint64(29)
 S32 = np.uint64(32)
 S33 = np.uint64(33)
@@ -28,40 +44,71 @@ SPACE = np.uint8(0x20)
 SEP = np.uint8(0x1F)
 MAXH = np.uint32(0xFFFFFFFF)
 
-
-def shifted_words(buf: np.ndarray) -> np.ndarray:
-    """``words[r, i]`` = the 8 bytes of ``buf`` at ``8 * i + r`` as a little-endian uint64.
-
-    Eight shifted copies of the buffer turn every unaligned 8-byte read into one array load.
-    """
-    n = (len(buf) + 7) // 8 + 1
-    padded = np.zeros(n * 8 + 8, dtype=np.uint8)
-    padded[: len(buf)] = buf
-    words = np.empty((8, n), dtype=np.uint64)
-    for r in range(8):
-        words[r] = padded[r : r + n * 8].view("<u8")
-    return words
+#: ASCII whitespace as ``str.split()`` sees it: \t \n \v \f \r, \x1c-\x1f and space.
+WHITESPACE = np.zeros(256, dtype=np.uint8)
+WHITESPACE[[0x09, 0x0A, 0x0B, 0x0C, 0x0D, 0x1C, 0x1D, 0x1E, 0x1F, 0x20]] = 1
 
 
 @nb.njit(nogil=True, cache=True, inline="always")
-def _hash32(words, s, n):
-    h = (np.uint64(n) * K1) ^ INIT
-    i = 0
-    while i < n:
-        q = s + i
-        w = words[q & 7, q >> 3]
-        m = n - i
-        if m < 8:
-            w &= (np.uint64(1) << np.uint64(8 * m)) - np.uint64(1)
-        h = (h ^ w) * K2
-        h ^= h >> S29
-        i += 8
+def _load8(buf, q):
+    # Eight byte loads or-ed together; LLVM folds them into one unaligned 64-bit load.
+    # Unsigned indices skip numba's negative-index wraparound, which would block the fold.
+    u = np.uint64(q)
+    return (
+        np.uint64(buf[u])
+        | (np.uint64(buf[u + np.uint64(1)]) << np.uint64(8))
+        | (np.uint64(buf[u + np.uint64(2)]) << np.uint64(16))
+        | (np.uint64(buf[u + np.uint64(3)]) << np.uint64(24))
+        | (np.uint64(buf[u + np.uint64(4)]) << np.uint64(32))
+        | (np.uint64(buf[u + np.uint64(5)]) << np.uint64(40))
+        | (np.uint64(buf[u + np.uint64(6)]) << np.uint64(48))
+        | (np.uint64(buf[u + np.uint64(7)]) << np.uint64(56))
+    )
+
+
+@nb.njit(nogil=True, cache=True, inline="always")
+def _round(h, w, m):
+    """One 8-byte step of dedup_hash32 when ``m > 0`` bytes remain, else ``h`` unchanged.
+
+    Written as a select, not a branch: shingle lengths vary, and a mispredicted loop exit per
+    shingle costs more than the arithmetic of a step that is thrown away.
+    """
+    x = (h ^ w) * K2
+    x ^= x >> S29
+    return x if m > 0 else h
+
+
+@nb.njit(nogil=True, cache=True, inline="always")
+def _finish(h):
     h ^= h >> S33
     h *= M1
     h ^= h >> S33
     h *= M2
     h ^= h >> S33
     return np.uint32(h >> S32)
+
+
+@nb.njit(nogil=True, cache=True, inline="always")
+def _word(buf, p, m):
+    """The next (up to) 8 bytes at buf[p]; ``m`` bytes remain. Reads 8 bytes (callers pad)."""
+    keep = min(max(m, 1), 8)  # m <= 0: the step is discarded anyway
+    return _load8(buf, p) & (~U0 >> (S8 * np.uint64(8 - keep)))
+
+
+@nb.njit(nogil=True, cache=True, inline="always")
+def _hash32(buf, s, n):
+    """dedup_hash32 of buf[s:s+n]; reads up to 31 bytes past the end (callers pad)."""
+    h = (np.uint64(n) * K1) ^ INIT
+    if n <= 8:  # single words: one step (a branch that is predictable for a given n-gram size)
+        return _finish(_round(h, _word(buf, s, n), n))
+    for j in range(0, n, 32):  # one pass for shingles up to 32 bytes: predictable
+        q = s + j
+        m = n - j
+        h = _round(h, _word(buf, q, m), m)
+        h = _round(h, _word(buf, q + 8, m - 8), m - 8)
+        h = _round(h, _word(buf, q + 16, m - 16), m - 16)
+        h = _round(h, _word(buf, q + 24, m - 24), m - 24)
+    return _finish(h)
 
 
 @nb.njit(nogil=True, cache=True, inline="always")
@@ -77,7 +124,7 @@ def _fmix32(x):
 @nb.njit(nogil=True, cache=True, inline="always")
 def _minimize(sig, xs, count, a, b):
     # Permutation-major: the running minimum stays in a register and the inner loop over
-    # shingles vectorizes (a reduction), instead of re-reading and re-writing sig per shingle.
+    # shingles vectorizes (a min-reduction over 32-bit lanes).
     for k in range(sig.shape[0]):
         ak = a[k]
         bk = b[k]
@@ -87,59 +134,244 @@ def _minimize(sig, xs, count, a, b):
         sig[k] = m
 
 
+@nb.njit(nogil=True, cache=True, inline="always")
+def _tokens(buf, s0, e0, min_len, ws, scratch, tstart, tend):
+    """Copy tokens of >= min_len bytes into ``scratch`` joined by single spaces; count them.
+
+    One pass: every byte is copied (cheaper than branching on whether to), and the write
+    position only moves on past a token that is kept.
+    """
+    p = 0  # write position: end of the kept text so far
+    q = 0  # start of the current token in scratch
+    nt = 0
+    for r in range(s0, e0 + 1):
+        c = buf[r] if r < e0 else SPACE
+        if ws[c]:
+            if p > q:  # a token just ended at p
+                if p - q >= min_len:
+                    tstart[nt] = q
+                    tend[nt] = p
+                    nt += 1
+                    scratch[p] = SPACE
+                    p += 1
+                else:
+                    p = q  # drop it
+            q = p
+        else:
+            scratch[p] = c
+            p += 1
+    if nt > 0:
+        p -= 1  # the space after the last kept token
+    return nt, p
+
+
 @nb.njit(nogil=True, cache=True)
-def signatures_fused(buf, words, starts, ends, counts, mode, n, a, b, out):
+def signatures_fused(buf, starts, ends, counts, mode, n, min_len, ws, a, b, out):
     """Fill ``out[d]`` with the signature of document d (mode 0 word, 1 char, 2 sep)."""
     nd = starts.shape[0]
     longest = 1
     for d in range(nd):
         longest = max(longest, ends[d] - starts[d] + 1)
-    xs = np.empty(longest, dtype=np.uint32)  # pre-mixed hashes of one document's shingles
-    tok_s = np.empty(max(n, 1), dtype=np.int64)  # ring buffer of the last n token starts
+    xs = np.empty(longest + 1, dtype=np.uint32)  # pre-mixed hashes of one document's shingles
+    scratch = np.zeros(longest + 40, dtype=np.uint8)  # tokens joined by single spaces
+    tstart = np.empty(longest // 2 + 2, dtype=np.int64)
+    tend = np.empty(longest // 2 + 2, dtype=np.int64)
     for d in range(nd):
         c = 0
         s0 = starts[d]
         e0 = ends[d]
-        if mode == 1:  # char n-grams
+        if mode == 2:  # caller's shingles separated by 0x1f
+            if counts[d] > 0:
+                q = s0
+                for r in range(s0, e0):
+                    if buf[r] == SEP:
+                        xs[c] = _fmix32(_hash32(buf, q, r - q))
+                        c += 1
+                        q = r + 1
+                xs[c] = _fmix32(_hash32(buf, q, e0 - q))
+                c += 1
+        elif mode == 1 and min_len <= 1:  # char n-grams of the text as given
             length = e0 - s0
             if length >= n:
                 for q in range(s0, e0 - n + 1):
-                    xs[c] = _fmix32(_hash32(words, q, n))
+                    xs[c] = _fmix32(_hash32(buf, q, n))
                     c += 1
             elif length > 0:
-                xs[c] = _fmix32(_hash32(words, s0, length))
+                xs[c] = _fmix32(_hash32(buf, s0, length))
                 c += 1
-        elif mode == 2:  # caller's shingles separated by 0x1f
-            if counts[d] > 0:
-                q = s0
-                for r in range(s0, e0 + 1):
-                    if r == e0 or buf[r] == SEP:
-                        xs[c] = _fmix32(_hash32(words, q, r - q))
+        else:
+            nt, length = _tokens(buf, s0, e0, min_len, ws, scratch, tstart, tend)
+            if mode == 1:  # char n-grams of the kept tokens joined by spaces
+                if length >= n:
+                    for q in range(length - n + 1):
+                        xs[c] = _fmix32(_hash32(scratch, q, n))
                         c += 1
-                        q = r + 1
-        else:  # word n-grams
-            ntok = 0
-            r = s0
-            first_start = -1
-            last_end = -1
-            while r < e0:
-                while r < e0 and buf[r] == SPACE:
-                    r += 1
-                if r >= e0:
-                    break
-                ts = r
-                while r < e0 and buf[r] != SPACE:
-                    r += 1
-                if first_start < 0:
-                    first_start = ts
-                last_end = r
-                tok_s[ntok % n] = ts
-                ntok += 1
-                if ntok >= n:
-                    gs = tok_s[(ntok - n) % n]
-                    xs[c] = _fmix32(_hash32(words, gs, r - gs))
+                elif length > 0:
+                    xs[c] = _fmix32(_hash32(scratch, 0, length))
                     c += 1
-            if 0 < ntok < n:
-                xs[c] = _fmix32(_hash32(words, first_start, last_end - first_start))
+            elif nt >= n:  # word n-grams
+                for i in range(nt - n + 1):
+                    gs = tstart[i]
+                    xs[c] = _fmix32(_hash32(scratch, gs, tend[i + n - 1] - gs))
+                    c += 1
+            elif nt > 0:
+                xs[c] = _fmix32(_hash32(scratch, 0, length))
                 c += 1
         _minimize(out[d], xs, c, a, b)
+
+
+@nb.njit(nogil=True, cache=True)
+def minimize_hashes(hashes, counts, a, b, out):
+    """Signatures from per-shingle 32-bit hashes grouped by document (any shingle hash)."""
+    total = hashes.shape[0]
+    xs = np.empty(max(total, 1), dtype=np.uint32)
+    for i in range(total):
+        xs[i] = _fmix32(np.uint32(hashes[i]))
+    lo = 0
+    for d in range(counts.shape[0]):
+        c = counts[d]
+        _minimize(out[d], xs[lo:], c, a, b)
+        lo += c
+
+
+@nb.njit(nogil=True, cache=True)
+def floor_kernel(xs, counts, a, b, out):
+    """The arithmetic floor: only the multiply-add-min per (shingle, permutation).
+
+    Used by ``benchmarks/hashing.py`` as the compiled reference point; ``xs`` are already
+    hashed and pre-mixed.
+    """
+    lo = 0
+    for d in range(counts.shape[0]):
+        c = counts[d]
+        _minimize(out[d], xs[lo:], c, a, b)
+        lo += c
+
+
+# ------------------------------------------------ shingle lists read in place (no packing)
+#
+# ``minhash_shingles`` gets Python lists of str/bytes. Packing them into one buffer costs
+# more than hashing them, so the kernel below reads the objects where they are: it follows
+# the list's item pointers and hashes each str's (compact ASCII) or bytes' data in place,
+# as a C extension would with PyUnicode_DATA / PyBytes_AS_STRING. The object layout
+# (offsets, type pointers, the state bits of a compact ASCII str) is measured and checked at
+# import time by :func:`dedup.sketch.kernels.object_layout`; when anything does not match,
+# that path is off and the packed-buffer path is used (same bits).
+
+
+@intrinsic
+def _peek64(typingctx, addr):
+    def codegen(context, builder, signature, args):
+        ptr = builder.inttoptr(args[0], ir.IntType(64).as_pointer())
+        return builder.load(ptr, align=1)
+
+    return types.uint64(types.int64), codegen
+
+
+@intrinsic
+def _peek32(typingctx, addr):
+    def codegen(context, builder, signature, args):
+        ptr = builder.inttoptr(args[0], ir.IntType(32).as_pointer())
+        return builder.load(ptr, align=1)
+
+    return types.uint32(types.int64), codegen
+
+
+@nb.njit(nogil=True, cache=True, inline="always")
+def _word_at(p, n, off):
+    """Bytes off..off+7 of the n bytes at p (zero-filled), never reading past p + n.
+
+    A partial last word is read as the 8 bytes *ending* at p + n, shifted down; for a string
+    shorter than 8 bytes (or a word past the end, whose value is not used) that reads into
+    the object header before the data, which is always there (the data of a str or bytes
+    object starts at least 32 bytes into it). Branch-free: min/max become conditional moves.
+    """
+    q = min(off, n - 8)
+    shift = min(max(off + 8 - n, 0), 7)
+    return _peek64(p + q) >> (S8 * np.uint64(shift))
+
+
+@nb.njit(nogil=True, cache=True, inline="always")
+def _hash32_at(p, n):
+    """dedup_hash32 of the n bytes at address p (see :func:`_word_at`).
+
+    Shingles of up to 32 bytes -- nearly all of them -- take one straight-line path of four
+    steps whose unused ones are discarded by selects: shingle lengths vary, and a
+    mispredicted loop exit per shingle costs more than the discarded arithmetic.
+    """
+    h = (np.uint64(n) * K1) ^ INIT
+    if n <= 8:
+        return _finish(_round(h, _word_at(p, n, 0), n))
+    if n <= 32:
+        h = _round(h, _word_at(p, n, 0), n)
+        h = _round(h, _word_at(p, n, 8), n - 8)
+        h = _round(h, _word_at(p, n, 16), n - 16)
+        h = _round(h, _word_at(p, n, 24), n - 24)
+        return _finish(h)
+    i = 0
+    while i + 8 <= n:
+        h = (h ^ _peek64(p + i)) * K2
+        h ^= h >> S29
+        i += 8
+    if i < n:
+        h = (h ^ _word_at(p, n, i)) * K2
+        h ^= h >> S29
+    return _finish(h)
+
+
+# layout vector indices (see kernels.object_layout)
+L_LIST, L_TUPLE, L_STR, L_BYTES = 0, 1, 2, 3
+L_TYPE, L_SIZE, L_LIST_ITEMS, L_TUPLE_ITEMS = 4, 5, 6, 7
+L_STATE, L_STATE_MASK, L_STATE_ASCII, L_STR_DATA, L_BYTES_DATA = 8, 9, 10, 11, 12
+
+
+@nb.njit(nogil=True, cache=True)
+def signatures_objects(items, lay, a, b, out, bad):
+    """Signatures of documents given as the addresses of list/tuple objects of str/bytes.
+
+    Sets ``bad[d]`` (and leaves ``out[d]`` undefined) for a document it cannot read in place:
+    not a list/tuple, an item that is not exact str/bytes, a non-ASCII str. Returns how many.
+    """
+    nd = items.shape[0]
+    longest = 1
+    for d in range(nd):
+        doc = items[d]
+        t = np.int64(_peek64(doc + lay[L_TYPE]))
+        if t == lay[L_LIST] or t == lay[L_TUPLE]:
+            longest = max(longest, np.int64(_peek64(doc + lay[L_SIZE])))
+    xs = np.empty(longest, dtype=np.uint32)
+    n_bad = 0
+    for d in range(nd):
+        doc = items[d]
+        t = np.int64(_peek64(doc + lay[L_TYPE]))
+        if t == lay[L_LIST]:
+            base = np.int64(_peek64(doc + lay[L_LIST_ITEMS]))
+        elif t == lay[L_TUPLE]:
+            base = doc + lay[L_TUPLE_ITEMS]
+        else:
+            bad[d] = True
+            n_bad += 1
+            continue
+        n = np.int64(_peek64(doc + lay[L_SIZE]))
+        ok = True
+        for i in range(n):
+            s = np.int64(_peek64(base + 8 * i))
+            ts = np.int64(_peek64(s + lay[L_TYPE]))
+            ln = np.int64(_peek64(s + lay[L_SIZE]))
+            if ts == lay[L_STR]:
+                st = np.int64(_peek32(s + lay[L_STATE]))
+                if (st & lay[L_STATE_MASK]) != lay[L_STATE_ASCII]:
+                    ok = False
+                    break
+                xs[i] = _fmix32(_hash32_at(s + lay[L_STR_DATA], ln))
+            elif ts == lay[L_BYTES]:
+                xs[i] = _fmix32(_hash32_at(s + lay[L_BYTES_DATA], ln))
+            else:
+                ok = False
+                break
+        if not ok:
+            bad[d] = True
+            n_bad += 1
+            continue
+        _minimize(out[d], xs, n, a, b)
+    return n_bad

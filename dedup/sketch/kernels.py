@@ -26,6 +26,7 @@ An empty document has none and gets the empty signature (all ``2**32 - 1``).
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -35,7 +36,7 @@ __all__ = ["HAVE_NUMBA", "Batch", "minhash_from_hashes", "signatures", "span_has
 
 SEP = 0x1F
 _SPACE = 0x20
-_PAD = 8
+_PAD = 32  # zero bytes after the last document: kernels read 8-byte words in fours
 _CHUNK_ROWS = 8192  # shingles per vectorized permutation block (4 MB of uint32 at 128 perms)
 
 try:  # the compiled path is optional
@@ -48,8 +49,15 @@ except ImportError:  # pragma: no cover - depends on the environment
     HAVE_NUMBA = False
 
 
+def _as_bytes(s: str | bytes) -> bytes:
+    return s.encode("utf-8") if isinstance(s, str) else s
+
+
 class Batch:
     """Texts packed into one buffer: ``buf`` (uint8), ``starts``/``ends`` (int64, one per doc).
+
+    Each document is followed by one separator byte (space for texts, 0x1f for shingle
+    lists) and the buffer ends with zero padding, so kernels may read 8 bytes past any span.
 
     >>> b = Batch.from_texts(["a b", "", "cd"])
     >>> b.starts.tolist(), b.ends.tolist()
@@ -73,32 +81,56 @@ class Batch:
     @classmethod
     def from_texts(cls, texts: list[str] | list[bytes]) -> Batch:
         """Pack texts (str is UTF-8 encoded), each followed by one space."""
-        encoded = [t.encode("utf-8") if isinstance(t, str) else t for t in texts]
-        return cls._pack(encoded, b" ")
+        return cls._pack(list(texts), " ")
 
     @classmethod
-    def from_shingles(cls, docs: list[list[str]] | list[list[bytes]]) -> Batch:
-        """Pack lists of shingle strings (``sep`` mode). A shingle may not contain byte 0x1f."""
-        encoded = []
-        counts = np.empty(len(docs), dtype=np.int64)
+    def from_shingles(
+        cls, docs: list[list[str]] | list[list[bytes]], ids: Sequence[int] | None = None
+    ) -> Batch | None:
+        """Pack lists of shingles (``sep`` mode): str (hashed as UTF-8) or bytes.
+
+        Returns ``None`` when a shingle contains the separator byte 0x1f: such a batch
+        cannot be split unambiguously (callers then hash shingle by shingle). ``ids`` number
+        the documents in error messages (default: their positions).
+        """
+        joined = []
         for i, doc in enumerate(docs):
-            joined = "\x1f".join(doc) if (not doc or isinstance(doc[0], str)) else b"\x1f".join(doc)
-            data = joined.encode("utf-8") if isinstance(joined, str) else joined
-            if data.count(SEP) != max(len(doc) - 1, 0):
-                raise ValueError(f"document {i}: a shingle contains the reserved byte 0x1f")
-            encoded.append(data)
-            counts[i] = len(doc)
-        batch = cls._pack(encoded, b"\x1f")
+            try:
+                joined.append("\x1f".join(doc))  # type: ignore[arg-type]
+            except TypeError:
+                try:
+                    joined.append(b"\x1f".join(_as_bytes(s) for s in doc))
+                except TypeError:
+                    raise ValueError(
+                        f"document {i if ids is None else ids[i]}: shingles must be str or bytes, "
+                        f"got {sorted({type(s).__name__ for s in doc})}"
+                    ) from None
+        counts = np.fromiter(map(len, docs), dtype=np.int64, count=len(docs))
+        batch = cls._pack(joined, "\x1f")
+        # Every document adds len(doc) - 1 separators of its own plus the one after it.
+        expected = int(np.maximum(counts - 1, 0).sum()) + len(docs)
+        if int(np.count_nonzero(batch.buf == SEP)) != expected:
+            return None
         batch.counts = counts
         return batch
 
     @classmethod
-    def _pack(cls, encoded: list[bytes], sep: bytes) -> Batch:
-        lens = np.fromiter(map(len, encoded), dtype=np.int64, count=len(encoded))
+    def _pack(cls, items: list, sep: str) -> Batch:  # type: ignore[type-arg]
+        n = len(items)
+        data = None
+        if all(type(t) is str for t in items):
+            joined = sep.join(items)
+            if joined.isascii():  # one join, one copy: byte lengths are str lengths
+                data = joined.encode("ascii")
+                lens = np.fromiter(map(len, items), dtype=np.int64, count=n)
+        if data is None:
+            encoded = [t.encode("utf-8") if isinstance(t, str) else bytes(t) for t in items]
+            lens = np.fromiter(map(len, encoded), dtype=np.int64, count=n)
+            data = sep.encode().join(encoded)
         ends = np.cumsum(lens + 1) - 1
         starts = ends - lens
         # Zero padding lets the hash read whole 8-byte words without bounds checks.
-        buf = np.frombuffer(sep.join(encoded) + sep + b"\x00" * _PAD, dtype=np.uint8)
+        buf = np.frombuffer(data + sep.encode() + b"\x00" * _PAD, dtype=np.uint8)
         return cls(buf, starts, ends)
 
     def __len__(self) -> int:
@@ -226,20 +258,146 @@ def _signatures_numpy(batch: Batch, mode: str, n: int, a: np.ndarray, b: np.ndar
 
 # ---------------------------------------------------------------- compiled path
 
-_numba_kernel = None
+_LAYOUT: np.ndarray | bool | None = False  # False: not measured yet; None: not usable
 
 
-def _compile() -> object:
-    """Build (once) the fused numba kernel; cached on disk by numba."""
-    global _numba_kernel
-    if _numba_kernel is None:
+def _measure_layout() -> np.ndarray | None:
+    """Offsets of the CPython objects the in-place kernel reads, measured and cross-checked."""
+    import ctypes
+    import sys
+
+    def i64(addr: int) -> int:
+        return ctypes.c_int64.from_address(addr).value
+
+    def u32(addr: int) -> int:
+        return ctypes.c_uint32.from_address(addr).value
+
+    if sys.implementation.name != "cpython" or sys.maxsize != 2**63 - 1:
+        return None
+    # Strings made at run time (not interned constants), of several lengths.
+    ascii_s = ["".join(["ab", "cdefghij"] * k) for k in (1, 3)]
+    latin_s = "".join(["é", "abcdefgh"])
+    wide_s = "".join(["€", "abcdefgh"])
+    lst, tup = list(ascii_s), tuple(ascii_s)
+    off_type = 8
+    if not all(
+        i64(id(o) + off_type) == id(type(o)) for o in (lst, tup, ascii_s[0], b"xy", latin_s)
+    ):
+        return None
+    off_size = 16
+    if not (i64(id(lst) + off_size) == 2 and i64(id(tup) + off_size) == 2):
+        return None
+    list_items, tuple_items = 24, 24
+    if i64(i64(id(lst) + list_items) + 8) != id(ascii_s[1]):
+        return None
+    if i64(id(tup) + tuple_items + 8) != id(ascii_s[1]):
+        return None
+    if any(i64(id(s) + off_size) != len(s) for s in ascii_s):
+        return None
+    # Data of a compact ASCII str follows its header: find it, same offset for all lengths.
+    str_data = next(
+        (o for o in range(24, 97, 8) if ctypes.string_at(id(ascii_s[0]) + o, 10) == b"abcdefghij"),
+        None,
+    )
+    if str_data is None or ctypes.string_at(id(ascii_s[1]) + str_data, 30) != ascii_s[1].encode():
+        return None
+    bts = bytes(bytearray(b"0123456789"))
+    bytes_data = next(
+        (o for o in range(24, 97, 8) if ctypes.string_at(id(bts) + o, 10) == bts), None
+    )
+    if bytes_data is None or i64(id(bts) + off_size) != 10:
+        return None
+    # The state bit-field (interned:2, kind:3, compact:1, ascii:1 since CPython 3.3) sits
+    # after length and hash; the kind/compact/ascii bits must tell ASCII from the others.
+    off_state = 32
+    mask = 0b11111 << 2
+    want = u32(id(ascii_s[0]) + off_state) & mask
+    if any(u32(id(s) + off_state) & mask != want for s in ascii_s):
+        return None
+    if u32(id(latin_s) + off_state) & mask == want or u32(id(wide_s) + off_state) & mask == want:
+        return None
+    if want != (1 << 2) | (1 << 5) | (1 << 6):  # kind 1, compact, ascii
+        return None
+    return np.array(
+        [
+            id(list),
+            id(tuple),
+            id(str),
+            id(bytes),
+            off_type,
+            off_size,
+            list_items,
+            tuple_items,
+            off_state,
+            mask,
+            want,
+            str_data,
+            bytes_data,
+        ],
+        dtype=np.int64,
+    )
+
+
+def object_layout() -> np.ndarray | None:
+    """The measured CPython layout for the in-place kernel, or ``None`` where it does not apply."""
+    global _LAYOUT
+    if os.environ.get("DEDUP_NO_INPLACE"):
+        # opt-out: callers that cannot promise their shingle lists stay unmodified while a
+        # (GIL-free) kernel reads them, e.g. lists mutated by other threads
+        return None
+    if _LAYOUT is False:
+        try:
+            _LAYOUT = _measure_layout()
+        except Exception:  # pragma: no cover - exotic interpreters
+            _LAYOUT = None
+    return _LAYOUT  # type: ignore[return-value]
+
+
+def signatures_of_objects(
+    docs: list,
+    num_perm: int,
+    seed: int,  # type: ignore[type-arg]
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """Signatures of shingle lists read in place by the compiled kernel.
+
+    Returns the signatures and the indices of the documents it could not read in place
+    (``None``: none of them could; otherwise usually empty). It reads lists/tuples of exact
+    ``str`` (ASCII) or ``bytes``; ``docs`` must stay alive and unmodified during the call.
+    """
+    layout = object_layout()
+    out = np.empty((len(docs), num_perm), dtype=np.uint32)
+    if layout is None or not HAVE_NUMBA:
+        return out, None
+    a, b = H.permutations(num_perm, seed)
+    addrs = np.fromiter(map(id, docs), dtype=np.int64, count=len(docs))
+    bad = np.zeros(len(docs), dtype=np.bool_)
+    n_bad = _numba_module().signatures_objects(addrs, layout, a, b, out, bad)
+    return out, (np.flatnonzero(bad) if n_bad else np.zeros(0, dtype=np.int64))
+
+
+_numba = None
+
+
+def _numba_module():  # type: ignore[no-untyped-def]
+    """The compiled kernels (imported, hence compiled or loaded from numba's cache, once)."""
+    global _numba
+    if _numba is None:
         from dedup.sketch import _numba_kernels
 
-        _numba_kernel = _numba_kernels.signatures_fused
-    return _numba_kernel
+        _numba = _numba_kernels
+    return _numba
 
 
 MODE_CODES = {"word": 0, "char": 1, "sep": 2}
+
+
+def use_numba(backend: str) -> bool:
+    """Whether ``backend`` selects the compiled kernels (``auto``: when numba is installed)."""
+    if backend not in ("auto", "numba", "numpy"):
+        raise ValueError(f"unknown backend {backend!r}; pass 'auto', 'numba' or 'numpy'")
+    if backend == "numba" and not HAVE_NUMBA:
+        raise RuntimeError("backend='numba' needs numba: pip install 'dedup-news[fast]'")
+    return backend == "numba" or (backend == "auto" and HAVE_NUMBA)
 
 
 def signatures(
@@ -249,6 +407,7 @@ def signatures(
     num_perm: int,
     seed: int,
     *,
+    min_len: int = 1,
     backend: str = "auto",
 ) -> np.ndarray:
     """MinHash signatures of a batch with the ``dedup32`` hash (uint32, n_docs x num_perm).
@@ -263,24 +422,82 @@ def signatures(
         Shingle size (ignored for ``sep``).
     num_perm, seed : int
         Permutations, as datasketch.
+    min_len : int
+        Tokens shorter than this many bytes are dropped first (``word``/``char`` modes). The
+        numba path does it in the kernel; the numpy path needs texts already reduced to their
+        kept tokens joined by single spaces (``min_len=1``; see :func:`prepare_for_numpy`).
     backend : {"auto", "numba", "numpy"}
         ``auto`` uses numba when installed.
+
+    Examples
+    --------
+    >>> b = Batch.from_texts(["bui van nam", ""])
+    >>> s1 = signatures(b, "word", 2, 16, 1, backend="numpy")
+    >>> s1.shape, int(s1[1, 0]) == 2**32 - 1
+    ((2, 16), True)
     """
     if mode not in MODE_CODES:
         raise ValueError(f"unknown shingle mode {mode!r}; pass 'word', 'char' or 'sep'")
     a, b = H.permutations(num_perm, seed)
-    use_numba = backend == "numba" or (backend == "auto" and HAVE_NUMBA)
-    if backend not in ("auto", "numba", "numpy"):
-        raise ValueError(f"unknown backend {backend!r}; pass 'auto', 'numba' or 'numpy'")
-    if use_numba:
-        if not HAVE_NUMBA:
-            raise RuntimeError("backend='numba' needs numba: pip install 'dedup-news[fast]'")
-        kernel = _compile()
+    if use_numba(backend):
+        nbk = _numba_module()
         counts = batch.counts if batch.counts is not None else np.ones(len(batch), np.int64)
         out = np.empty((len(batch), num_perm), dtype=np.uint32)
-        from dedup.sketch._numba_kernels import shifted_words
-
-        words = shifted_words(batch.buf)
-        kernel(batch.buf, words, batch.starts, batch.ends, counts, MODE_CODES[mode], n, a, b, out)
+        nbk.signatures_fused(
+            batch.buf,
+            batch.starts,
+            batch.ends,
+            counts,
+            MODE_CODES[mode],
+            n,
+            min_len,
+            nbk.WHITESPACE,
+            a,
+            b,
+            out,
+        )
         return out
+    if min_len > 1 or mode == "word":
+        # The numpy path splits on single spaces only: normalize whitespace and drop short
+        # tokens the way the kernel does, in Python.
+        texts = [
+            prepare_for_numpy(bytes(batch.buf[s:e]), mode, min_len)
+            for s, e in zip(batch.starts.tolist(), batch.ends.tolist())
+        ]
+        batch = Batch.from_texts(texts)
     return _signatures_numpy(batch, mode, n, a, b)
+
+
+# bytes.split() does not split on \x1c-\x1f; str.split() does.
+_SEPS_TO_SPACE = bytes.maketrans(b"\x1c\x1d\x1e\x1f", b"    ")
+
+
+def prepare_for_numpy(text: bytes, mode: str, min_len: int) -> bytes:
+    """The bytes the numpy path shingles: tokens of >= ``min_len`` bytes joined by one space.
+
+    Whitespace is ASCII whitespace as ``str.split`` sees it. ``char`` mode with
+    ``min_len == 1`` keeps the text as it is.
+
+    >>> prepare_for_numpy(b" le  ministre\tde la police ", "word", 3)
+    b'ministre police'
+    """
+    if mode == "char" and min_len <= 1:
+        return text
+    toks = text.translate(_SEPS_TO_SPACE).split()
+    return b" ".join(t for t in toks if len(t) >= min_len)
+
+
+def minimize(hashes: np.ndarray, counts: np.ndarray, num_perm: int, seed: int) -> np.ndarray:
+    """Signatures from per-shingle 32-bit hashes grouped by document (compiled when available)."""
+    a, b = H.permutations(num_perm, seed)
+    if HAVE_NUMBA:
+        out = np.empty((len(counts), num_perm), dtype=np.uint32)
+        _numba_module().minimize_hashes(
+            np.ascontiguousarray(hashes, dtype=np.uint32),
+            np.ascontiguousarray(counts, dtype=np.int64),
+            a,
+            b,
+            out,
+        )
+        return out
+    return minhash_from_hashes(hashes, counts, a, b)

@@ -13,7 +13,9 @@ Examples
 >>> 0.0 < float(estimate_jaccard(sigs[0], sigs[1])) < 1.0
 True
 >>> from datasketch import MinHash
->>> from dedup.sketch.shingles import shingle_text, shingles
+>>> from dedup.sketch.shingles import shingles
+
+T = TypeVar("T")
 >>> m = MinHash(num_perm=128, hashfunc=hash_function("dedup32"))
 >>> for s in shingles("bui van nam et aleksandr gorovoy", ShingleConfig()):
 ...     m.update(s.encode())
@@ -23,20 +25,27 @@ True
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from functools import lru_cache
+from itertools import islice
+from typing import TypeVar
 
 import numpy as np
 
 from dedup.config import MinHashConfig, ShingleConfig
 from dedup.sketch import kernels
 from dedup.sketch.hashing import hash_function, permutations
-from dedup.sketch.shingles import shingle_text, shingles
+from dedup.sketch.shingles import shingles
+
+T = TypeVar("T")
 
 __all__ = [
     "estimate_jaccard",
     "from_datasketch",
     "hash_function",
+    "iter_minhash_texts",
     "minhash_shingles",
     "minhash_texts",
     "to_datasketch",
@@ -45,25 +54,162 @@ __all__ = [
 _BLOCK = 4096  # documents per kernel call: bounds memory of the packed buffer
 
 
-def _run_blocks(n_docs: int, n_jobs: int, work) -> np.ndarray:  # type: ignore[no-untyped-def]
-    blocks = [(i, min(i + _BLOCK, n_docs)) for i in range(0, n_docs, _BLOCK)]
-    if n_jobs == 1 or len(blocks) <= 1:
-        parts = [work(lo, hi) for lo, hi in blocks]
-    else:
-        # The kernels release the GIL (numba nogil); blocks are independent, order is kept.
-        with ThreadPoolExecutor(max_workers=n_jobs) as pool:
-            parts = list(pool.map(lambda lh: work(*lh), blocks))
-    return np.concatenate(parts) if parts else np.zeros((0, 0), dtype=np.uint32)
-
-
 def _resolve_jobs(n_jobs: int) -> int:
     if n_jobs == -1:
         import os
 
         return os.cpu_count() or 1
-    if n_jobs < 1:
-        raise ValueError(f"n_jobs must be >= 1 or -1 (all cores), got {n_jobs}")
+    if not isinstance(n_jobs, int) or n_jobs < 1:
+        raise ValueError(f"n_jobs must be >= 1 or -1 (all cores), got {n_jobs!r}")
     return n_jobs
+
+
+def _blocks(items: Iterable[T], size: int) -> Iterator[list[T]]:
+    it = iter(items)
+    while True:
+        block = list(islice(it, size))
+        if not block:
+            return
+        yield block
+
+
+def _map_blocks(
+    work: Callable[[list[T]], np.ndarray], blocks: Iterator[list[T]], n_jobs: int
+) -> Iterator[np.ndarray]:
+    """``work`` over blocks, in order; with ``n_jobs > 1`` that many blocks run at once.
+
+    The kernels release the GIL (numba ``nogil``), so threads use several cores; at most
+    ``2 * n_jobs`` blocks are in flight, which keeps memory bounded on any input size.
+    """
+    if n_jobs == 1:
+        for block in blocks:
+            yield work(block)
+        return
+    pool = _pool(n_jobs)
+    pending: deque[Future[np.ndarray]] = deque()
+    for block in blocks:
+        pending.append(pool.submit(work, block))
+        if len(pending) >= 2 * n_jobs:
+            yield pending.popleft().result()
+    while pending:
+        yield pending.popleft().result()
+
+
+@lru_cache(maxsize=4)
+def _pool(n_jobs: int) -> ThreadPoolExecutor:
+    """One thread pool per size, kept for the process: many small calls pay no start-up."""
+    return ThreadPoolExecutor(max_workers=n_jobs, thread_name_prefix="dedup-hash")
+
+
+def _text_block(
+    texts: list[str], scfg: ShingleConfig, mcfg: MinHashConfig, backend: str
+) -> np.ndarray:
+    """Signatures of one block of normalized texts (dedup32 hash)."""
+    m = scfg.min_token_len
+    fallback: list[int] = []
+    packed = texts
+    if not all(map(str.isascii, texts)):
+        # The kernels work on bytes: give them texts whose tokens are whole and whose token
+        # lengths in bytes agree with str lengths. Non-ASCII char n-grams (characters, not
+        # bytes) are hashed from their shingle strings instead.
+        packed = list(texts)
+        for i, t in enumerate(texts):
+            if t.isascii():
+                continue
+            if scfg.kind == "word":
+                packed[i] = " ".join(tok for tok in t.split() if len(tok) >= m)
+            else:
+                fallback.append(i)
+                packed[i] = ""
+    batch = kernels.Batch.from_texts(packed)
+    out = kernels.signatures(
+        batch, scfg.kind, scfg.size, mcfg.num_perm, mcfg.seed, min_len=m, backend=backend
+    )
+    if fallback:
+        out[fallback] = _hash_each(
+            [shingles(texts[i], scfg) for i in fallback], hash_function("dedup32"), mcfg, backend
+        )
+    return out
+
+
+def _hash_each(
+    docs: list,  # type: ignore[type-arg]
+    fn: Callable[[bytes], int],
+    mcfg: MinHashConfig,
+    backend: str,
+    ids: Sequence[int] | None = None,
+) -> np.ndarray:
+    """Signatures with a Python hash function applied to every shingle (sha1_32, odd input)."""
+    counts = np.fromiter(map(len, docs), dtype=np.int64, count=len(docs))
+    try:
+        hv = np.fromiter(
+            (fn(s.encode("utf-8") if isinstance(s, str) else s) for d in docs for s in d),
+            dtype=np.uint32,
+            count=int(counts.sum()),
+        )
+    except TypeError:
+        for i, d in enumerate(docs):
+            if not all(isinstance(s, (str, bytes)) for s in d):
+                raise ValueError(
+                    f"document {i if ids is None else ids[i]}: shingles must be str or bytes, "
+                    f"got {sorted({type(s).__name__ for s in d})}"
+                ) from None
+        raise
+    if kernels.use_numba(backend):
+        return kernels.minimize(hv, counts, mcfg.num_perm, mcfg.seed)
+    a, b = permutations(mcfg.num_perm, mcfg.seed)
+    return kernels.minhash_from_hashes(hv, counts, a, b)
+
+
+def iter_minhash_texts(
+    texts: Iterable[str],
+    shingle: ShingleConfig | None = None,
+    minhash: MinHashConfig | None = None,
+    *,
+    block_size: int = _BLOCK,
+    n_jobs: int = 1,
+    backend: str = "auto",
+) -> Iterator[np.ndarray]:
+    """Signatures of a stream of normalized texts, one ``(<= block_size, num_perm)`` array at a time.
+
+    Memory stays bounded by a few blocks whatever the length of the stream (a block of 4096
+    documents of 4 KB packs into 16 MB), so a corpus of millions of documents can be hashed
+    straight from a file into a uint32 ``memmap`` or an index.
+
+    >>> blocks = list(iter_minhash_texts(iter(["a b c"] * 5), block_size=2))
+    >>> [b.shape for b in blocks]
+    [(2, 128), (2, 128), (1, 128)]
+    """
+    scfg = shingle or ShingleConfig()
+    mcfg = minhash or MinHashConfig()
+    n_jobs = _resolve_jobs(n_jobs)
+    if block_size < 1:
+        raise ValueError(f"block_size must be >= 1, got {block_size}")
+    if mcfg.hash != "dedup32":
+
+        def work(block: list[str]) -> np.ndarray:
+            return minhash_shingles([shingles(t, scfg) for t in block], mcfg, backend=backend)
+
+    else:
+
+        def work(block: list[str]) -> np.ndarray:
+            return _text_block(block, scfg, mcfg, backend)
+
+    yield from _map_blocks(work, _blocks(texts, block_size), n_jobs)
+
+
+def _collect(n: int, num_perm: int, parts: Iterator[np.ndarray]) -> np.ndarray:
+    out = np.empty((n, num_perm), dtype=np.uint32)
+    pos = 0
+    for part in parts:
+        out[pos : pos + len(part)] = part
+        pos += len(part)
+    return out
+
+
+def _block_size(n: int, n_jobs: int) -> int:
+    # Small inputs are split so that every thread gets a share.
+    return max(1, min(_BLOCK, -(-n // n_jobs)))
 
 
 def minhash_texts(
@@ -79,9 +225,10 @@ def minhash_texts(
     Parameters
     ----------
     texts : sequence of str
-        Normalized texts (:func:`dedup.text.normalize`): tokens joined by single spaces.
+        Normalized texts (:func:`dedup.text.normalize`): tokens joined by single spaces. Other
+        text works too and gives what :func:`dedup.sketch.shingles.shingles` defines.
     shingle : ShingleConfig, optional
-        Word or char n-grams and their size.
+        Word or char n-grams, their size and the minimum token length.
     minhash : MinHashConfig, optional
         ``num_perm``, ``seed`` and the shingle hash.
     n_jobs : int
@@ -96,20 +243,12 @@ def minhash_texts(
     """
     scfg = shingle or ShingleConfig()
     mcfg = minhash or MinHashConfig()
-    n_jobs = _resolve_jobs(n_jobs)
+    jobs = _resolve_jobs(n_jobs)
     texts = list(texts)
-    if mcfg.hash != "dedup32":
-        return minhash_shingles([shingles(t, scfg) for t in texts], mcfg)
-    if not texts:
-        return np.zeros((0, mcfg.num_perm), dtype=np.uint32)
-
-    def work(lo: int, hi: int) -> np.ndarray:
-        batch = kernels.Batch.from_texts([shingle_text(t, scfg) for t in texts[lo:hi]])
-        return kernels.signatures(
-            batch, scfg.kind, scfg.size, mcfg.num_perm, mcfg.seed, backend=backend
-        )
-
-    return _run_blocks(len(texts), n_jobs, work)
+    parts = iter_minhash_texts(
+        texts, scfg, mcfg, block_size=_block_size(len(texts), jobs), n_jobs=jobs, backend=backend
+    )
+    return _collect(len(texts), mcfg.num_perm, parts)
 
 
 def minhash_shingles(
@@ -124,10 +263,14 @@ def minhash_shingles(
     Parameters
     ----------
     docs : sequence of sequences of str or bytes
-        One list of shingles per document; str is hashed as UTF-8.
+        One list of shingles per document; str is hashed as UTF-8. Repeats do not matter.
     minhash : MinHashConfig, optional
         Settings; with ``hash="sha1_32"`` the result equals ``datasketch.MinHash()`` with its
         default hash function.
+    n_jobs : int
+        Threads for the compiled kernel (``-1``: all cores). Output does not depend on it.
+    backend : {"auto", "numba", "numpy"}
+        Force one implementation (both give the same bits).
 
     Returns
     -------
@@ -141,26 +284,36 @@ def minhash_shingles(
     True
     """
     mcfg = minhash or MinHashConfig()
-    n_jobs = _resolve_jobs(n_jobs)
+    jobs = _resolve_jobs(n_jobs)
     docs = list(docs)
-    if not docs:
-        return np.zeros((0, mcfg.num_perm), dtype=np.uint32)
-    if mcfg.hash == "dedup32":
-
-        def work(lo: int, hi: int) -> np.ndarray:
-            batch = kernels.Batch.from_shingles(list(docs[lo:hi]))  # type: ignore[arg-type]
-            return kernels.signatures(batch, "sep", 0, mcfg.num_perm, mcfg.seed, backend=backend)
-
-        return _run_blocks(len(docs), n_jobs, work)
     fn = hash_function(mcfg.hash)
-    a, b = permutations(mcfg.num_perm, mcfg.seed)
-    counts = np.fromiter((len(d) for d in docs), dtype=np.int64, count=len(docs))
-    hv = np.fromiter(
-        (fn(s.encode("utf-8") if isinstance(s, str) else s) for d in docs for s in d),
-        dtype=np.uint32,
-        count=int(counts.sum()),
-    )
-    return kernels.minhash_from_hashes(hv, counts, a, b)
+
+    def work(item: tuple[int, list]) -> np.ndarray:  # type: ignore[type-arg]
+        start, block = item
+        if mcfg.hash == "dedup32" and kernels.use_numba(backend):
+            # Read the str/bytes objects in place; the rest (non-ASCII str, other
+            # sequences) goes through the packed buffer below.
+            out, redo = kernels.signatures_of_objects(block, mcfg.num_perm, mcfg.seed)
+            if redo is None:
+                return packed(block, range(start, start + len(block)))
+            if len(redo):
+                idx = redo.tolist()
+                out[redo] = packed([block[i] for i in idx], [start + i for i in idx])
+            return out
+        return packed(block, range(start, start + len(block)))
+
+    def packed(block: list, ids: Sequence[int]) -> np.ndarray:  # type: ignore[type-arg]
+        if mcfg.hash == "dedup32":
+            batch = kernels.Batch.from_shingles(block, ids)
+            if batch is not None:
+                return kernels.signatures(
+                    batch, "sep", 0, mcfg.num_perm, mcfg.seed, backend=backend
+                )
+        return _hash_each(block, fn, mcfg, backend, ids)
+
+    size = _block_size(len(docs), jobs)
+    blocks = ((i * size, b) for i, b in enumerate(_blocks(docs, size)))
+    return _collect(len(docs), mcfg.num_perm, _map_blocks(work, blocks, jobs))
 
 
 def estimate_jaccard(sig_a: np.ndarray, sig_b: np.ndarray) -> float | np.ndarray:

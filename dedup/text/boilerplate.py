@@ -109,6 +109,156 @@ class Stripped:
         """The kept text, one kept line per line."""
         return "\n".join("".join(self.source[s:e] for s, e in pieces) for pieces in self.lines)
 
+    @property
+    def normalized(self) -> str:
+        """``normalize(self.text)`` with the normalize config the lines were compared with.
+
+        Computed from :attr:`keys` (each kept line already normalized) without normalizing
+        the text again: tokens never span a line break, so normalizing the whole text gives
+        the lines' tokens in order.
+
+        >>> s = strip_boilerplate("Bùi Van  Nam\\n\\nà Moscou\\nVNA/CVN")
+        >>> from dedup.text.normalization import normalize
+        >>> s.normalized == normalize(s.text) == "bui van nam a moscou"
+        True
+        """
+        if len(self.keys) != len(self.lines):  # built by hand without keys
+            return normalize(self.text)
+        return " ".join(k for k in self.keys if k)
+
+
+# ------------------------------------------------------------------ rule prefilters
+#
+# Most rules match few lines, but a regular expression that starts with ``\s*`` or ends with
+# ``$`` is tried at every position of every line. Each rule gets, once, *prefilters* read off
+# its parsed pattern: sets of literal strings such that every match contains a string of
+# each set (``photo`` for the photo-credit rule; one of the agency names and one of the
+# dashes for the agency signature). A line whose lowercase form lacks them cannot match, and
+# the rule is skipped; otherwise it runs as before. Output is unchanged by construction:
+#
+# * rules are case-insensitive; ``re`` matches a literal character case-insensitively when
+#   both lowercase to the same character, except for a few characters with extra
+#   equivalents (Greek/Cyrillic variants, dotless i, long s, ...; ``re._casefix``) and
+#   U+0130, whose ``str.lower`` is two characters. Literals holding such characters get no
+#   prefilter, and a line holding one runs every rule;
+# * a pattern the analysis does not understand gets no prefilter.
+
+_MAX_PREFILTERS = 3
+_MAX_CLASS = 8  # a character class becomes a set of one-character literals up to this size
+
+
+def _alternatives(items) -> list[frozenset[str]]:  # type: ignore[no-untyped-def]
+    """Conjunction of disjunctions: every match contains a string of each returned set."""
+    from re import _constants as c  # type: ignore[attr-defined]
+
+    out: list[frozenset[str]] = []
+    run: list[str] = []
+
+    def flush() -> None:
+        if run:
+            out.append(frozenset(["".join(run)]))
+            run.clear()
+
+    repeats = {c.MAX_REPEAT, c.MIN_REPEAT, getattr(c, "POSSESSIVE_REPEAT", c.MAX_REPEAT)}
+    for op, av in items:
+        if op is c.LITERAL:
+            run.append(chr(av))
+            continue
+        flush()
+        if op is c.SUBPATTERN:
+            out.extend(_alternatives(av[3]))
+        elif op is getattr(c, "ATOMIC_GROUP", None):
+            out.extend(_alternatives(av))
+        elif op in repeats:
+            if av[0] >= 1:
+                out.extend(_alternatives(av[2]))
+        elif op is c.BRANCH:
+            best = [_best(_alternatives(alt)) for alt in av[1]]
+            if all(best):
+                out.append(frozenset().union(*best))  # type: ignore[arg-type]
+        elif op is c.IN:
+            if len(av) <= _MAX_CLASS and all(o is c.LITERAL for o, _ in av):
+                out.append(frozenset(chr(v) for _, v in av))
+    flush()
+    return out
+
+
+def _best(sets: list[frozenset[str]]) -> frozenset[str] | None:
+    """The most selective set: longest shortest member, then fewest members."""
+    return max(sets, key=lambda s: (min(map(len, s)), -len(s)), default=None)
+
+
+@lru_cache(maxsize=1)
+def _exotic() -> tuple[re.Pattern[str], frozenset[str]] | None:
+    """Characters whose case-insensitive matching ``str.lower`` does not reproduce."""
+    try:
+        from re._casefix import _EXTRA_CASES  # type: ignore[import-not-found]
+    except ImportError:  # Python 3.10: no table to rely on; prefilters stay off
+        return None
+    extra = {chr(x) for k, v in _EXTRA_CASES.items() for x in (k, *v) if x > 0x7F}
+    chars = {chr(x) for x in range(0x80, 0x10000) if chr(x).lower() in extra}
+    chars |= extra | {"\u0130"}
+    cls = "".join(re.escape(ch) for ch in sorted(chars))
+    return re.compile(f"[{cls}]"), frozenset(chars)
+
+
+_PREFILTERS: dict[tuple[str, int], tuple[tuple[str, ...], ...]] = {}
+
+
+def _prefilters(pattern: re.Pattern[str]) -> tuple[tuple[str, ...], ...]:
+    """Tuples of lowercase literals; every match of ``pattern`` contains one of each tuple."""
+    key = (pattern.pattern, pattern.flags)
+    found = _PREFILTERS.get(key)
+    if found is None:
+        found = ()
+        exotic = _exotic()
+        try:
+            from re import _parser  # type: ignore[attr-defined]
+
+            sets = _alternatives(_parser.parse(pattern.pattern, pattern.flags))
+        except Exception:  # an unfamiliar construct: no prefilter, the rule always runs
+            sets = []
+        if exotic is not None:
+            ok = [
+                frozenset(x.lower() for x in lits)
+                for lits in set(sets)
+                if lits and all(lits) and not any(ch in exotic[1] for x in lits for ch in x)
+            ]
+            ok.sort(key=lambda s: (-min(map(len, s)), len(s), sorted(s)))
+            found = tuple(tuple(sorted(lits, key=len)) for lits in ok[:_MAX_PREFILTERS])
+        _PREFILTERS[key] = found
+    return found
+
+
+def _lower_key(line: str) -> str | None:
+    """``line.lower()`` when prefilters may judge it, ``None`` when every rule must run."""
+    if not line.isascii():
+        exotic = _exotic()
+        if exotic is None or exotic[0].search(line):
+            return None
+    return line.lower()
+
+
+def _may_match(rule: Rule, lowered: str | None) -> bool:
+    """False only when ``rule`` cannot match the line whose :func:`_lower_key` is given."""
+    if lowered is None:
+        return True
+    for lits in _prefilters(rule.pattern):
+        for x in lits:
+            if x in lowered:
+                break
+        else:
+            return False
+    return True
+
+
+def _first_match(rules: Sequence[Rule], line: str, lowered: str | None) -> str | None:
+    """Name of the first rule (in order) whose pattern is found in ``line``."""
+    for r in rules:
+        if _may_match(r, lowered) and r.pattern.search(line):
+            return r.name
+    return None
+
 
 def parse_rules(text: str, origin: str = "<rules>") -> RuleSet:
     """Parse rule-file text; errors name ``origin`` and the line number."""
@@ -181,12 +331,18 @@ def _line_key(line: str, norm: NormalizeConfig) -> str:
 
 
 def _strip_line(
-    source: str, start: int, end: int, strips: Sequence[Rule]
+    source: str,
+    start: int,
+    end: int,
+    strips: Sequence[Rule],
+    lowered: str | None = None,
 ) -> tuple[list[tuple[int, int]], list[RemovedSpan]]:
     """Apply strip rules to one line; return kept pieces and removed spans."""
     cut: list[tuple[int, int, str]] = []
     line = source[start:end]
     for rule in strips:
+        if not _may_match(rule, lowered):
+            continue
         for m in rule.pattern.finditer(line):
             if m.end() > m.start():
                 cut.append((start + m.start(), start + m.end(), rule.name))
@@ -251,6 +407,12 @@ def strip_boilerplate(
     norm = normalize_config or NormalizeConfig()
     source = prepare(text)
     drops, cuts, strips = (ruleset.of_kind(k) for k in _KINDS)
+    # A rule whose prefilter fails on the whole document fails on every line of it.
+    doc_key = _lower_key(source)
+    if doc_key is not None:
+        drops, cuts, strips = (
+            tuple(r for r in rules if _may_match(r, doc_key)) for rules in (drops, cuts, strips)
+        )
 
     removed: list[RemovedSpan] = []
     kept: list[tuple[list[tuple[int, int]], str]] = []  # pieces, normalized key
@@ -262,17 +424,22 @@ def strip_boilerplate(
         pos = end + 1
         if not raw_line.strip():
             continue
-        if cut_rule is None:
-            cut_rule = next((r.name for r in cuts if r.pattern.search(raw_line)), None)
+        # the line's slice of the lowercased document is the lowercased line (no exotic chars)
+        low = doc_key[start:end] if doc_key is not None else _lower_key(raw_line)
+        if cut_rule is None and cuts:
+            cut_rule = _first_match(cuts, raw_line, low)
         if cut_rule is not None:
             removed.append(RemovedSpan(start, end, cut_rule))
             continue
-        drop = next((r.name for r in drops if r.pattern.search(raw_line)), None)
+        drop = _first_match(drops, raw_line, low) if drops else None
         if drop is not None:
             removed.append(RemovedSpan(start, end, drop))
             continue
-        pieces, stripped = _strip_line(source, start, end, strips)
-        kept_text = "".join(source[s:e] for s, e in pieces)
+        if strips:
+            pieces, stripped = _strip_line(source, start, end, strips, low)
+            kept_text = "".join(source[s:e] for s, e in pieces)
+        else:
+            pieces, stripped, kept_text = [(start, end)], [], raw_line
         if not _HAS_WORD.search(kept_text):
             removed.append(RemovedSpan(start, end, stripped[0].rule if stripped else "empty"))
             continue

@@ -1,0 +1,188 @@
+"""Scaling run: the real ``dedup cluster`` command on 10k, 100k and 1M generated articles.
+
+``python -m benchmarks.scaling`` writes each corpus with :func:`benchmarks.corpus.write_jsonl`
+(streaming), runs ``python -m dedup cluster CORPUS -o OUT --no-progress`` in a subprocess and
+measures its wall time and peak resident memory (``ru_maxrss`` of the child). It prints a
+table, writes it as JSON (``--json-out``) and plots it (``--plot``, needs matplotlib: the
+``bench`` extra).
+
+Options: ``--sizes 10000,100000`` (default ``10000,100000,1000000``), ``--jobs N`` (passed to
+``dedup cluster --jobs``), ``--workdir DIR`` (corpora are kept there and reused),
+``--timeout SECONDS`` per run. A size that does not finish in time is reported as such.
+Previous results in ``--json-out`` are kept for sizes not run again, so sizes can be run
+one at a time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def ensure_corpus(workdir: Path, n: int, seed: int = 0) -> tuple[Path, float]:
+    """The generated corpus of ``n`` documents (written once, streaming), and its size in MB."""
+    from benchmarks.corpus import write_jsonl
+
+    path = workdir / f"corpus_{n}.jsonl"
+    if not path.exists():
+        tmp = path.with_suffix(".tmp")
+        write_jsonl(tmp, n, seed=seed)
+        tmp.replace(path)
+    return path, path.stat().st_size / 1e6
+
+
+def run_cluster(corpus: Path, out: Path, jobs: int, timeout: float) -> dict:  # type: ignore[type-arg]
+    """Run ``dedup cluster`` in a child process; wall time, peak RSS, exit status."""
+    env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    cmd = [sys.executable, "-m", "dedup", "cluster", str(corpus), "-o", str(out), "--no-progress"]
+    if jobs != 1:
+        cmd += ["--jobs", str(jobs)]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t = time.perf_counter()
+    try:
+        proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout)
+        status = "ok" if proc.returncode == 0 else f"exit {proc.returncode}: {proc.stderr[-300:]}"
+    except subprocess.TimeoutExpired:
+        status = f"timeout after {timeout:.0f} s"
+    wall = time.perf_counter() - t
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    # ru_maxrss of RUSAGE_CHILDREN is the largest child so far: run sizes smallest first.
+    return {
+        "wall_s": wall,
+        "cpu_s": (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime),
+        "peak_rss_mb": after.ru_maxrss / 1024.0,
+        "status": status,
+        "command": " ".join(["python", *cmd[1:]]),
+    }
+
+
+def summarize(out: Path) -> dict:  # type: ignore[type-arg]
+    n = dup = 0
+    clusters = set()
+    with out.open(encoding="utf-8") as fh:
+        for line in fh:
+            rec = json.loads(line)
+            n += 1
+            dup += bool(rec["duplicate"])
+            clusters.add(rec["cluster"])
+    return {"records": n, "duplicates": dup, "clusters": len(clusters)}
+
+
+def plot(results: dict, path: Path) -> None:  # type: ignore[type-arg]
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    done = sorted((int(k), v) for k, v in results.items() if v.get("status") == "ok")
+    if not done:
+        return
+    ns = [n for n, _ in done]
+    fig, ax1 = plt.subplots(figsize=(6.4, 4.0))
+    ax1.loglog(ns, [v["wall_s"] for _, v in done], "o-", label="wall time (s)")
+    cpu = [v["cpu_s"] for _, v in done]
+    ax1.loglog(ns, cpu, "^-", color="tab:green", label="CPU time (s)")
+    if len(done) >= 2:  # power-law fit of the measured CPU times, drawn as an extrapolation
+        import numpy as np
+
+        k, c = np.polyfit(np.log(ns), np.log(cpu), 1)
+        xs = np.array([ns[-1], 1_000_000])
+        ax1.loglog(
+            xs,
+            np.exp(c) * xs**k,
+            ":",
+            color="tab:green",
+            label=f"CPU extrapolated (~n^{k:.2f}), not measured",
+        )
+    ax1.set_xlabel("documents (generated ~2.6 KB news articles)")
+    ax1.set_xlim(5_000, 2_000_000)
+    ax1.set_ylabel("time (s)")
+    ax2 = ax1.twinx()
+    ax2.semilogx(
+        ns, [v["peak_rss_mb"] for _, v in done], "s--", color="tab:orange", label="peak RSS (MB)"
+    )
+    ax2.set_ylabel("peak RSS (MB)")
+    for n, v in done:
+        ax1.annotate(
+            f"{v['wall_s']:.0f} s",
+            (n, v["wall_s"]),
+            textcoords="offset points",
+            xytext=(4, 6),
+            fontsize=8,
+        )
+    ax1.set_title("dedup cluster: wall time and peak memory")
+    h1, l1 = ax1.get_legend_handles_labels()
+    h2, l2 = ax2.get_legend_handles_labels()
+    ax1.legend(h1 + h2, l1 + l2, loc="upper left", fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+
+
+def format_table(results: dict) -> str:  # type: ignore[type-arg]
+    """Markdown table of the runs (CPU time is the figure that survives a busy machine)."""
+    lines = [
+        "| documents | corpus MB | wall s | CPU s | CPU ms/doc | peak RSS MB | clusters | status |",
+        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
+    ]
+    for k in sorted(results, key=int):
+        r = results[k]
+        n = int(k)
+        clusters = f"{r['clusters']:,d}" if "clusters" in r else "-"
+        lines.append(
+            f"| {n:,d} | {r['corpus_mb']:.0f} | {r['wall_s']:.0f} | {r['cpu_s']:.0f} | "
+            f"{r['cpu_s'] / n * 1e3:.1f} | {r['peak_rss_mb']:.0f} | {clusters} | {r['status']} |"
+        )
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(
+        prog="python -m benchmarks.scaling", description=__doc__.split("\n")[0]
+    )
+    p.add_argument("--sizes", default="10000,100000,1000000")
+    p.add_argument("--jobs", type=int, default=1)
+    p.add_argument("--workdir", type=Path, default=Path("/tmp/dedup-scaling"))
+    p.add_argument("--timeout", type=float, default=3600.0)
+    p.add_argument("--json-out", type=Path, default=ROOT / "benchmarks" / "scaling.json")
+    p.add_argument("--plot", type=Path, default=ROOT / "docs" / "scaling.png")
+    args = p.parse_args(argv)
+    args.workdir.mkdir(parents=True, exist_ok=True)
+    results: dict = {}  # type: ignore[type-arg]
+    if args.json_out.exists():
+        results = json.loads(args.json_out.read_text())
+    for n in sorted(int(s) for s in args.sizes.split(",") if s.strip()):
+        t = time.perf_counter()
+        corpus, mb = ensure_corpus(args.workdir, n)
+        gen = time.perf_counter() - t
+        out = args.workdir / f"out_{n}.jsonl"
+        r = run_cluster(corpus, out, args.jobs, args.timeout)
+        r.update(corpus_mb=mb, generate_s=gen, jobs=args.jobs)
+        if r["status"] == "ok":
+            r.update(summarize(out))
+        results[str(n)] = r
+        print(
+            f"{n:>9,d} docs  {mb:8.1f} MB  wall {r['wall_s']:8.1f} s  "
+            f"peak RSS {r['peak_rss_mb']:8.0f} MB  {r['status']}",
+            flush=True,
+        )
+        args.json_out.write_text(json.dumps(results, indent=2))
+    print()
+    print(format_table(results))
+    try:
+        plot(results, args.plot)
+        print(f"plot: {args.plot}")
+    except ImportError:
+        print("matplotlib missing: pip install 'dedup-news[bench]' for the plot")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
