@@ -28,6 +28,7 @@ from dedup.config import (
 )
 from dedup.documents import Document, as_documents
 from dedup.errors import ConfigMismatchError, DedupError, InputError, RuleFileError
+from dedup.index import AddResult, Index, IndexFormatError, Match, open_index
 from dedup.match.cluster import Assignment, assign_clusters
 from dedup.match.verify import PairScore, Verifier, score_texts
 from dedup.pipeline import ClusterResult, DocResult, Pair, cluster, prepare_texts
@@ -99,3 +100,4 @@ __all__ = [
     "to_datasketch",
     "tokenize",
 ]
+__all__ += ["AddResult", "Index", "IndexFormatError", "Match", "open_index"]

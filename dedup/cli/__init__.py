@@ -14,6 +14,7 @@ __all__ = ["build_parser", "main"]
 
 #: Subcommand modules, in ``--help`` order; each defines ``register(subparsers)``.
 SUBCOMMANDS = ["dedup.cli.cluster_cmd"]
+SUBCOMMANDS.append("dedup.cli.index_cmd")
 
 EXIT_OK = 0
 EXIT_ERROR = 1  # unexpected failure

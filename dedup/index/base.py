@@ -32,7 +32,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from dedup.config import NORMALIZER_VERSION, DedupConfig
+from dedup.config import DedupConfig
 from dedup.documents import DocLike, Document, as_documents
 from dedup.errors import ConfigMismatchError, DedupError, InputError
 from dedup.match.verify import Verifier
@@ -44,6 +44,7 @@ from dedup.text.normalization import normalize
 __all__ = [
     "FORMAT",
     "FORMAT_VERSION",
+    "QUERY_TIME_SETTINGS",
     "AddResult",
     "DuplicateIdError",
     "Index",
@@ -239,23 +240,48 @@ def _flatten(d: dict[str, Any], prefix: str = "") -> dict[str, Any]:
     return out
 
 
+#: Settings that only decide how candidates are judged, not what is stored: they may differ
+#: between sessions (``check`` with a stricter threshold). Learned boilerplate never applies
+#: to an index (one article has no corpus), so its settings do not bind either.
+QUERY_TIME_SETTINGS = (
+    "config.verify.",
+    "config.cluster.",
+    "config.lsh.min_similarity",
+    "config.lsh.max_bucket",
+    "config.boilerplate.learn",
+)
+
+
 def compare_settings(
     where: str, stored: dict[str, Any], asked: dict[str, Any], *, asked_by_caller: bool
 ) -> None:
     """Raise :class:`ConfigMismatchError` naming every setting that differs.
 
     ``stored``/``asked`` are ``{"config": DedupConfig.to_dict(), "rules": fingerprint}``.
+    Settings in :data:`QUERY_TIME_SETTINGS` may differ.
+
+    >>> from dedup.config import ShingleConfig
+    >>> cfg = settings_of(DedupConfig())
+    >>> compare_settings("news.db", cfg, settings_of(DedupConfig(shingle=ShingleConfig(size=3))),
+    ...                  asked_by_caller=True)
+    Traceback (most recent call last):
+    ...
+    dedup.errors.ConfigMismatchError: news.db was built with different settings: shingle.size: index has 1, asked for 3 (open it without a config to use its stored settings, or build a new index)
     """
     a, b = _flatten(stored), _flatten(asked)
     diffs = []
     for key in sorted(set(a) | set(b)):
+        if key.startswith(QUERY_TIME_SETTINGS):
+            continue
         if a.get(key, "<missing>") != b.get(key, "<missing>"):
             name = key.removeprefix("config.")
             if name == "rules":
                 diffs.append("boilerplate rules: the rule files' content changed")
             else:
-                diffs.append(f"{name}: index has {a.get(key, '<missing>')!r}, "
-                             f"asked for {b.get(key, '<missing>')!r}")
+                diffs.append(
+                    f"{name}: index has {a.get(key, '<missing>')!r}, "
+                    f"asked for {b.get(key, '<missing>')!r}"
+                )
     if not diffs:
         return
     hint = (
@@ -333,7 +359,12 @@ class Index(ABC):
 
     @abstractmethod
     def _check_and_insert(
-        self, doc_id: str, prep: Prepared, ts: float, published_at: float | None, add_duplicates: bool
+        self,
+        doc_id: str,
+        prep: Prepared,
+        ts: float,
+        published_at: float | None,
+        add_duplicates: bool,
     ) -> AddResult:
         """Atomically: match ``prep``, then store it (unless a duplicate and not wanted)."""
 
@@ -478,7 +509,9 @@ class Index(ABC):
             Number of documents stored.
         """
         if on_conflict not in ("error", "skip", "replace"):
-            raise ValueError(f"on_conflict must be 'error', 'skip' or 'replace', got {on_conflict!r}")
+            raise ValueError(
+                f"on_conflict must be 'error', 'skip' or 'replace', got {on_conflict!r}"
+            )
         total = 0
         for batch in _chunks(docs, max(1, batch_size)):
             pubs = [_published_of(item) for item in batch]
@@ -585,8 +618,12 @@ def _published_of(item: DocLike) -> Any:
 
 def dumps_settings(config: DedupConfig, retention: float | None) -> str:
     return json.dumps(
-        {"format": FORMAT, "format_version": FORMAT_VERSION, **settings_of(config),
-         "retention": retention},
+        {
+            "format": FORMAT,
+            "format_version": FORMAT_VERSION,
+            **settings_of(config),
+            "retention": retention,
+        },
         sort_keys=True,
     )
 
@@ -612,6 +649,3 @@ def check_stored(where: str, meta: dict[str, Any], config: DedupConfig | None) -
         return stored_cfg
     compare_settings(where, stored, settings_of(config), asked_by_caller=True)
     return config
-
-
-_ = NORMALIZER_VERSION  # recorded through DedupConfig.to_dict()

@@ -205,9 +205,7 @@ class RedisIndex(Index):
             pipe.hget(self._k("d:", str(n)), "text")
         return [(t or b"").decode() for t in pipe.execute()]
 
-    def _args(
-        self, doc_id: str, prep: Prepared, ts: float, pub: float | None
-    ) -> list[Any]:
+    def _args(self, doc_id: str, prep: Prepared, ts: float, pub: float | None) -> list[Any]:
         return [
             self._p,
             doc_id.encode(),
@@ -242,7 +240,11 @@ class RedisIndex(Index):
         return added
 
     def _check_and_insert(
-        self, doc_id: str, prep: Prepared, ts: float, published_at: float | None,
+        self,
+        doc_id: str,
+        prep: Prepared,
+        ts: float,
+        published_at: float | None,
         add_duplicates: bool,
     ) -> AddResult:
         watch = self._watch_keys(doc_id, prep)
@@ -273,8 +275,9 @@ class RedisIndex(Index):
             f"check_and_add({doc_id!r}) gave up after {_MAX_RETRIES} conflicting writes"
         )
 
-    def _delete_num(self, doc_id: str, num: int, sig: bytes, text_hash: bytes | None,
-                    client: Any = None) -> int:
+    def _delete_num(
+        self, doc_id: str, num: int, sig: bytes, text_hash: bytes | None, client: Any = None
+    ) -> int:
         sig_arr = np.frombuffer(sig, dtype="<u4").reshape(1, -1)
         keys = band_keys(sig_arr, self.config.lsh).view(np.int64)[0]
         args = [self._p, doc_id.encode(), str(num), text_hash or b""]

@@ -191,11 +191,14 @@ class SQLiteIndex(Index):
             try:
                 meta = json.loads(value[0])
             except (TypeError, ValueError):
-                raise IndexFormatError(f"{self.path}: stored settings are not JSON (damaged)") from None
+                raise IndexFormatError(
+                    f"{self.path}: stored settings are not JSON (damaged)"
+                ) from None
             cfg = check_stored(str(self.path), meta, config)
             if retention is not None and retention != meta.get("retention"):
                 db.execute(
-                    "UPDATE meta SET value=? WHERE key='settings'", (dumps_settings(cfg, retention),)
+                    "UPDATE meta SET value=? WHERE key='settings'",
+                    (dumps_settings(cfg, retention),),
                 )
             else:
                 retention = meta.get("retention")
@@ -241,7 +244,9 @@ class SQLiteIndex(Index):
         return [rows[r] for r in refs]
 
     def _insert_rows(
-        self, db: sqlite3.Connection, rows: Sequence[tuple[str, Prepared, float, float | None]],
+        self,
+        db: sqlite3.Connection,
+        rows: Sequence[tuple[str, Prepared, float, float | None]],
         on_conflict: OnConflict,
     ) -> int:
         now = time.time()
@@ -276,7 +281,11 @@ class SQLiteIndex(Index):
             return self._insert_rows(db, rows, on_conflict)
 
     def _check_and_insert(
-        self, doc_id: str, prep: Prepared, ts: float, published_at: float | None,
+        self,
+        doc_id: str,
+        prep: Prepared,
+        ts: float,
+        published_at: float | None,
         add_duplicates: bool,
     ) -> AddResult:
         with self._write() as db:
