@@ -205,14 +205,28 @@ class SQLiteIndex(Index):
             return cfg, retention
 
     @contextmanager
+    def _guard(self) -> Iterator[None]:
+        """Hold the connection lock; report a damaged file as :class:`IndexFormatError`."""
+        with self._lock:
+            try:
+                yield
+            except sqlite3.DatabaseError as exc:
+                if isinstance(exc, sqlite3.OperationalError):
+                    raise  # locked, disk full, ...: not damage
+                raise IndexFormatError(
+                    f"{self.path} is damaged ({exc}); restore it from a backup or rebuild the index"
+                ) from None
+
+    @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
         """``BEGIN IMMEDIATE`` ... ``COMMIT`` (rolled back on any error)."""
-        with self._lock:
+        with self._guard():
             self._db.execute("BEGIN IMMEDIATE")
             try:
                 yield self._db
             except BaseException:
-                self._db.execute("ROLLBACK")
+                if self._db.in_transaction:
+                    self._db.execute("ROLLBACK")
                 raise
             self._db.execute("COMMIT")
 
@@ -231,13 +245,13 @@ class SQLiteIndex(Index):
         if min_ts is not None:
             sql += " AND ts >= ?"
             params.append(min_ts)
-        with self._lock:
+        with self._guard():
             rows = self._db.execute(sql, params).fetchall()
         return [Candidate(r[0], r[1], r[2], r[3], r[4]) for r in rows]
 
     def _texts(self, refs: Sequence[Any]) -> list[str]:
         marks = ",".join("?" * len(refs))
-        with self._lock:
+        with self._guard():
             rows = dict(
                 self._db.execute(f"SELECT num, text FROM docs WHERE num IN ({marks})", list(refs))
             )
@@ -328,11 +342,11 @@ class SQLiteIndex(Index):
                 return total
 
     def __len__(self) -> int:
-        with self._lock:
+        with self._guard():
             return int(self._db.execute("SELECT count(*) FROM docs").fetchone()[0])
 
     def __contains__(self, doc_id: object) -> bool:
-        with self._lock:
+        with self._guard():
             return (
                 self._db.execute("SELECT 1 FROM docs WHERE id = ?", (str(doc_id),)).fetchone()
                 is not None
@@ -340,23 +354,26 @@ class SQLiteIndex(Index):
 
     def ids(self) -> list[str]:
         """Every stored id, oldest first."""
-        with self._lock:
+        with self._guard():
             return [r[0] for r in self._db.execute("SELECT id FROM docs ORDER BY ts, num")]
 
     def integrity_check(self) -> list[str]:
         """SQLite's full ``PRAGMA integrity_check`` plus a band-row count check; [] when sound."""
         with self._lock:
-            problems = [r[0] for r in self._db.execute("PRAGMA integrity_check")]
-            problems = [] if problems == ["ok"] else problems
-            orphan = self._db.execute(
-                "SELECT count(*) FROM bands WHERE num NOT IN (SELECT num FROM docs)"
-            ).fetchone()[0]
+            try:
+                problems = [r[0] for r in self._db.execute("PRAGMA integrity_check")]
+                problems = [] if problems == ["ok"] else problems
+                orphan = self._db.execute(
+                    "SELECT count(*) FROM bands WHERE num NOT IN (SELECT num FROM docs)"
+                ).fetchone()[0]
+            except sqlite3.DatabaseError as exc:
+                return [*locals().get("problems", []), f"unreadable: {exc}"]
         if orphan:
             problems.append(f"{orphan} band rows of missing documents")
         return problems
 
     def _stats(self) -> dict[str, Any]:
-        with self._lock:
+        with self._guard():
             n, lo, hi = self._db.execute("SELECT count(*), min(ts), max(ts) FROM docs").fetchone()
             pages = self._db.execute("PRAGMA page_count").fetchone()[0]
             page_size = self._db.execute("PRAGMA page_size").fetchone()[0]
