@@ -58,18 +58,15 @@ def test_sqlite_and_redis_give_the_same_results(tmp_path, redis_url, corpus):
         half = len(corpus) // 2
         sqlite_idx.add_many(corpus[:half], batch_size=37)
         redis_idx.add_many(corpus[:half], batch_size=37)
-        a = [
-            (r.id, r.added, r.matches)
-            for r in map(lambda d: sqlite_idx.check_and_add(*d), corpus[half:])
-        ]
-        b = [
-            (r.id, r.added, r.matches)
-            for r in map(lambda d: redis_idx.check_and_add(*d), corpus[half:])
-        ]
-        strip = lambda rows: [
-            (i, ad, [(m.id, m.score, m.relation) for m in ms]) for i, ad, ms in rows
-        ]
-        assert strip(a) == strip(b)
+
+        def run(idx):
+            return [
+                (r.id, r.added, [(m.id, m.score, m.relation) for m in r.matches])
+                for r in (idx.check_and_add(*d) for d in corpus[half:])
+            ]
+
+        a, b = run(sqlite_idx), run(redis_idx)
+        assert a == b
         assert sum(1 for _, _, ms in a if ms) > 20
         assert sorted(sqlite_idx.ids()) == sorted(redis_idx.ids())
         assert sqlite_idx.evict("0s") == redis_idx.evict("0s") == len(corpus)

@@ -69,7 +69,7 @@ def test_other_normalizer_version_is_refused(tmp_path):
     db.execute("UPDATE meta SET value=? WHERE key='settings'", (json.dumps(meta),))
     db.commit()
     db.close()
-    with pytest.raises(ConfigMismatchError, match="normalizer_version: index has 0.*rebuild"):
+    with pytest.raises(ConfigMismatchError, match=r"normalizer_version: index has 0.*rebuild"):
         open_index(path)
 
 
@@ -165,5 +165,5 @@ def test_redis_unreachable_is_a_clear_error():
 
 
 def test_unknown_sqlite_option(tmp_path):
-    with pytest.raises(ValueError, match="unknown option.*prefix"):
+    with pytest.raises(ValueError, match=r"unknown option.*prefix"):
         open_index(tmp_path / "x.db", prefix="a:")
