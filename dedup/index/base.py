@@ -398,13 +398,20 @@ class Index(ABC):
     def prepare_many(self, texts: Sequence[str]) -> list[Prepared]:
         """:meth:`prepare` for many texts (one vectorized MinHash call)."""
         cfg = self.config
-        norm = [
-            normalize(
-                strip_boilerplate(t, cfg.boilerplate, normalize_config=cfg.normalize).text,
-                cfg.normalize,
-            )
-            for t in texts
-        ]
+        return self.sign_normalized(
+            [
+                normalize(
+                    strip_boilerplate(t, cfg.boilerplate, normalize_config=cfg.normalize).text,
+                    cfg.normalize,
+                )
+                for t in texts
+            ]
+        )
+
+    def sign_normalized(self, normalized: Sequence[str]) -> list[Prepared]:
+        """Signatures, band keys and text hashes of texts already normalized (boilerplate-free)."""
+        cfg = self.config
+        norm = list(normalized)
         if not norm:
             return []
         sigs = minhash_texts(norm, cfg.shingle, cfg.minhash)
@@ -522,6 +529,24 @@ class Index(ABC):
                 ts, pub_ts = self._times(pub, what=f"published_at of {d.id!r}")
                 rows.append((d.id, p, ts, pub_ts))
             total += self._insert(rows, on_conflict)
+        return total
+
+    def add_prepared(
+        self,
+        rows: Iterable[tuple[str, Prepared, TimeLike | None]],
+        *,
+        batch_size: int = 5000,
+        on_conflict: OnConflict = "error",
+    ) -> int:
+        """Bulk load of ``(id, prepared, published_at)`` rows made by :meth:`prepare_many` or
+        :meth:`sign_normalized` (e.g. in worker processes); returns the number stored."""
+        total = 0
+        for batch in _chunks(rows, max(1, batch_size)):
+            out = []
+            for doc_id, prep, published_at in batch:
+                ts, pub = self._times(published_at, what=f"published_at of {doc_id!r}")
+                out.append((_check_id(doc_id), prep, ts, pub))
+            total += self._insert(out, on_conflict)
         return total
 
     def check_and_add(
