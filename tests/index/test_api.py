@@ -132,6 +132,8 @@ def test_evict_by_published_at(make_index):
     assert len(idx) == 0
     with pytest.raises(ValueError, match="older_than"):
         idx.evict()
+    with pytest.raises(ValueError, match="duration"):
+        idx.evict(older_than="soon")
 
 
 def test_retention_hides_and_evicts_old_articles(make_index):

@@ -81,31 +81,19 @@ def test_published_at_and_evict_with_stored_retention(run_cli, tmp_path, inputs)
     assert "evicted 2 articles" in r.stderr
 
 
-def test_mismatched_settings_exit_2_and_name_the_setting(run_cli, tmp_path, inputs):
+def test_bad_inputs_and_mismatched_settings_exit_2(run_cli, tmp_path, inputs):
     archive, incoming = inputs
-    db = str(tmp_path / "news.db")
-    assert run_cli("index", "add", db, str(archive)).returncode == 0
-    r = run_cli("index", "check", db, str(incoming), "--ngram", "3")
-    assert r.returncode == 2
-    assert "shingle.size: index has 1, asked for 3" in r.stderr
-
-
-def test_bad_inputs_exit_2(run_cli, tmp_path, inputs):
-    archive, _ = inputs
     notes = tmp_path / "notes.txt"
     notes.write_text("not an index")
     r = run_cli("index", "add", str(notes), str(archive))
     assert r.returncode == 2 and "not a dedup index" in r.stderr
-    r = run_cli("index", "stats", str(tmp_path / "missing.db"))
-    assert r.returncode == 2 and "no such index" in r.stderr
     db = str(tmp_path / "news.db")
     assert run_cli("index", "add", db, str(archive)).returncode == 0
     r = run_cli("index", "add", db, str(archive))
     assert r.returncode == 2 and "'a' is already in the index" in r.stderr
-    r = run_cli("index", "add", db, str(archive), "--on-conflict", "skip")
-    assert r.returncode == 0 and "added 0 articles" in r.stderr
-    r = run_cli("index", "evict", db, "--older-than", "soon")
-    assert r.returncode == 2 and "duration" in r.stderr
+    r = run_cli("index", "check", db, str(incoming), "--ngram", "3")
+    assert r.returncode == 2
+    assert "shingle.size: index has 1, asked for 3" in r.stderr
 
 
 def test_redis_url_and_options(run_cli, redis_url, inputs):
@@ -116,8 +104,6 @@ def test_redis_url_and_options(run_cli, redis_url, inputs):
     r = run_cli("index", "check", redis_url, str(incoming), *common)
     assert r.returncode == 0, r.stderr
     assert [json.loads(x)["duplicate"] for x in r.stdout.splitlines()] == [True, True, False]
-    r = run_cli("index", "stats", redis_url, "--prefix", "cli-test:")
-    assert json.loads(r.stdout)["documents"] == 2
     r = run_cli("index", "evict", redis_url, "--prefix", "cli-test:", "--older-than", "0s")
     assert "evicted 2 articles" in r.stderr
 
