@@ -372,6 +372,10 @@ class Index(ABC):
     def remove(self, doc_id: str) -> bool:
         """Delete one document; returns whether it was there."""
 
+    def _after_bulk(self) -> None:
+        """Housekeeping after a bulk load (SQLite: fold the write-ahead log into the file)."""
+        return None
+
     @abstractmethod
     def _evict_before(self, cutoff: float) -> int:
         """Delete documents with timestamp < cutoff; returns how many."""
@@ -529,6 +533,7 @@ class Index(ABC):
                 ts, pub_ts = self._times(pub, what=f"published_at of {d.id!r}")
                 rows.append((d.id, p, ts, pub_ts))
             total += self._insert(rows, on_conflict)
+        self._after_bulk()
         return total
 
     def add_prepared(
@@ -547,6 +552,7 @@ class Index(ABC):
                 ts, pub = self._times(published_at, what=f"published_at of {doc_id!r}")
                 out.append((_check_id(doc_id), prep, ts, pub))
             total += self._insert(out, on_conflict)
+        self._after_bulk()
         return total
 
     def check_and_add(

@@ -255,7 +255,7 @@ class SQLiteIndex(Index):
             rows = dict(
                 self._db.execute(f"SELECT num, text FROM docs WHERE num IN ({marks})", list(refs))
             )
-        return [rows[r] for r in refs]
+        return [rows.get(r, "") for r in refs]  # removed meanwhile: never a match
 
     def _insert_rows(
         self,
@@ -318,6 +318,12 @@ class SQLiteIndex(Index):
         keys = band_keys(sig_arr, self.config.lsh).view(np.int64)[0]
         db.executemany("DELETE FROM bands WHERE key = ? AND num = ?", [(int(k), num) for k in keys])
         db.execute("DELETE FROM docs WHERE num = ?", (num,))
+
+    def _after_bulk(self) -> None:
+        # A bulk load leaves a large write-ahead log; folding it in now keeps the next
+        # commits (check_and_add) from paying for it. PASSIVE never waits for other connections.
+        with self._guard():
+            self._db.execute("PRAGMA wal_checkpoint(PASSIVE)")
 
     def remove(self, doc_id: str) -> bool:
         """Delete one document; returns whether it was there."""
