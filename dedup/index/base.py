@@ -89,7 +89,8 @@ class Match:
     containment, fuzz, overlap : float
         The three verification signals.
     published_at : float
-        The stored document's timestamp (seconds since the epoch, UTC).
+        The stored document's timestamp, seconds since the epoch (UTC): its ``published_at``,
+        or the time it was added when it had none.
     """
 
     id: str
@@ -385,6 +386,10 @@ class Index(ABC):
 
     @abstractmethod
     def __contains__(self, doc_id: object) -> bool: ...
+
+    @abstractmethod
+    def ids(self) -> list[str]:
+        """Every stored id, oldest first."""
 
     @abstractmethod
     def _stats(self) -> dict[str, Any]: ...
