@@ -106,7 +106,7 @@ print("done", flush=True)
         prefix,
     )
     _wait_line(proc, "inserting")
-    time.sleep(0.05 + random.random() * 0.05)
+    time.sleep(0.01 + random.random() * 0.02)
     proc.send_signal(signal.SIGKILL)
     out, _ = proc.communicate(timeout=60)
     assert proc.returncode == -signal.SIGKILL
