@@ -30,21 +30,12 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.fixture(scope="session")
-def redis_url(tmp_path_factory: pytest.TempPathFactory):
-    """URL of a redis-server started for this test session (skips if none can start)."""
+def start_redis(workdir: Path, *extra: str) -> tuple[subprocess.Popen, str] | None:
+    """Start a real redis-server on a free loopback port; None if it cannot start."""
+    import redis
+
     binary = shutil.which("redis-server")
-    if binary is None:
-        pytest.skip(
-            "redis-server is not installed (Debian/Ubuntu: apt-get install redis-server; "
-            "scripts/test.sh installs it when DEDUP_APT_PACKAGES lists redis-server)"
-        )
-    try:
-        import redis
-    except ImportError:
-        pytest.skip("the redis Python package is missing: pip install 'dedup-news[redis]'")
-    workdir = tmp_path_factory.mktemp("redis")
-    proc = None
+    assert binary is not None
     for _attempt in range(5):
         port = _free_port()
         proc = subprocess.Popen(
@@ -60,8 +51,7 @@ def redis_url(tmp_path_factory: pytest.TempPathFactory):
                 "no",
                 "--dir",
                 str(workdir),
-                "--protected-mode",
-                "yes",
+                *extra,
             ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.STDOUT,
@@ -72,20 +62,58 @@ def redis_url(tmp_path_factory: pytest.TempPathFactory):
             try:
                 client.ping()
                 break
+            except redis.AuthenticationError:
+                break  # up, and asking for a password
             except redis.ConnectionError:
                 time.sleep(0.05)
+        client.close()
         if proc.poll() is None:
-            client.close()
-            break
-        proc = None  # port taken between probe and start: try another
-    if proc is None:
-        pytest.skip("redis-server is installed but could not be started on a loopback port")
-    yield f"redis://127.0.0.1:{port}/0"
+            return proc, f"redis://127.0.0.1:{port}/0"
+    return None
+
+
+def stop_redis(proc: subprocess.Popen) -> None:
     proc.terminate()
     try:
         proc.wait(timeout=10)
     except subprocess.TimeoutExpired:
         proc.kill()
+
+
+def _need_redis() -> None:
+    if shutil.which("redis-server") is None:
+        pytest.skip(
+            "redis-server is not installed (Debian/Ubuntu: apt-get install redis-server; "
+            "scripts/test.sh installs it when DEDUP_APT_PACKAGES lists redis-server)"
+        )
+    try:
+        import redis  # noqa: F401
+    except ImportError:
+        pytest.skip("the redis Python package is missing: pip install 'dedup-news[redis]'")
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory: pytest.TempPathFactory):
+    """URL of a redis-server started for this test session (skips if none can start)."""
+    _need_redis()
+    started = start_redis(tmp_path_factory.mktemp("redis"))
+    if started is None:
+        pytest.skip("redis-server is installed but could not be started on a loopback port")
+    proc, url = started
+    yield url
+    stop_redis(proc)
+
+
+@pytest.fixture
+def redis_with_password(tmp_path: Path):
+    """A second real redis-server that requires the password 'hunter2-test'."""
+    _need_redis()
+    started = start_redis(tmp_path, "--requirepass", "hunter2-test")
+    if started is None:
+        pytest.skip("redis-server could not be started on a loopback port")
+    proc, url = started
+    yield url
+    stop_redis(proc)
 
 
 @pytest.fixture(params=BACKENDS)

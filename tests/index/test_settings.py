@@ -7,7 +7,7 @@ import sqlite3
 
 import pytest
 
-from dedup.config import DedupConfig, LSHConfig, MinHashConfig, ShingleConfig
+from dedup.config import BoilerplateConfig, DedupConfig, LSHConfig, MinHashConfig, ShingleConfig
 from dedup.errors import ConfigMismatchError, DedupError
 from dedup.index import IndexFormatError, open_index
 
@@ -47,9 +47,7 @@ def test_uses_stored_settings_when_none_given(make_index):
 def test_changed_rule_file_is_noticed(make_index, tmp_path):
     rules = tmp_path / "extra.rules"
     rules.write_text("drop_line  house_ad  (?i)^subscribe now\n", encoding="utf-8")
-    cfg = DedupConfig().replace(
-        boilerplate=DedupConfig().boilerplate.__class__(extra_rules_path=str(rules))
-    )
+    cfg = DedupConfig(boilerplate=BoilerplateConfig(extra_rules_path=str(rules)))
     make_index(cfg).add("a", STORY)
     make_index(cfg)  # unchanged: fine
     rules.write_text("drop_line  house_ad  (?i)^subscribe today\n", encoding="utf-8")
@@ -167,3 +165,15 @@ def test_redis_unreachable_is_a_clear_error():
 def test_unknown_sqlite_option(tmp_path):
     with pytest.raises(ValueError, match=r"unknown option.*prefix"):
         open_index(tmp_path / "x.db", prefix="a:")
+
+
+def test_redis_password_is_passed_through(redis_with_password):
+    with pytest.raises(DedupError, match="cannot reach Redis"):
+        open_index(redis_with_password)
+    with open_index(redis_with_password, password="hunter2-test", prefix="pw:") as idx:
+        idx.add("a", STORY)
+        assert [m.id for m in idx.check(STORY)] == ["a"]
+    url = redis_with_password.replace("redis://", "redis://:hunter2-test@")
+    with open_index(url, prefix="pw:") as idx:
+        assert len(idx) == 1
+        assert "hunter2" not in idx.location  # the password is never shown
