@@ -110,6 +110,17 @@ def start_redis(workdir: Path) -> tuple[subprocess.Popen, str]:
     return proc, f"redis://127.0.0.1:{port}/0"
 
 
+def _flush(url: str) -> None:
+    """FLUSHDB without blocking the server, then wait until the memory is really freed."""
+    import redis
+
+    r = redis.Redis.from_url(url)
+    r.flushdb(asynchronous=True)
+    while int(r.info("memory").get("lazyfree_pending_objects", 0)):
+        time.sleep(0.2)
+    r.close()
+
+
 def _pct(xs: list[float], q: float) -> float:
     return float(np.percentile(np.asarray(xs), q)) * 1e3
 
@@ -128,9 +139,8 @@ def run_dedup(
             Path(str(path) + suffix).unlink(missing_ok=True)
         idx = open_index(path, cfg)
     else:
-        import redis
 
-        redis.Redis.from_url(redis_url).flushdb()
+        _flush(redis_url)
         idx = open_index(redis_url, cfg, prefix="bench:")
         used0 = int(idx._r.info("memory")["used_memory"])  # type: ignore[attr-defined]
     t0 = time.perf_counter()
@@ -183,8 +193,8 @@ def run_datasketch(
     if system == "datasketch-redis":
         import redis
 
+        _flush(redis_url)
         r = redis.Redis.from_url(redis_url)
-        r.flushdb()
         used0 = int(r.info("memory")["used_memory"])
         host, port = redis_url.split("//")[1].split("/")[0].split(":")
         storage = {
@@ -216,7 +226,7 @@ def run_datasketch(
         flagged += bool(hits)
         n_cands.append(len(hits))
     if storage:
-        r.flushdb()
+        _flush(redis_url)
     return {
         "load_s": load_s,
         "bytes_per_article": size / len(base),
