@@ -139,7 +139,6 @@ def run_dedup(
             Path(str(path) + suffix).unlink(missing_ok=True)
         idx = open_index(path, cfg)
     else:
-
         _flush(redis_url)
         idx = open_index(redis_url, cfg, prefix="bench:")
         used0 = int(idx._r.info("memory")["used_memory"])  # type: ignore[attr-defined]
@@ -147,9 +146,12 @@ def run_dedup(
     idx.add_prepared(base, batch_size=5000)
     load_s = time.perf_counter() - t0
     if system == "dedup-sqlite":
-        size = sum(
-            os.path.getsize(str(path) + s) for s in ("", "-wal") if os.path.exists(str(path) + s)
-        )
+        import sqlite3
+
+        con = sqlite3.connect(path)  # fold the WAL in, so the file alone is measured
+        con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        con.close()
+        size = os.path.getsize(path)
     else:
         size = int(idx._r.info("memory")["used_memory"]) - used0  # type: ignore[attr-defined]
 

@@ -71,6 +71,7 @@ CREATE TABLE IF NOT EXISTS bands(key INTEGER NOT NULL, num INTEGER NOT NULL,
 """
 
 _SQLITE_MAGIC = b"SQLite format 3\x00"
+_CHECKPOINT_EVERY = 1.0  # seconds
 
 
 def _check_file(path: Path) -> None:
@@ -139,6 +140,8 @@ class SQLiteIndex(Index):
             )
         except sqlite3.Error as exc:
             raise IndexFormatError(f"{self.path}: cannot open index: {exc}") from None
+        self._stop = threading.Event()
+        self._checkpointer: threading.Thread | None = None
         try:
             self.config, self.retention = self._open(config, retention)
         except sqlite3.DatabaseError as exc:
@@ -150,6 +153,28 @@ class SQLiteIndex(Index):
         except BaseException:
             self._db.close()
             raise
+        self._checkpointer = threading.Thread(
+            target=self._checkpoint_loop,
+            args=(timeout,),
+            name="dedup-index-checkpoint",
+            daemon=True,
+        )
+        self._checkpointer.start()
+
+    def _checkpoint_loop(self, timeout: float) -> None:
+        """Fold the WAL into the file every second (PASSIVE: never blocks readers or writers)."""
+        try:
+            db = sqlite3.connect(str(self.path), timeout=timeout, isolation_level=None)
+        except sqlite3.Error:
+            return
+        try:
+            while not self._stop.wait(_CHECKPOINT_EVERY):
+                try:
+                    db.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+                except sqlite3.Error:
+                    pass  # busy (another process checkpoints) or closing: try again later
+        finally:
+            db.close()
 
     # ---- opening -------------------------------------------------------------------------
 
@@ -167,6 +192,9 @@ class SQLiteIndex(Index):
         db.execute("PRAGMA synchronous=NORMAL")
         db.execute("PRAGMA cache_size=-65536")
         db.execute("PRAGMA temp_store=MEMORY")
+        # Checkpoints (copying the WAL into the file, with an fsync) run in a background thread
+        # on its own connection, not inside a commit: check_and_add never waits for one.
+        db.execute("PRAGMA wal_autocheckpoint=0")
         with self._write():
             has_meta = db.execute(
                 "SELECT 1 FROM sqlite_master WHERE type='table' AND name='meta'"
@@ -395,5 +423,14 @@ class SQLiteIndex(Index):
 
     def close(self) -> None:
         """Close the connection (the file stays consistent whether or not this is called)."""
+        self._stop.set()
+        if self._checkpointer is not None and self._checkpointer is not threading.current_thread():
+            self._checkpointer.join(timeout=5)
         with self._lock:
+            if self._db.in_transaction:
+                self._db.execute("ROLLBACK")
+            try:
+                self._db.execute("PRAGMA wal_checkpoint(PASSIVE)")
+            except sqlite3.Error:
+                pass
             self._db.close()
