@@ -28,6 +28,7 @@ from dedup.config import (
 )
 from dedup.documents import Document, as_documents
 from dedup.errors import ConfigMismatchError, DedupError, InputError, RuleFileError
+from dedup.index import AddResult, Index, IndexFormatError, Match, open_index
 from dedup.match.cluster import Assignment, assign_clusters
 from dedup.match.verify import PairScore, Verifier, WordWeights, score_texts
 from dedup.pipeline import ClusterResult, DocResult, Pair, cluster, prepare_texts
@@ -53,6 +54,7 @@ from dedup.text.normalization import fold, normalize, tokenize
 
 __all__ = [
     "NORMALIZER_VERSION",
+    "AddResult",
     "Assignment",
     "BoilerplateConfig",
     "ClusterConfig",
@@ -63,8 +65,11 @@ __all__ = [
     "DocResult",
     "Document",
     "Explanation",
+    "Index",
+    "IndexFormatError",
     "InputError",
     "LSHConfig",
+    "Match",
     "MinHashConfig",
     "NormalizeConfig",
     "Pair",
@@ -93,6 +98,7 @@ __all__ = [
     "minhash_shingles",
     "minhash_texts",
     "normalize",
+    "open_index",
     "prepare_texts",
     "score_texts",
     "sha1_hash32",

@@ -11,6 +11,8 @@ PY=${PYTHON:-python3}
 # Installed only when missing and when apt-get can run (root, Debian/Ubuntu).
 # The HTML report tests drive Debian's chromium through playwright (never `playwright install`).
 DEDUP_APT_PACKAGES="${DEDUP_APT_PACKAGES:-} chromium:chromium"
+# A real Redis server for the index tests (tests/index; the fixture starts it on loopback).
+DEDUP_APT_PACKAGES="${DEDUP_APT_PACKAGES:-} redis-server:redis-server"
 # Java for the Spark engine tests (tests/engines/test_spark.py; Spark 4 needs Java 17+).
 DEDUP_APT_PACKAGES="${DEDUP_APT_PACKAGES:-} java:openjdk-17-jre-headless"
 need_apt=()

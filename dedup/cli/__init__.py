@@ -29,7 +29,7 @@ from dedup.errors import DedupError
 __all__ = ["build_parser", "main"]
 
 #: Subcommand modules, in ``--help`` order; each defines ``register(subparsers)``.
-SUBCOMMANDS = ["dedup.cli.cluster_cmd", "dedup.cli.explain_cmd"]
+SUBCOMMANDS = ["dedup.cli.cluster_cmd", "dedup.cli.index_cmd", "dedup.cli.explain_cmd"]
 
 EXIT_OK = 0
 EXIT_ERROR = 1  # unexpected failure

@@ -1,0 +1,355 @@
+"""Index benchmark: check+add latency and throughput, beside datasketch ``MinHashLSH``.
+
+For each index size N the corpus (:func:`benchmarks.corpus.iter_corpus`) is normalized once;
+each system is bulk-loaded with the first N articles and then receives Q further articles one
+at a time, as a newsroom worker would: *check, then add*. Systems, all in the same run:
+
+``dedup-sqlite``        ``dedup.open_index("x.db").check_and_add`` (atomic, with verification)
+``dedup-redis``         the same on a Redis URL
+``datasketch-memory``   ``MinHashLSH.query`` + ``insert`` (in memory, no verification)
+``datasketch-redis``    the same with datasketch's Redis storage, on the same redis-server
+
+Preparing an article (boilerplate rules, normalization, MinHash, band keys) is the same
+function for every system; it is timed once per article (``prep`` line) and left out of the
+per-system latency, which is the index operation alone: ``check_and_add`` of a prepared
+article for dedup, ``query`` + ``insert`` of a ``LeanMinHash`` for datasketch. An end-to-end
+``check_and_add(id, text)`` costs the prep time plus the operation time. datasketch has no normalization-aware verification: its "flagged" count
+is every LSH candidate hit, not verified duplicates.
+
+Two settings are measured (``--configs``): ``default`` (content-word shingles, 42x3 bands:
+finds rewrites, permissive LSH) and ``copies`` (word 3-grams, 16x8 bands: copies and near
+copies only, a selective LSH). The number of candidates each check must verify is printed;
+it, not the storage, decides the latency at scale.
+
+Usage::
+
+    python -m benchmarks.index --quick                  # ~2 minutes, 2k articles
+    python -m benchmarks.index --sizes 10000,100000     # the reported run
+    python -m benchmarks.index --sizes 1000000 --systems dedup-sqlite --configs copies
+
+A redis-server is started on a free loopback port (``--redis-url`` to use another one;
+it is FLUSHDB-ed between systems, so never point it at data you need).
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from benchmarks.corpus import iter_corpus
+from dedup.config import BoilerplateConfig, DedupConfig, LSHConfig, ShingleConfig
+from dedup.index import open_index
+from dedup.pipeline import prepare_texts
+from dedup.sketch.minhash import to_datasketch
+
+SYSTEMS = ("dedup-sqlite", "dedup-redis", "datasketch-memory", "datasketch-redis")
+CONFIGS = {
+    "default": DedupConfig(boilerplate=BoilerplateConfig(learn=False)),
+    "copies": DedupConfig(
+        boilerplate=BoilerplateConfig(learn=False),
+        shingle=ShingleConfig(kind="word", size=3, min_token_len=1),
+        lsh=LSHConfig(bands=16, rows=8),
+    ),
+}
+
+
+def _rss() -> int:
+    with open("/proc/self/statm") as fh:
+        return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def start_redis(workdir: Path) -> tuple[subprocess.Popen, str]:
+    binary = shutil.which("redis-server")
+    if binary is None:
+        raise SystemExit("redis-server not found; install it or pass --systems without redis")
+    port = _free_port()
+    proc = subprocess.Popen(
+        [
+            binary,
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(workdir),
+        ],
+        stdout=subprocess.DEVNULL,
+    )
+    import redis
+
+    r = redis.Redis(port=port)
+    for _ in range(200):
+        try:
+            r.ping()
+            break
+        except redis.ConnectionError:
+            time.sleep(0.05)
+    return proc, f"redis://127.0.0.1:{port}/0"
+
+
+def _flush(url: str) -> None:
+    """FLUSHDB without blocking the server, then wait until the memory is really freed."""
+    import redis
+
+    r = redis.Redis.from_url(url)
+    r.flushdb(asynchronous=True)
+    while int(r.info("memory").get("lazyfree_pending_objects", 0)):
+        time.sleep(0.2)
+    r.close()
+
+
+def _pct(xs: list[float], q: float) -> float:
+    return float(np.percentile(np.asarray(xs), q)) * 1e3
+
+
+def run_dedup(
+    system: str,
+    cfg: DedupConfig,
+    base: list[Any],
+    queries: list[Any],
+    workdir: Path,
+    redis_url: str | None,
+) -> dict[str, Any]:
+    if system == "dedup-sqlite":
+        path = workdir / "bench.db"
+        for suffix in ("", "-wal", "-shm"):
+            Path(str(path) + suffix).unlink(missing_ok=True)
+        idx = open_index(path, cfg)
+    else:
+        _flush(redis_url)
+        idx = open_index(redis_url, cfg, prefix="bench:")
+        used0 = int(idx._r.info("memory")["used_memory"])  # type: ignore[attr-defined]
+    t0 = time.perf_counter()
+    idx.add_prepared(base, batch_size=5000)
+    load_s = time.perf_counter() - t0
+    if system == "dedup-sqlite":
+        import sqlite3
+
+        con = sqlite3.connect(path)  # fold the WAL in, so the file alone is measured
+        con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        con.close()
+        size = os.path.getsize(path)
+    else:
+        size = int(idx._r.info("memory")["used_memory"]) - used0  # type: ignore[attr-defined]
+
+    n_cands: list[int] = []
+    lookup = idx._lookup
+
+    def counting(prep, min_ts, *a, **k):  # type: ignore[no-untyped-def]
+        c = lookup(prep, min_ts, *a, **k)
+        n_cands.append(len(c))
+        return c
+
+    idx._lookup = counting  # type: ignore[method-assign]
+    lat, decisions = [], []
+    for q, prep in queries:
+        t = time.perf_counter()
+        # = idx.check_and_add(q["id"], q["text"]) minus preparing the text (timed separately)
+        r = idx._check_and_insert(q["id"], prep, time.time(), None, True)
+        lat.append(time.perf_counter() - t)
+        decisions.append((q["id"], r.duplicate_of))
+    idx.close()
+    return {
+        "load_s": load_s,
+        "bytes_per_article": size / len(base),
+        "lat": lat,
+        "flagged": sum(1 for _, d in decisions if d),
+        "candidates_per_check": statistics.mean(n_cands) if n_cands else 0.0,
+        "decisions": decisions,
+    }
+
+
+def run_datasketch(
+    system: str,
+    cfg: DedupConfig,
+    base: list[Any],
+    queries: list[Any],
+    redis_url: str | None,
+) -> dict[str, Any]:
+    from datasketch import MinHashLSH
+
+    storage = None
+    if system == "datasketch-redis":
+        import redis
+
+        _flush(redis_url)
+        r = redis.Redis.from_url(redis_url)
+        used0 = int(r.info("memory")["used_memory"])
+        host, port = redis_url.split("//")[1].split("/")[0].split(":")
+        storage = {
+            "type": "redis",
+            "basename": b"bench",
+            "redis": {"host": host, "port": int(port)},
+        }
+    gc.collect()
+    rss0 = _rss()
+    lsh = MinHashLSH(
+        num_perm=cfg.minhash.num_perm, params=(cfg.lsh.bands, cfg.lsh.rows), storage_config=storage
+    )
+    t0 = time.perf_counter()
+    with lsh.insertion_session(buffer_size=5000) as session:
+        for doc_id, prep, _ in base:
+            session.insert(
+                doc_id, to_datasketch(prep.signature, cfg.minhash), check_duplication=False
+            )
+    load_s = time.perf_counter() - t0
+    gc.collect()
+    size = (int(r.info("memory")["used_memory"]) - used0) if storage else (_rss() - rss0)
+    lat, flagged, n_cands = [], 0, []
+    for q, prep in queries:
+        t = time.perf_counter()
+        m = to_datasketch(prep.signature, cfg.minhash)
+        hits = lsh.query(m)
+        lsh.insert(q["id"], m, check_duplication=False)
+        lat.append(time.perf_counter() - t)
+        flagged += bool(hits)
+        n_cands.append(len(hits))
+    if storage:
+        _flush(redis_url)
+    return {
+        "load_s": load_s,
+        "bytes_per_article": size / len(base),
+        "lat": lat,
+        "flagged": flagged,
+        "candidates_per_check": statistics.mean(n_cands),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    ap.add_argument(
+        "--sizes", default="10000,100000", help="indexed articles (default: %(default)s)"
+    )
+    ap.add_argument(
+        "--queries", type=int, default=500, help="checked articles per run (default: %(default)s)"
+    )
+    ap.add_argument("--systems", default=",".join(SYSTEMS))
+    ap.add_argument("--configs", default="default,copies")
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument(
+        "--redis-url", help="use this Redis (it is FLUSHDB-ed!) instead of starting one"
+    )
+    ap.add_argument(
+        "--jobs", type=int, default=1, help="processes for normalizing the loaded articles"
+    )
+    ap.add_argument("--quick", action="store_true", help="2000 articles, 100 checks")
+    ap.add_argument("--json", metavar="OUT", help="also write the results as JSON")
+    args = ap.parse_args(argv)
+    sizes = [2000] if args.quick else [int(x) for x in args.sizes.split(",")]
+    n_queries = 100 if args.quick else args.queries
+    systems = [s for s in args.systems.split(",") if s]
+    configs = [c for c in args.configs.split(",") if c]
+    for s in systems:
+        if s not in SYSTEMS:
+            raise SystemExit(f"unknown system {s!r}; choose from {', '.join(SYSTEMS)}")
+
+    workdir = Path(tempfile.mkdtemp(prefix="dedup-bench-"))
+    server = None
+    redis_url = args.redis_url
+    if redis_url is None and any("redis" in s for s in systems):
+        server, redis_url = start_redis(workdir)
+    print(f"# python -m benchmarks.index {' '.join(argv if argv is not None else sys.argv[1:])}")
+    print(f"# cpus={os.cpu_count()} load={os.getloadavg()[0]:.1f} redis={redis_url}")
+    header = (
+        f"{'N':>8} {'config':8} {'system':18} {'load/s':>9} {'B/article':>10} "
+        f"{'median ms':>9} {'p99 ms':>8} {'checks/s':>8} {'cands':>7} {'flagged':>7}"
+    )
+    rows: list[dict[str, Any]] = []
+    try:
+        for n in sizes:
+            t = time.perf_counter()
+            docs = list(iter_corpus(n + n_queries, seed=args.seed))
+            base_docs, queries = docs[:n], docs[n:]
+            gen_s = time.perf_counter() - t
+            t = time.perf_counter()
+            _, norm, _ = prepare_texts(
+                [d["text"] for d in base_docs], CONFIGS["default"], n_jobs=args.jobs
+            )
+            norm_s = time.perf_counter() - t
+            print(f"# N={n}: corpus {gen_s:.0f}s, normalize {n / norm_s:.0f} articles/s")
+            print(header)
+            for cname in configs:
+                cfg = CONFIGS[cname]
+                helper = open_index(workdir / f"helper-{cname}.db", cfg)
+                t = time.perf_counter()
+                preps = helper.sign_normalized(norm)
+                sign_s = time.perf_counter() - t
+                base = [(d["id"], p, None) for d, p in zip(base_docs, preps)]
+                prep_lat, qprep = [], []
+                for q in queries:
+                    t = time.perf_counter()
+                    qprep.append((q, helper.prepare(q["text"])))
+                    prep_lat.append(time.perf_counter() - t)
+                print(
+                    f"#   {cname}: signing {n / sign_s:.0f} articles/s; prep_ms (shared by all "
+                    f"systems) median {_pct(prep_lat, 50):.2f} p99 {_pct(prep_lat, 99):.2f}"
+                )
+                decisions = {}
+                for system in systems:
+                    gc.collect()
+                    if system.startswith("dedup"):
+                        res = run_dedup(system, cfg, base, qprep, workdir, redis_url)
+                        decisions[system] = res.pop("decisions")
+                    else:
+                        res = run_datasketch(system, cfg, base, qprep, redis_url)
+                    lat = res.pop("lat")
+                    row = {
+                        "n": n,
+                        "config": cname,
+                        "system": system,
+                        **res,
+                        "median_ms": _pct(lat, 50),
+                        "p99_ms": _pct(lat, 99),
+                        "checks_per_s": len(lat) / sum(lat),
+                        "load_articles_per_s": n / res["load_s"],
+                        "prep_median_ms": _pct(prep_lat, 50),
+                    }
+                    rows.append(row)
+                    print(
+                        f"{n:>8} {cname:8} {system:18} {row['load_articles_per_s']:>9.0f} "
+                        f"{row['bytes_per_article']:>10.0f} {row['median_ms']:>9.2f} "
+                        f"{row['p99_ms']:>8.2f} {row['checks_per_s']:>8.0f} "
+                        f"{row['candidates_per_check']:>7.1f} {row['flagged']:>7}",
+                        flush=True,
+                    )
+                if len(decisions) == 2:
+                    a, b = decisions.values()
+                    print(f"#   dedup-sqlite and dedup-redis decisions identical: {a == b}")
+                helper.close()
+    finally:
+        if server is not None:
+            server.terminate()
+            server.wait(timeout=30)
+        shutil.rmtree(workdir, ignore_errors=True)
+    if args.json:
+        Path(args.json).write_text(json.dumps(rows, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,687 @@
+"""What every index backend shares: preparing an article, matching, settings, time windows.
+
+An index keeps, per document, its id, a timestamp, the MinHash signature (raw little-endian
+uint32 bytes), the LSH band keys and the boilerplate-free *normalized* text that verification
+needs. Matching reuses the library's stages unchanged, so a check agrees with
+:func:`dedup.cluster` on the same pair:
+
+1. :func:`dedup.text.strip_boilerplate` (rules and repeated lines) + :func:`dedup.text.normalize`;
+2. :func:`dedup.sketch.minhash.minhash_texts` and :func:`dedup.sketch.lsh.band_keys`;
+3. candidates = stored documents sharing a band key (or the exact normalized text), whose
+   signature estimate reaches ``lsh.min_similarity``;
+4. :class:`dedup.match.verify.Verifier` scores each candidate; duplicates are returned.
+
+*Learned* (corpus) boilerplate does not apply: one incoming article has no corpus to learn
+from. ``boilerplate.learn`` is recorded with the settings but has no effect on an index.
+
+Backends implement a handful of storage primitives (:class:`Index` below);
+:mod:`dedup.index.sqlite` and :mod:`dedup.index.redis` are the two shipped.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import time
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Any, Literal
+
+import numpy as np
+
+from dedup.config import DedupConfig
+from dedup.documents import DocLike, Document, as_documents
+from dedup.errors import ConfigMismatchError, DedupError, InputError
+from dedup.match.verify import Verifier
+from dedup.sketch.lsh import band_keys, empty_rows
+from dedup.sketch.minhash import minhash_texts
+from dedup.text.boilerplate import rules_for, strip_boilerplate
+from dedup.text.normalization import normalize
+
+__all__ = [
+    "FORMAT",
+    "FORMAT_VERSION",
+    "QUERY_TIME_SETTINGS",
+    "AddResult",
+    "DuplicateIdError",
+    "Index",
+    "IndexFormatError",
+    "Match",
+    "OnConflict",
+    "Prepared",
+    "TimeLike",
+    "compare_settings",
+    "parse_duration",
+    "rules_fingerprint",
+    "to_timestamp",
+]
+
+#: Format marker written into every index, and its version.
+FORMAT = "dedup-index"
+FORMAT_VERSION = 1
+
+TimeLike = datetime | float | int | str
+OnConflict = Literal["error", "skip", "replace"]
+
+
+class IndexFormatError(DedupError):
+    """The file/keyspace is not a dedup index, is damaged, or has an unknown format version."""
+
+
+class DuplicateIdError(InputError):
+    """A document id is already in the index."""
+
+
+@dataclass(frozen=True)
+class Match:
+    """A stored document that duplicates the checked text.
+
+    Attributes
+    ----------
+    id : str
+        Id of the stored document.
+    score : float
+        Verified score, 0..1 (see :mod:`dedup.match.verify`).
+    relation : {"exact", "near_copy", "same_story"}
+    containment, fuzz, overlap : float
+        The three verification signals.
+    published_at : float
+        The stored document's timestamp, seconds since the epoch (UTC): its ``published_at``,
+        or the time it was added when it had none.
+    """
+
+    id: str
+    score: float
+    relation: str
+    containment: float
+    fuzz: float
+    overlap: float
+    published_at: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "score": self.score, "relation": self.relation}
+
+
+@dataclass(frozen=True)
+class AddResult:
+    """Outcome of :meth:`Index.check_and_add`.
+
+    Attributes
+    ----------
+    id : str
+    added : bool
+        Whether the document was stored.
+    matches : tuple of Match
+        Stored duplicates found before adding, best first. Empty for an original.
+    """
+
+    id: str
+    added: bool
+    matches: tuple[Match, ...]
+
+    @property
+    def duplicate(self) -> bool:
+        """True when the document duplicates something already stored."""
+        return bool(self.matches)
+
+    @property
+    def duplicate_of(self) -> str | None:
+        """Id of the best match, or None for an original."""
+        return self.matches[0].id if self.matches else None
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """An article ready for the index: normalized text, signature, band keys, text hash."""
+
+    normalized: str
+    signature: np.ndarray  # (num_perm,) uint32
+    keys: tuple[int, ...]  # signed 64-bit band keys; empty when the text has no shingles
+    text_hash: int | None  # signed 64-bit hash of the normalized text; None when empty
+
+    @property
+    def sig_bytes(self) -> bytes:
+        return self.signature.astype("<u4").tobytes()
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A stored document returned by a backend lookup (before verification)."""
+
+    ref: Any  # backend's internal handle (row number)
+    id: str
+    ts: float
+    sig: bytes
+    text_hash: int | None
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def to_timestamp(value: TimeLike | None, *, what: str = "published_at") -> float | None:
+    """Seconds since the epoch (UTC) from a datetime, a number, or an ISO 8601 string.
+
+    Naive datetimes are taken as UTC.
+
+    >>> to_timestamp("2024-01-02T00:00:00Z")
+    1704153600.0
+    >>> to_timestamp(datetime(2024, 1, 2))
+    1704153600.0
+    """
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        raise InputError(f"{what} must be a datetime, seconds since the epoch or ISO 8601 text")
+    if isinstance(value, (int, float)):
+        return float(value)
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+        except ValueError:
+            raise InputError(
+                f"{what}: cannot read {value!r} as a date; pass ISO 8601 such as "
+                "'2024-05-01T12:00:00Z' or seconds since the epoch"
+            ) from None
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=timezone.utc)
+        return value.timestamp()
+    raise InputError(
+        f"{what} must be a datetime, seconds since the epoch or ISO 8601 text, "
+        f"got {type(value).__name__}"
+    )
+
+
+_DURATION_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw]?)\s*$")
+_UNITS = {"": 1.0, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0, "w": 604800.0}
+
+
+def parse_duration(value: str | float | int | timedelta) -> float:
+    """Seconds from ``"30d"``, ``"12h"``, ``"90m"``, ``"45s"``, ``"2w"``, a number or a timedelta.
+
+    >>> parse_duration("30d")
+    2592000.0
+    >>> parse_duration(timedelta(hours=1))
+    3600.0
+    """
+    if isinstance(value, timedelta):
+        seconds = value.total_seconds()
+    elif isinstance(value, (int, float)) and not isinstance(value, bool):
+        seconds = float(value)
+    elif isinstance(value, str) and (m := _DURATION_RE.match(value)):
+        seconds = float(m.group(1)) * _UNITS[m.group(2)]
+    else:
+        raise ValueError(
+            f"cannot read {value!r} as a duration; pass e.g. '30d', '12h', '90m', '45s' or '2w'"
+        )
+    if seconds < 0:
+        raise ValueError(f"a duration must not be negative, got {value!r}")
+    return seconds
+
+
+def rules_fingerprint(config: DedupConfig) -> str:
+    """SHA-256 of the boilerplate rules the config selects (so edited rule files are noticed)."""
+    rules = rules_for(config.boilerplate)
+    h = hashlib.sha256()
+    for r in rules.rules:
+        h.update(f"{r.kind}\t{r.name}\t{r.pattern.flags}\t{r.pattern.pattern}\n".encode())
+    return h.hexdigest()
+
+
+def _flatten(d: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for k, v in d.items():
+        if isinstance(v, dict):
+            out.update(_flatten(v, f"{prefix}{k}."))
+        else:
+            out[f"{prefix}{k}"] = v
+    return out
+
+
+#: Settings that only decide how candidates are judged, not what is stored: they may differ
+#: between sessions (``check`` with a stricter threshold). Learned boilerplate never applies
+#: to an index (one article has no corpus), so its settings do not bind either.
+QUERY_TIME_SETTINGS = (
+    "config.verify.",
+    "config.cluster.",
+    "config.lsh.min_similarity",
+    "config.lsh.max_bucket",
+    "config.boilerplate.learn",
+)
+
+
+def compare_settings(
+    where: str, stored: dict[str, Any], asked: dict[str, Any], *, asked_by_caller: bool
+) -> None:
+    """Raise :class:`ConfigMismatchError` naming every setting that differs.
+
+    ``stored``/``asked`` are ``{"config": DedupConfig.to_dict(), "rules": fingerprint}``.
+    Settings in :data:`QUERY_TIME_SETTINGS` may differ.
+
+    >>> from dedup.config import ShingleConfig
+    >>> cfg = settings_of(DedupConfig())
+    >>> compare_settings("news.db", cfg, settings_of(DedupConfig(shingle=ShingleConfig(size=3))),
+    ...                  asked_by_caller=True)
+    Traceback (most recent call last):
+    ...
+    dedup.errors.ConfigMismatchError: news.db was built with different settings: shingle.size: index has 1, asked for 3 (open it without a config to use its stored settings, or build a new index)
+    """
+    a, b = _flatten(stored), _flatten(asked)
+    diffs = []
+    for key in sorted(set(a) | set(b)):
+        if key.startswith(QUERY_TIME_SETTINGS):
+            continue
+        if a.get(key, "<missing>") != b.get(key, "<missing>"):
+            name = key.removeprefix("config.")
+            if name == "rules":
+                diffs.append("boilerplate rules: the rule files' content changed")
+            else:
+                diffs.append(
+                    f"{name}: index has {a.get(key, '<missing>')!r}, "
+                    f"asked for {b.get(key, '<missing>')!r}"
+                )
+    if not diffs:
+        return
+    hint = (
+        "open it without a config to use its stored settings, or build a new index"
+        if asked_by_caller
+        else "this dedup version normalizes differently; rebuild the index"
+    )
+    raise ConfigMismatchError(
+        f"{where} was built with different settings: " + "; ".join(diffs) + f" ({hint})"
+    )
+
+
+def settings_of(config: DedupConfig) -> dict[str, Any]:
+    """What an index stores about its settings."""
+    return {"config": config.to_dict(), "rules": rules_fingerprint(config)}
+
+
+def _hash_text(text: str) -> int | None:
+    if not text:
+        return None
+    digest = hashlib.blake2b(text.encode("utf-8"), digest_size=8).digest()
+    return int.from_bytes(digest, "little", signed=True)
+
+
+def _chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    batch: list[Any] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+# --------------------------------------------------------------------------- the index
+
+
+class Index(ABC):
+    """A persistent, incremental near-duplicate index (use :func:`dedup.open_index`).
+
+    Subclasses store documents; this class prepares texts and verifies candidates, so every
+    backend gives the same answers.
+
+    Attributes
+    ----------
+    config : DedupConfig
+        The settings the index was built with.
+    retention : float or None
+        Seconds: documents older than this (by ``published_at``, else the time they were added)
+        are never returned as matches and are removed by :meth:`evict`.
+    """
+
+    config: DedupConfig
+    retention: float | None
+    location: str
+
+    # ---- storage primitives (backends) --------------------------------------------------
+
+    @abstractmethod
+    def _lookup(self, prep: Prepared, min_ts: float | None) -> list[Candidate]:
+        """Stored documents sharing a band key or the text hash with ``prep``."""
+
+    @abstractmethod
+    def _texts(self, refs: Sequence[Any]) -> list[str]:
+        """Normalized texts of candidates, in the order of ``refs``."""
+
+    @abstractmethod
+    def _insert(
+        self,
+        rows: Sequence[tuple[str, Prepared, float, float | None]],
+        on_conflict: OnConflict,
+    ) -> int:
+        """Store ``(id, prepared, ts, published_at)`` rows; one document is all-or-nothing."""
+
+    @abstractmethod
+    def _check_and_insert(
+        self,
+        doc_id: str,
+        prep: Prepared,
+        ts: float,
+        published_at: float | None,
+        add_duplicates: bool,
+    ) -> AddResult:
+        """Atomically: match ``prep``, then store it (unless a duplicate and not wanted)."""
+
+    @abstractmethod
+    def remove(self, doc_id: str) -> bool:
+        """Delete one document; returns whether it was there."""
+
+    def _after_bulk(self) -> None:
+        """Housekeeping after a bulk load (SQLite: fold the write-ahead log into the file)."""
+        return None
+
+    @abstractmethod
+    def _evict_before(self, cutoff: float) -> int:
+        """Delete documents with timestamp < cutoff; returns how many."""
+
+    @abstractmethod
+    def __len__(self) -> int: ...
+
+    @abstractmethod
+    def __contains__(self, doc_id: object) -> bool: ...
+
+    @abstractmethod
+    def ids(self) -> list[str]:
+        """Every stored id, oldest first."""
+
+    @abstractmethod
+    def _stats(self) -> dict[str, Any]: ...
+
+    @abstractmethod
+    def close(self) -> None:
+        """Release the connection."""
+
+    # ---- shared logic --------------------------------------------------------------------
+
+    def prepare(self, text: str) -> Prepared:
+        """Normalize, sign and band one article exactly as :func:`dedup.cluster` would."""
+        return self.prepare_many([text])[0]
+
+    def prepare_many(self, texts: Sequence[str]) -> list[Prepared]:
+        """:meth:`prepare` for many texts (one vectorized MinHash call)."""
+        cfg = self.config
+        return self.sign_normalized(
+            [
+                normalize(
+                    strip_boilerplate(t, cfg.boilerplate, normalize_config=cfg.normalize).text,
+                    cfg.normalize,
+                )
+                for t in texts
+            ]
+        )
+
+    def sign_normalized(self, normalized: Sequence[str]) -> list[Prepared]:
+        """Signatures, band keys and text hashes of texts already normalized (boilerplate-free)."""
+        cfg = self.config
+        norm = list(normalized)
+        if not norm:
+            return []
+        sigs = minhash_texts(norm, cfg.shingle, cfg.minhash)
+        keys = band_keys(sigs, cfg.lsh).view(np.int64)
+        empty = empty_rows(sigs)
+        return [
+            Prepared(
+                n,
+                sigs[i],
+                () if empty[i] else tuple(int(k) for k in keys[i]),
+                _hash_text(n),
+            )
+            for i, n in enumerate(norm)
+        ]
+
+    def _min_ts(self) -> float | None:
+        return None if self.retention is None else time.time() - self.retention
+
+    def _verify(self, prep: Prepared, cands: list[Candidate]) -> list[Match]:
+        """Signature filter + verification of candidates, exactly like the batch pipeline."""
+        if not cands or not prep.normalized:
+            return []
+        sigs = np.frombuffer(b"".join(c.sig for c in cands), dtype="<u4").reshape(len(cands), -1)
+        est = (sigs == prep.signature).mean(axis=1)
+        keep = [
+            i
+            for i, c in enumerate(cands)
+            if est[i] >= self.config.lsh.min_similarity
+            or (prep.text_hash is not None and c.text_hash == prep.text_hash)
+        ]
+        if not keep:
+            return []
+        kept = [cands[i] for i in keep]
+        texts = self._texts([c.ref for c in kept])
+        verifier = Verifier([prep.normalized, *texts], self.config.verify)
+        out = []
+        for k, c in enumerate(kept, 1):
+            s = verifier.score(0, k)
+            if s.is_duplicate:
+                out.append(Match(c.id, s.score, s.relation, s.containment, s.fuzz, s.overlap, c.ts))
+        out.sort(key=lambda m: (-m.score, m.published_at, m.id))
+        return out
+
+    def _match(self, prep: Prepared) -> list[Match]:
+        if not prep.normalized:
+            return []
+        return self._verify(prep, self._lookup(prep, self._min_ts()))
+
+    def check(self, text: str) -> list[Match]:
+        """Stored documents that duplicate ``text``, best first; nothing is added.
+
+        Parameters
+        ----------
+        text : str
+            Raw article text (boilerplate and all).
+
+        Returns
+        -------
+        list of Match
+            Empty when the article is new.
+        """
+        return self._match(self.prepare(text))
+
+    def add(self, doc_id: str, text: str, published_at: TimeLike | None = None) -> None:
+        """Store one article (all of it or, if interrupted, none of it).
+
+        Parameters
+        ----------
+        doc_id : str
+            Unique id; an id already stored raises :class:`DuplicateIdError`.
+        text : str
+            Raw article text.
+        published_at : datetime, float, str, optional
+            Publication time (for the time window); defaults to now.
+        """
+        doc_id = _check_id(doc_id)
+        ts, pub = self._times(published_at)
+        self._insert([(doc_id, self.prepare(text), ts, pub)], "error")
+
+    def add_many(
+        self,
+        docs: Iterable[DocLike],
+        *,
+        batch_size: int = 1000,
+        on_conflict: OnConflict = "error",
+    ) -> int:
+        """Store many articles; each batch of ``batch_size`` is one transaction.
+
+        Parameters
+        ----------
+        docs : iterable
+            ``(id, text)`` pairs, dicts with ``id``/``text`` (and optional ``published_at``),
+            or :class:`~dedup.Document` (``meta["published_at"]`` is used when present).
+        batch_size : int
+            Documents per transaction (and per vectorized MinHash call).
+        on_conflict : {"error", "skip", "replace"}
+            What to do with an id already stored.
+
+        Returns
+        -------
+        int
+            Number of documents stored.
+        """
+        if on_conflict not in ("error", "skip", "replace"):
+            raise ValueError(
+                f"on_conflict must be 'error', 'skip' or 'replace', got {on_conflict!r}"
+            )
+        total = 0
+        for batch in _chunks(docs, max(1, batch_size)):
+            pubs = [_published_of(item) for item in batch]
+            documents = as_documents(batch)
+            preps = self.prepare_many([d.text for d in documents])
+            rows = []
+            for d, p, pub in zip(documents, preps, pubs):
+                ts, pub_ts = self._times(pub, what=f"published_at of {d.id!r}")
+                rows.append((d.id, p, ts, pub_ts))
+            total += self._insert(rows, on_conflict)
+        self._after_bulk()
+        return total
+
+    def add_prepared(
+        self,
+        rows: Iterable[tuple[str, Prepared, TimeLike | None]],
+        *,
+        batch_size: int = 5000,
+        on_conflict: OnConflict = "error",
+    ) -> int:
+        """Bulk load of ``(id, prepared, published_at)`` rows made by :meth:`prepare_many` or
+        :meth:`sign_normalized` (e.g. in worker processes); returns the number stored."""
+        total = 0
+        for batch in _chunks(rows, max(1, batch_size)):
+            out = []
+            for doc_id, prep, published_at in batch:
+                ts, pub = self._times(published_at, what=f"published_at of {doc_id!r}")
+                out.append((_check_id(doc_id), prep, ts, pub))
+            total += self._insert(out, on_conflict)
+        self._after_bulk()
+        return total
+
+    def check_and_add(
+        self,
+        doc_id: str,
+        text: str,
+        published_at: TimeLike | None = None,
+        *,
+        add_duplicates: bool = True,
+    ) -> AddResult:
+        """Check ``text`` against the index and store it, as one atomic step.
+
+        Two workers submitting the same story at once get one original (no matches) and one
+        duplicate (matching the other's id), never two originals.
+
+        Parameters
+        ----------
+        doc_id : str
+            Unique id; an id already stored raises :class:`DuplicateIdError`.
+        text : str
+            Raw article text.
+        published_at : datetime, float, str, optional
+            Publication time; defaults to now.
+        add_duplicates : bool
+            Store the article even when it duplicates a stored one (default). With False only
+            originals are stored.
+
+        Returns
+        -------
+        AddResult
+        """
+        doc_id = _check_id(doc_id)
+        ts, pub = self._times(published_at)
+        return self._check_and_insert(doc_id, self.prepare(text), ts, pub, add_duplicates)
+
+    def evict(self, older_than: TimeLike | timedelta | str | None = None) -> int:
+        """Remove old documents; returns how many were removed.
+
+        Parameters
+        ----------
+        older_than : timedelta, str, float or datetime, optional
+            A duration (``timedelta``, ``"30d"``, seconds) counted back from now, or an absolute
+            ``datetime``. Defaults to the index's ``retention``.
+        """
+        if older_than is None:
+            if self.retention is None:
+                raise ValueError(
+                    "evict() needs older_than (e.g. '30d') when the index has no retention"
+                )
+            cutoff = time.time() - self.retention
+        elif isinstance(older_than, datetime):
+            cutoff = float(to_timestamp(older_than))  # type: ignore[arg-type]
+        else:
+            cutoff = time.time() - parse_duration(older_than)  # type: ignore[arg-type]
+        return self._evict_before(cutoff)
+
+    def stats(self) -> dict[str, Any]:
+        """Counts and settings: documents, oldest/newest timestamps, backend, size, config."""
+        s = {"location": self.location, "format_version": FORMAT_VERSION}
+        s.update(self._stats())
+        s["retention_seconds"] = self.retention
+        s["config"] = self.config.to_dict()
+        return s
+
+    def _times(
+        self, published_at: TimeLike | None, what: str = "published_at"
+    ) -> tuple[float, float | None]:
+        pub = to_timestamp(published_at, what=what)
+        return (time.time() if pub is None else pub), pub
+
+    def __enter__(self) -> Index:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.location!r})"
+
+
+def _check_id(doc_id: Any) -> str:
+    if isinstance(doc_id, bool) or not isinstance(doc_id, (str, int)) or doc_id == "":
+        raise InputError(f"document id must be a non-empty string or an integer, got {doc_id!r}")
+    return str(doc_id)
+
+
+def _published_of(item: DocLike) -> Any:
+    if isinstance(item, Document):
+        return item.meta.get("published_at")
+    if isinstance(item, dict):
+        return item.get("published_at")
+    return None
+
+
+def dumps_settings(config: DedupConfig, retention: float | None) -> str:
+    return json.dumps(
+        {
+            "format": FORMAT,
+            "format_version": FORMAT_VERSION,
+            **settings_of(config),
+            "retention": retention,
+        },
+        sort_keys=True,
+    )
+
+
+def check_stored(where: str, meta: dict[str, Any], config: DedupConfig | None) -> DedupConfig:
+    """Validate a stored meta record; return the config to use."""
+    if meta.get("format") != FORMAT:
+        raise IndexFormatError(f"{where} is not a dedup index (no '{FORMAT}' format marker)")
+    version = meta.get("format_version")
+    if version != FORMAT_VERSION:
+        raise IndexFormatError(
+            f"{where} has index format version {version!r}; this dedup reads version "
+            f"{FORMAT_VERSION}: rebuild the index with this version"
+        )
+    try:
+        stored_cfg = DedupConfig.from_dict(meta["config"])
+    except (KeyError, TypeError, ValueError) as exc:
+        raise IndexFormatError(f"{where}: stored settings are unreadable ({exc})") from None
+    stored = {"config": meta["config"], "rules": meta.get("rules")}
+    if config is None:
+        # the stored settings, but this dedup's normalizer and rule files must still agree
+        compare_settings(where, stored, settings_of(stored_cfg), asked_by_caller=False)
+        return stored_cfg
+    compare_settings(where, stored, settings_of(config), asked_by_caller=True)
+    return config

@@ -1,0 +1,436 @@
+"""SQLite backend: the embedded default (one file, no server).
+
+Layout (``PRAGMA application_id`` marks the file as a dedup index, ``user_version`` holds the
+format version)::
+
+    meta(key, value)                  format marker, version, settings (JSON)
+    docs(num, id UNIQUE, ts, published_at, added_at, text_hash, sig BLOB, text)
+    bands(key, num)  WITHOUT ROWID    one row per LSH band of each document
+
+Signatures are raw little-endian uint32 bytes; texts are stored normalized (what verification
+reads). Nothing is pickled.
+
+Concurrency and crash safety come from SQLite itself: WAL journal, one transaction per
+document (or per batch in :meth:`~dedup.index.base.Index.add_many`), and
+``BEGIN IMMEDIATE`` for :meth:`~dedup.index.base.Index.check_and_add`, which takes the write
+lock *before* looking for matches, so two processes checking the same story are serialized:
+the second one sees the first one's document. Text preparation and hashing happen before the
+lock is taken, so the lock is held for the lookup, verification and insert only.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from dedup.config import DedupConfig
+from dedup.index.base import (
+    FORMAT_VERSION,
+    AddResult,
+    Candidate,
+    DuplicateIdError,
+    Index,
+    IndexFormatError,
+    OnConflict,
+    Prepared,
+    check_stored,
+    dumps_settings,
+)
+from dedup.sketch.lsh import band_keys
+
+__all__ = ["APPLICATION_ID", "SQLiteIndex"]
+
+#: ``PRAGMA application_id`` of a dedup index ("ddup").
+APPLICATION_ID = 0x64647570
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS docs(
+    num INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    ts REAL NOT NULL,
+    published_at REAL,
+    added_at REAL NOT NULL,
+    text_hash INTEGER,
+    sig BLOB NOT NULL,
+    text TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS docs_ts ON docs(ts);
+CREATE INDEX IF NOT EXISTS docs_text_hash ON docs(text_hash) WHERE text_hash IS NOT NULL;
+CREATE TABLE IF NOT EXISTS bands(key INTEGER NOT NULL, num INTEGER NOT NULL,
+                                 PRIMARY KEY(key, num)) WITHOUT ROWID;
+"""
+
+_SQLITE_MAGIC = b"SQLite format 3\x00"
+_CHECKPOINT_EVERY = 1.0  # seconds
+
+
+def _check_file(path: Path) -> None:
+    """Cheap checks before SQLite touches the file: magic bytes and truncation."""
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        return
+    if size == 0:
+        return  # SQLite treats an empty file as a new database
+    with path.open("rb") as fh:
+        header = fh.read(100)
+    if len(header) < 100 or not header.startswith(_SQLITE_MAGIC):
+        raise IndexFormatError(
+            f"{path} is not a dedup index (not an SQLite database); pass a new path or an "
+            "index made by dedup.open_index"
+        )
+    page_size = int.from_bytes(header[16:18], "big")
+    page_size = 65536 if page_size == 1 else page_size
+    n_pages = int.from_bytes(header[28:32], "big")
+    change_counter = int.from_bytes(header[24:28], "big")
+    valid_for = int.from_bytes(header[92:96], "big")
+    if n_pages and valid_for == change_counter and size < n_pages * page_size:
+        raise IndexFormatError(
+            f"{path} is truncated: {size} bytes, its header says {n_pages * page_size}; "
+            "restore it from a backup or rebuild the index"
+        )
+
+
+class SQLiteIndex(Index):
+    """Index in one SQLite file (see the module docstring); use :func:`dedup.open_index`.
+
+    Parameters
+    ----------
+    path : str or Path
+        The index file; created when missing (unless ``create=False``).
+    config : DedupConfig, optional
+        Settings for a new index; for an existing one they must equal the stored ones.
+        Omit to use the stored settings.
+    retention : float, optional
+        Seconds; stored in the index and used by later opens when omitted.
+    create : bool
+        Create the file if it does not exist.
+    timeout : float
+        Seconds to wait for another process's write lock.
+    """
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        config: DedupConfig | None = None,
+        *,
+        retention: float | None = None,
+        create: bool = True,
+        timeout: float = 60.0,
+    ) -> None:
+        self.path = Path(path)
+        self.location = str(self.path)
+        if not self.path.exists() and not create:
+            raise IndexFormatError(f"{self.path}: no such index (pass create=True to make one)")
+        _check_file(self.path)
+        self._lock = threading.RLock()
+        try:
+            self._db = sqlite3.connect(
+                str(self.path), timeout=timeout, isolation_level=None, check_same_thread=False
+            )
+        except sqlite3.Error as exc:
+            raise IndexFormatError(f"{self.path}: cannot open index: {exc}") from None
+        self._stop = threading.Event()
+        self._checkpointer: threading.Thread | None = None
+        try:
+            self.config, self.retention = self._open(config, retention)
+        except sqlite3.DatabaseError as exc:
+            self._db.close()
+            raise IndexFormatError(
+                f"{self.path} is not a dedup index or is damaged ({exc}); "
+                "restore it from a backup or rebuild the index"
+            ) from None
+        except BaseException:
+            self._db.close()
+            raise
+        self._checkpointer = threading.Thread(
+            target=self._checkpoint_loop,
+            args=(timeout,),
+            name="dedup-index-checkpoint",
+            daemon=True,
+        )
+        self._checkpointer.start()
+
+    def _checkpoint_loop(self, timeout: float) -> None:
+        """Fold the WAL into the file every second (PASSIVE: never blocks readers or writers)."""
+        try:
+            db = sqlite3.connect(str(self.path), timeout=timeout, isolation_level=None)
+        except sqlite3.Error:
+            return
+        try:
+            while not self._stop.wait(_CHECKPOINT_EVERY):
+                try:
+                    db.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+                except sqlite3.Error:
+                    pass  # busy (another process checkpoints) or closing: try again later
+        finally:
+            db.close()
+
+    # ---- opening -------------------------------------------------------------------------
+
+    def _open(
+        self, config: DedupConfig | None, retention: float | None
+    ) -> tuple[DedupConfig, float | None]:
+        db = self._db
+        app_id = db.execute("PRAGMA application_id").fetchone()[0]
+        n_tables = db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+        if n_tables and app_id != APPLICATION_ID:
+            raise IndexFormatError(
+                f"{self.path} is an SQLite database but not a dedup index; pass a new path"
+            )
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA synchronous=NORMAL")
+        db.execute("PRAGMA cache_size=-65536")
+        db.execute("PRAGMA temp_store=MEMORY")
+        # Checkpoints (copying the WAL into the file, with an fsync) run in a background thread
+        # on its own connection, not inside a commit: check_and_add never waits for one.
+        db.execute("PRAGMA wal_autocheckpoint=0")
+        with self._write():
+            has_meta = db.execute(
+                "SELECT 1 FROM sqlite_master WHERE type='table' AND name='meta'"
+            ).fetchone()
+            if not has_meta:
+                if n_tables and app_id == APPLICATION_ID:
+                    raise IndexFormatError(f"{self.path}: dedup index without settings (damaged)")
+                cfg = config or DedupConfig()
+                for statement in _SCHEMA.split(";"):
+                    if statement.strip():
+                        db.execute(statement)
+                db.execute(f"PRAGMA application_id={APPLICATION_ID}")
+                db.execute(f"PRAGMA user_version={FORMAT_VERSION}")
+                db.execute(
+                    "INSERT INTO meta VALUES ('settings', ?), ('created_at', ?)",
+                    (dumps_settings(cfg, retention), repr(time.time())),
+                )
+                return cfg, retention
+            value = db.execute("SELECT value FROM meta WHERE key='settings'").fetchone()
+            if value is None:
+                raise IndexFormatError(f"{self.path}: dedup index without settings (damaged)")
+            try:
+                meta = json.loads(value[0])
+            except (TypeError, ValueError):
+                raise IndexFormatError(
+                    f"{self.path}: stored settings are not JSON (damaged)"
+                ) from None
+            cfg = check_stored(str(self.path), meta, config)
+            if retention is not None and retention != meta.get("retention"):
+                db.execute(
+                    "UPDATE meta SET value=? WHERE key='settings'",
+                    (dumps_settings(cfg, retention),),
+                )
+            else:
+                retention = meta.get("retention")
+            return cfg, retention
+
+    @contextmanager
+    def _guard(self) -> Iterator[None]:
+        """Hold the connection lock; report a damaged file as :class:`IndexFormatError`."""
+        with self._lock:
+            try:
+                yield
+            except sqlite3.DatabaseError as exc:
+                if isinstance(exc, sqlite3.OperationalError):
+                    raise  # locked, disk full, ...: not damage
+                raise IndexFormatError(
+                    f"{self.path} is damaged ({exc}); restore it from a backup or rebuild the index"
+                ) from None
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        """``BEGIN IMMEDIATE`` ... ``COMMIT`` (rolled back on any error)."""
+        with self._guard():
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                if self._db.in_transaction:
+                    self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+
+    # ---- primitives ----------------------------------------------------------------------
+
+    def _lookup(self, prep: Prepared, min_ts: float | None) -> list[Candidate]:
+        keys = list(prep.keys)
+        if not keys and prep.text_hash is None:
+            return []
+        marks = ",".join("?" * len(keys))
+        sql = (
+            "SELECT num, id, ts, sig, text_hash FROM docs WHERE "
+            f"(num IN (SELECT num FROM bands WHERE key IN ({marks})) OR text_hash = ?)"
+        )
+        params: list[Any] = [*keys, prep.text_hash]
+        if min_ts is not None:
+            sql += " AND ts >= ?"
+            params.append(min_ts)
+        with self._guard():
+            rows = self._db.execute(sql, params).fetchall()
+        return [Candidate(r[0], r[1], r[2], r[3], r[4]) for r in rows]
+
+    def _texts(self, refs: Sequence[Any]) -> list[str]:
+        marks = ",".join("?" * len(refs))
+        with self._guard():
+            rows = dict(
+                self._db.execute(f"SELECT num, text FROM docs WHERE num IN ({marks})", list(refs))
+            )
+        return [rows.get(r, "") for r in refs]  # removed meanwhile: never a match
+
+    def _insert_rows(
+        self,
+        db: sqlite3.Connection,
+        rows: Sequence[tuple[str, Prepared, float, float | None]],
+        on_conflict: OnConflict,
+    ) -> int:
+        now = time.time()
+        n = 0
+        for doc_id, prep, ts, pub in rows:
+            old = db.execute("SELECT num, sig FROM docs WHERE id = ?", (doc_id,)).fetchone()
+            if old is not None:
+                if on_conflict == "skip":
+                    continue
+                if on_conflict == "error":
+                    raise DuplicateIdError(
+                        f"document {doc_id!r} is already in the index {self.path}; remove it "
+                        "first, or pass on_conflict='skip' or 'replace'"
+                    )
+                self._delete(db, old[0], old[1])
+            cur = db.execute(
+                "INSERT INTO docs(id, ts, published_at, added_at, text_hash, sig, text) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (doc_id, ts, pub, now, prep.text_hash, prep.sig_bytes, prep.normalized),
+            )
+            num = cur.lastrowid
+            db.executemany(
+                "INSERT OR IGNORE INTO bands(key, num) VALUES (?, ?)", [(k, num) for k in prep.keys]
+            )
+            n += 1
+        return n
+
+    def _insert(
+        self, rows: Sequence[tuple[str, Prepared, float, float | None]], on_conflict: OnConflict
+    ) -> int:
+        with self._write() as db:
+            return self._insert_rows(db, rows, on_conflict)
+
+    def _check_and_insert(
+        self,
+        doc_id: str,
+        prep: Prepared,
+        ts: float,
+        published_at: float | None,
+        add_duplicates: bool,
+    ) -> AddResult:
+        with self._write() as db:
+            if db.execute("SELECT 1 FROM docs WHERE id = ?", (doc_id,)).fetchone():
+                raise DuplicateIdError(
+                    f"document {doc_id!r} is already in the index {self.path}; remove it first"
+                )
+            matches = self._match(prep)
+            added = add_duplicates or not matches
+            if added:
+                self._insert_rows(db, [(doc_id, prep, ts, published_at)], "error")
+        return AddResult(doc_id, added, tuple(matches))
+
+    def _delete(self, db: sqlite3.Connection, num: int, sig: bytes) -> None:
+        sig_arr = np.frombuffer(sig, dtype="<u4").reshape(1, -1)
+        keys = band_keys(sig_arr, self.config.lsh).view(np.int64)[0]
+        db.executemany("DELETE FROM bands WHERE key = ? AND num = ?", [(int(k), num) for k in keys])
+        db.execute("DELETE FROM docs WHERE num = ?", (num,))
+
+    def _after_bulk(self) -> None:
+        # A bulk load leaves a large write-ahead log; folding it in now keeps the next
+        # commits (check_and_add) from paying for it. PASSIVE never waits for other connections.
+        with self._guard():
+            self._db.execute("PRAGMA wal_checkpoint(PASSIVE)")
+
+    def remove(self, doc_id: str) -> bool:
+        """Delete one document; returns whether it was there."""
+        with self._write() as db:
+            row = db.execute("SELECT num, sig FROM docs WHERE id = ?", (str(doc_id),)).fetchone()
+            if row is None:
+                return False
+            self._delete(db, row[0], row[1])
+            return True
+
+    def _evict_before(self, cutoff: float) -> int:
+        total = 0
+        while True:  # batches keep each write transaction short
+            with self._write() as db:
+                rows = db.execute(
+                    "SELECT num, sig FROM docs WHERE ts < ? ORDER BY ts LIMIT 1000", (cutoff,)
+                ).fetchall()
+                for num, sig in rows:
+                    self._delete(db, num, sig)
+            total += len(rows)
+            if len(rows) < 1000:
+                return total
+
+    def __len__(self) -> int:
+        with self._guard():
+            return int(self._db.execute("SELECT count(*) FROM docs").fetchone()[0])
+
+    def __contains__(self, doc_id: object) -> bool:
+        with self._guard():
+            return (
+                self._db.execute("SELECT 1 FROM docs WHERE id = ?", (str(doc_id),)).fetchone()
+                is not None
+            )
+
+    def ids(self) -> list[str]:
+        """Every stored id, oldest first."""
+        with self._guard():
+            return [r[0] for r in self._db.execute("SELECT id FROM docs ORDER BY ts, num")]
+
+    def integrity_check(self) -> list[str]:
+        """SQLite's full ``PRAGMA integrity_check`` plus a band-row count check; [] when sound."""
+        with self._lock:
+            try:
+                problems = [r[0] for r in self._db.execute("PRAGMA integrity_check")]
+                problems = [] if problems == ["ok"] else problems
+                orphan = self._db.execute(
+                    "SELECT count(*) FROM bands WHERE num NOT IN (SELECT num FROM docs)"
+                ).fetchone()[0]
+            except sqlite3.DatabaseError as exc:
+                return [*locals().get("problems", []), f"unreadable: {exc}"]
+        if orphan:
+            problems.append(f"{orphan} band rows of missing documents")
+        return problems
+
+    def _stats(self) -> dict[str, Any]:
+        with self._guard():
+            n, lo, hi = self._db.execute("SELECT count(*), min(ts), max(ts) FROM docs").fetchone()
+            pages = self._db.execute("PRAGMA page_count").fetchone()[0]
+            page_size = self._db.execute("PRAGMA page_size").fetchone()[0]
+        size = pages * page_size
+        return {
+            "backend": "sqlite",
+            "documents": int(n),
+            "oldest": lo,
+            "newest": hi,
+            "bytes": size,
+            "bytes_per_document": round(size / n, 1) if n else None,
+        }
+
+    def close(self) -> None:
+        """Close the connection (the file stays consistent whether or not this is called)."""
+        self._stop.set()
+        if self._checkpointer is not None and self._checkpointer is not threading.current_thread():
+            self._checkpointer.join(timeout=5)
+        with self._lock:
+            if self._db.in_transaction:
+                self._db.execute("ROLLBACK")
+            try:
+                self._db.execute("PRAGMA wal_checkpoint(PASSIVE)")
+            except sqlite3.Error:
+                pass
+            self._db.close()
