@@ -6,6 +6,7 @@ import pytest
 
 from benchmarks.corpus import generate_corpus
 from dedup.index import open_index
+from dedup.match.verify import score_texts
 from dedup.pipeline import cluster
 
 from .conftest import NO_LEARN
@@ -13,7 +14,9 @@ from .conftest import NO_LEARN
 
 @pytest.fixture(scope="module")
 def corpus() -> list[tuple[str, str]]:
-    return [(d["id"], d["text"]) for d in generate_corpus(300, seed=11, dup_fraction=0.4)]
+    # French: the generator's English template bank is too small to be realistic
+    gen = generate_corpus(300, seed=11, dup_fraction=0.4, languages=("fr",))
+    return [(d["id"], d["text"]) for d in gen]
 
 
 @pytest.fixture(scope="module")
@@ -30,25 +33,47 @@ def _stream(idx, docs):
     return found
 
 
-def test_index_finds_exactly_the_pairs_cluster_verifies(make_index, corpus, clustered):
+def test_index_agrees_with_cluster(make_index, corpus, clustered):
+    # The verifier weighs words by their rarity in a corpus: dedup.cluster uses the whole
+    # input, a streaming index the query and its candidates. Copies do not depend on weights;
+    # rewrites may differ only near the threshold.
     result = clustered
     expected = {(p.a, p.b): (p.score, p.relation) for p in result.pairs if p.relation != "distinct"}
     assert len(expected) > 50  # the corpus really has duplicates of every kind
     assert {r for _, r in expected.values()} >= {"exact", "near_copy", "same_story"}
     found = _stream(make_index(NO_LEARN), corpus)
-    assert found == expected
+    copies = {k: v for k, v in expected.items() if v[1] != "same_story"}
+    assert {k: v[1] for k, v in found.items() if v[1] != "same_story"} == {
+        k: v[1] for k, v in copies.items()
+    }
+    stories = {k for k, v in expected.items() if v[1] == "same_story"}
+    found_stories = {k for k, v in found.items() if v[1] == "same_story"}
+    differ = stories ^ found_stories
+    assert len(differ) <= 0.1 * len(stories), sorted(differ)
+    threshold = NO_LEARN.verify.threshold
+    for k in differ:
+        score = (expected.get(k) or found[k])[0]
+        assert abs(score - threshold) < 0.1, (k, score)
 
 
 @pytest.mark.parametrize("relation", ["same_story", "near_copy", "distinct"])
-def test_check_agrees_with_cluster_on_one_pair(make_index, corpus, clustered, relation):
+def test_check_agrees_with_the_verifier_on_one_pair(make_index, corpus, clustered, relation):
+    # With one stored article, the pair is the whole corpus: the index says what
+    # score_texts says on the two normalized texts.
     texts = dict(corpus)
-    pairs = [p for p in clustered.pairs if p.relation == relation]
+    norm = dict(zip((i for i, _ in corpus), clustered.normalized))
+    pairs = [
+        (p, s)
+        for p in clustered.pairs
+        for s in [score_texts(norm[p.b], norm[p.a], NO_LEARN.verify)]
+        if s.relation == relation
+    ]
     assert pairs, f"the corpus has no {relation} pair"
-    p = pairs[0]
+    p, s = pairs[0]
     idx = make_index(NO_LEARN)
     idx.add(p.a, texts[p.a])
     got = [(m.id, m.score, m.relation) for m in idx.check(texts[p.b])]
-    assert got == ([] if relation == "distinct" else [(p.a, p.score, p.relation)])
+    assert got == ([] if relation == "distinct" else [(p.a, s.score, s.relation)])
 
 
 def test_sqlite_and_redis_give_the_same_results(tmp_path, redis_url, corpus):
