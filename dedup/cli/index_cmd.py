@@ -140,7 +140,7 @@ check-and-add; then "added" says whether it was stored).""",
     s.add_argument(
         "--integrity",
         action="store_true",
-        help="also run a full integrity check (SQLite; reads the whole file)",
+        help="also run a full integrity check (SQLite file check; both backends: recount the word counts from the stored texts)",
     )
     s.set_defaults(func=run_stats)
 

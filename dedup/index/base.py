@@ -9,7 +9,9 @@ needs. Matching reuses the library's stages unchanged, so a check agrees with
 2. :func:`dedup.sketch.minhash.minhash_texts` and :func:`dedup.sketch.lsh.band_keys`;
 3. candidates = stored documents sharing a band key (or the exact normalized text), whose
    signature estimate reaches ``lsh.min_similarity``;
-4. :class:`dedup.match.verify.Verifier` scores each candidate; duplicates are returned.
+4. :class:`dedup.match.verify.Verifier` scores each candidate; duplicates are returned. Its
+   word weights come from per-word document counts the backend keeps for everything stored
+   (updated in the same transaction as the documents), plus the query itself.
 
 *Learned* (corpus) boilerplate does not apply: one incoming article has no corpus to learn
 from. ``boilerplate.learn`` is recorded with the settings but has no effect on an index.
@@ -35,7 +37,7 @@ import numpy as np
 from dedup.config import DedupConfig
 from dedup.documents import DocLike, Document, as_documents
 from dedup.errors import ConfigMismatchError, DedupError, InputError
-from dedup.match.verify import Verifier
+from dedup.match.verify import Verifier, WordWeights
 from dedup.sketch.lsh import band_keys, empty_rows
 from dedup.sketch.minhash import minhash_texts
 from dedup.text.boilerplate import rules_for, strip_boilerplate
@@ -61,7 +63,9 @@ __all__ = [
 
 #: Format marker written into every index, and its version.
 FORMAT = "dedup-index"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+#: What each format version added (for the message shown when an old index is opened).
+_FORMAT_HISTORY = {1: "without per-word document counts", 2: "with per-word document counts"}
 
 TimeLike = datetime | float | int | str
 OnConflict = Literal["error", "skip", "replace"]
@@ -351,6 +355,19 @@ class Index(ABC):
         """Normalized texts of candidates, in the order of ``refs``."""
 
     @abstractmethod
+    def _word_counts(self, words: Sequence[str]) -> tuple[dict[str, int], int]:
+        """Stored documents per word (words stored nowhere may be left out) and the number of
+        stored documents."""
+
+    @abstractmethod
+    def stored_word_counts(self) -> tuple[dict[str, int], int]:
+        """Every stored word count and the stored document count, as kept by the index."""
+
+    @abstractmethod
+    def _all_texts(self) -> Iterator[str]:
+        """Every stored normalized text (for :meth:`recount_words`)."""
+
+    @abstractmethod
     def _insert(
         self,
         rows: Sequence[tuple[str, Prepared, float, float | None]],
@@ -455,7 +472,9 @@ class Index(ABC):
             return []
         kept = [cands[i] for i in keep]
         texts = self._texts([c.ref for c in kept])
-        verifier = Verifier([prep.normalized, *texts], self.config.verify)
+        verifier = Verifier(
+            [prep.normalized, *texts], self.config.verify, weights=self._weights(prep, texts)
+        )
         out = []
         for k, c in enumerate(kept, 1):
             s = verifier.score(0, k)
@@ -463,6 +482,38 @@ class Index(ABC):
                 out.append(Match(c.id, s.score, s.relation, s.containment, s.fuzz, s.overlap, c.ts))
         out.sort(key=lambda m: (-m.score, m.published_at, m.id))
         return out
+
+    def _weights(self, prep: Prepared, texts: Sequence[str]) -> WordWeights:
+        """Word weights of the corpus "everything stored + this article".
+
+        The index counts raw document frequencies (``set(text.split())`` per stored document)
+        and uses them both as ``raw_df`` and ``df`` (no recount after splitting glued words).
+        Only the words of the compared texts are fetched; each gets a count of at least 1.
+        """
+        query = set(prep.normalized.split())
+        words = set(query)
+        for t in texts:
+            words.update(t.split())
+        stored, n_docs = self._word_counts(sorted(words))
+        df = {w: max(1, stored.get(w, 0) + (w in query)) for w in words}
+        return WordWeights(df, df, max(n_docs + 1, max(df.values(), default=1)))
+
+    def word_count_problems(self) -> list[str]:
+        """Differences between the stored word counts and a recount from the stored texts
+        (empty when they agree). Reads every stored text."""
+        recount = WordWeights.raw_counts(self._all_texts())
+        n_texts = len(self)
+        stored, n_docs = self.stored_word_counts()
+        problems = []
+        if n_docs != n_texts:
+            problems.append(f"document count {n_docs} but {n_texts} documents stored")
+        bad = sorted(w for w in set(recount) | set(stored) if recount.get(w) != stored.get(w))
+        if bad:
+            sample = ", ".join(
+                f"{w!r}: stored {stored.get(w, 0)}, recounted {recount.get(w, 0)}" for w in bad[:5]
+            )
+            problems.append(f"{len(bad)} word counts differ from the stored texts ({sample})")
+        return problems
 
     def _match(self, prep: Prepared) -> list[Match]:
         if not prep.normalized:
@@ -670,9 +721,12 @@ def check_stored(where: str, meta: dict[str, Any], config: DedupConfig | None) -
         raise IndexFormatError(f"{where} is not a dedup index (no '{FORMAT}' format marker)")
     version = meta.get("format_version")
     if version != FORMAT_VERSION:
+        made = _FORMAT_HISTORY.get(version)
         raise IndexFormatError(
-            f"{where} has index format version {version!r}; this dedup reads version "
-            f"{FORMAT_VERSION}: rebuild the index with this version"
+            f"{where} has index format version {version!r}"
+            + (f" ({made})" if made else "")
+            + f"; this dedup reads version {FORMAT_VERSION} ({_FORMAT_HISTORY[FORMAT_VERSION]}): "
+            "rebuild the index with this version (dedup index add NEW_DB INPUT...)"
         )
     try:
         stored_cfg = DedupConfig.from_dict(meta["config"])

@@ -11,6 +11,10 @@ under different prefixes)::
     P ts              sorted set: number by timestamp (time window, eviction, count)
     P b:<band key>    set of numbers sharing one LSH band key (8 raw bytes)
     P x:<text hash>   set of numbers with one normalized text
+    P w               hash: word -> number of stored documents using it (``set(text.split())``)
+
+The document count is ``ZCARD P ts``; word counts change in the same script as the document
+they count, so they never drift from the stored texts.
 
 **Atomicity.** Writing a document is one Lua script (``_INSERT``): Redis runs a script to the
 end without interleaving, so a worker killed mid-``add`` leaves all of the document or none,
@@ -29,7 +33,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -51,8 +55,8 @@ from dedup.sketch.lsh import band_keys
 
 __all__ = ["RedisIndex"]
 
-# ARGV: prefix, id, ts, pub, added, text_hash, sig, text, band keys...
-# Returns the new number, or 0 if the id is already stored.
+# ARGV: prefix, id, ts, pub, added, text_hash, sig, text, number of band keys, band keys...,
+# words (distinct)...  Returns the new number, or 0 if the id is already stored.
 _INSERT = """
 local p = ARGV[1]
 local ikey = p .. 'i:' .. ARGV[2]
@@ -63,11 +67,15 @@ redis.call('HSET', p .. 'd:' .. num, 'id', ARGV[2], 'ts', ARGV[3], 'pub', ARGV[4
            'added', ARGV[5], 'h', ARGV[6], 'sig', ARGV[7], 'text', ARGV[8])
 redis.call('ZADD', p .. 'ts', ARGV[3], num)
 if ARGV[6] ~= '' then redis.call('SADD', p .. 'x:' .. ARGV[6], num) end
-for i = 9, #ARGV do redis.call('SADD', p .. 'b:' .. ARGV[i], num) end
+local nb = tonumber(ARGV[9])
+for i = 10, 9 + nb do redis.call('SADD', p .. 'b:' .. ARGV[i], num) end
+for i = 10 + nb, #ARGV do redis.call('HINCRBY', p .. 'w', ARGV[i], 1) end
 return num
 """
 
-# ARGV: prefix, id, num, text_hash, band keys...  Deletes only if id still maps to num.
+# ARGV: prefix, id, num, text_hash, number of band keys, band keys..., words (distinct)...
+# Deletes only if id still maps to num (a number's text never changes, so its words are
+# the ones given).
 _DELETE = """
 local p = ARGV[1]
 local ikey = p .. 'i:' .. ARGV[2]
@@ -75,7 +83,11 @@ if redis.call('GET', ikey) ~= ARGV[3] then return 0 end
 redis.call('DEL', ikey, p .. 'd:' .. ARGV[3])
 redis.call('ZREM', p .. 'ts', ARGV[3])
 if ARGV[4] ~= '' then redis.call('SREM', p .. 'x:' .. ARGV[4], ARGV[3]) end
-for i = 5, #ARGV do redis.call('SREM', p .. 'b:' .. ARGV[i], ARGV[3]) end
+local nb = tonumber(ARGV[5])
+for i = 6, 5 + nb do redis.call('SREM', p .. 'b:' .. ARGV[i], ARGV[3]) end
+for i = 6 + nb, #ARGV do
+  if redis.call('HINCRBY', p .. 'w', ARGV[i], -1) <= 0 then redis.call('HDEL', p .. 'w', ARGV[i]) end
+end
 return 1
 """
 
@@ -205,6 +217,38 @@ class RedisIndex(Index):
             pipe.hget(self._k("d:", str(n)), "text")
         return [(t or b"").decode() for t in pipe.execute()]
 
+    def _word_counts(self, words: Sequence[str]) -> tuple[dict[str, int], int]:
+        if not words:
+            return {}, len(self)
+        pipe = self._r.pipeline(transaction=True)  # one snapshot of the counts and the total
+        pipe.hmget(self._k("w"), [w.encode() for w in words])
+        pipe.zcard(self._k("ts"))
+        values, n_docs = pipe.execute()
+        counts = {w: int(v) for w, v in zip(words, values) if v is not None}
+        return counts, int(n_docs)
+
+    def stored_word_counts(self) -> tuple[dict[str, int], int]:
+        counts = {
+            w.decode(): int(v)
+            for w, v in self._r.hscan_iter(self._k("w"), count=1000)  # type: ignore[union-attr]
+        }
+        return counts, len(self)
+
+    def _all_texts(self) -> Iterator[str]:
+        nums = self._r.zrange(self._k("ts"), 0, -1)
+        for i in range(0, len(nums), 1000):
+            pipe = self._r.pipeline(transaction=False)
+            for n in nums[i : i + 1000]:
+                pipe.hget(self._k("d:", n), "text")
+            yield from ((t or b"").decode() for t in pipe.execute())
+
+    def integrity_check(self) -> list[str]:
+        """Recount the word counts from the stored texts; [] when they agree.
+
+        Run it while no one writes: documents added during the recount show up as differences.
+        """
+        return self.word_count_problems()
+
     def _args(self, doc_id: str, prep: Prepared, ts: float, pub: float | None) -> list[Any]:
         return [
             self._p,
@@ -215,7 +259,9 @@ class RedisIndex(Index):
             "" if prep.text_hash is None else str(prep.text_hash),
             prep.sig_bytes,
             prep.normalized.encode(),
+            len(prep.keys),
             *(_key_bytes(k) for k in prep.keys),
+            *(w.encode() for w in set(prep.normalized.split())),
         ]
 
     def _insert(
@@ -276,13 +322,22 @@ class RedisIndex(Index):
         )
 
     def _delete_num(
-        self, doc_id: str, num: int, sig: bytes, text_hash: bytes | None, client: Any = None
+        self,
+        doc_id: str,
+        num: int,
+        sig: bytes,
+        text_hash: bytes | None,
+        text: bytes | None,
+        client: Any = None,
     ) -> int:
         sig_arr = np.frombuffer(sig, dtype="<u4").reshape(1, -1)
         keys = band_keys(sig_arr, self.config.lsh).view(np.int64)[0]
-        args = [self._p, doc_id.encode(), str(num), text_hash or b""]
-        if not (sig_arr == 0xFFFFFFFF).all():
-            args += [_key_bytes(k) for k in keys]
+        args: list[Any] = [self._p, doc_id.encode(), str(num), text_hash or b""]
+        if (sig_arr == 0xFFFFFFFF).all():
+            args.append(0)
+        else:
+            args += [len(keys), *(_key_bytes(k) for k in keys)]
+        args += [w.encode() for w in set((text or b"").decode().split())]
         return self._delete_script(args=args, client=client)  # type: ignore[no-any-return]
 
     def remove(self, doc_id: str) -> bool:
@@ -291,10 +346,10 @@ class RedisIndex(Index):
         num = self._r.get(self._k("i:", doc_id))
         if num is None:
             return False
-        sig, h = self._r.hmget(self._k("d:", num), "sig", "h")
+        sig, h, text = self._r.hmget(self._k("d:", num), "sig", "h", "text")
         if sig is None:
             return False
-        return bool(self._delete_num(doc_id, int(num), sig, h))
+        return bool(self._delete_num(doc_id, int(num), sig, h, text))
 
     def _evict_before(self, cutoff: float) -> int:
         total = 0
@@ -304,14 +359,14 @@ class RedisIndex(Index):
                 return total
             pipe = self._r.pipeline(transaction=False)
             for n in nums:
-                pipe.hmget(self._k("d:", n), "id", "sig", "h")
+                pipe.hmget(self._k("d:", n), "id", "sig", "h", "text")
             rows = pipe.execute()
             pipe = self._r.pipeline(transaction=False)
-            for n, (doc_id, sig, h) in zip(nums, rows):
+            for n, (doc_id, sig, h, text) in zip(nums, rows):
                 if doc_id is None:
                     pipe.zrem(self._k("ts"), n)  # stale entry
                     continue
-                self._delete_num(doc_id.decode(), int(n), sig, h, client=pipe)
+                self._delete_num(doc_id.decode(), int(n), sig, h, text, client=pipe)
             total += sum(1 for x in pipe.execute() if x == 1)
 
     def __len__(self) -> int:

@@ -6,6 +6,11 @@ format version)::
     meta(key, value)                  format marker, version, settings (JSON)
     docs(num, id UNIQUE, ts, published_at, added_at, text_hash, sig BLOB, text)
     bands(key, num)  WITHOUT ROWID    one row per LSH band of each document
+    words(word, n)   WITHOUT ROWID    documents per word (``set(text.split())``); the row
+                                      ``''`` holds the number of documents
+
+Word counts change in the same transaction as the documents they count, so they can never
+drift from the stored texts (:meth:`~dedup.index.base.Index.word_count_problems` recounts).
 
 Signatures are raw little-endian uint32 bytes; texts are stored normalized (what verification
 reads). Nothing is pickled.
@@ -68,6 +73,7 @@ CREATE INDEX IF NOT EXISTS docs_ts ON docs(ts);
 CREATE INDEX IF NOT EXISTS docs_text_hash ON docs(text_hash) WHERE text_hash IS NOT NULL;
 CREATE TABLE IF NOT EXISTS bands(key INTEGER NOT NULL, num INTEGER NOT NULL,
                                  PRIMARY KEY(key, num)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS words(word TEXT PRIMARY KEY, n INTEGER NOT NULL) WITHOUT ROWID;
 """
 
 _SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -206,6 +212,7 @@ class SQLiteIndex(Index):
                 for statement in _SCHEMA.split(";"):
                     if statement.strip():
                         db.execute(statement)
+                db.execute("INSERT INTO words VALUES ('', 0)")
                 db.execute(f"PRAGMA application_id={APPLICATION_ID}")
                 db.execute(f"PRAGMA user_version={FORMAT_VERSION}")
                 db.execute(
@@ -285,6 +292,41 @@ class SQLiteIndex(Index):
             )
         return [rows.get(r, "") for r in refs]  # removed meanwhile: never a match
 
+    def _word_counts(self, words: Sequence[str]) -> tuple[dict[str, int], int]:
+        out: dict[str, int] = {}
+        with self._guard():
+            for i in range(0, len(words), 500):
+                chunk = list(words[i : i + 500])
+                marks = ",".join("?" * len(chunk))
+                out.update(
+                    self._db.execute(f"SELECT word, n FROM words WHERE word IN ({marks})", chunk)
+                )
+            row = self._db.execute("SELECT n FROM words WHERE word = ''").fetchone()
+        return out, int(row[0]) if row else 0
+
+    def stored_word_counts(self) -> tuple[dict[str, int], int]:
+        with self._guard():
+            counts = dict(self._db.execute("SELECT word, n FROM words"))
+        return counts, int(counts.pop("", 0))
+
+    def _all_texts(self) -> Iterator[str]:
+        with self._guard():
+            texts = [r[0] for r in self._db.execute("SELECT text FROM docs")]
+        return iter(texts)
+
+    @staticmethod
+    def _count_words(db: sqlite3.Connection, text: str, delta: int) -> None:
+        words = [(w,) for w in set(text.split())]
+        if delta > 0:
+            db.executemany(
+                "INSERT INTO words(word, n) VALUES (?, 1) ON CONFLICT(word) DO UPDATE SET n = n + 1",
+                words,
+            )
+        else:
+            db.executemany("UPDATE words SET n = n - 1 WHERE word = ?", words)
+            db.executemany("DELETE FROM words WHERE word = ? AND n <= 0", words)
+        db.execute("UPDATE words SET n = n + ? WHERE word = ''", (delta,))
+
     def _insert_rows(
         self,
         db: sqlite3.Connection,
@@ -313,6 +355,7 @@ class SQLiteIndex(Index):
             db.executemany(
                 "INSERT OR IGNORE INTO bands(key, num) VALUES (?, ?)", [(k, num) for k in prep.keys]
             )
+            self._count_words(db, prep.normalized, +1)
             n += 1
         return n
 
@@ -345,7 +388,10 @@ class SQLiteIndex(Index):
         sig_arr = np.frombuffer(sig, dtype="<u4").reshape(1, -1)
         keys = band_keys(sig_arr, self.config.lsh).view(np.int64)[0]
         db.executemany("DELETE FROM bands WHERE key = ? AND num = ?", [(int(k), num) for k in keys])
+        text = db.execute("SELECT text FROM docs WHERE num = ?", (num,)).fetchone()
         db.execute("DELETE FROM docs WHERE num = ?", (num,))
+        if text is not None:
+            self._count_words(db, text[0], -1)
 
     def _after_bulk(self) -> None:
         # A bulk load leaves a large write-ahead log; folding it in now keeps the next
@@ -392,7 +438,8 @@ class SQLiteIndex(Index):
             return [r[0] for r in self._db.execute("SELECT id FROM docs ORDER BY ts, num")]
 
     def integrity_check(self) -> list[str]:
-        """SQLite's full ``PRAGMA integrity_check`` plus a band-row count check; [] when sound."""
+        """SQLite's full ``PRAGMA integrity_check``, a band-row check and a recount of the word
+        counts from the stored texts; [] when sound."""
         with self._lock:
             try:
                 problems = [r[0] for r in self._db.execute("PRAGMA integrity_check")]
@@ -404,6 +451,8 @@ class SQLiteIndex(Index):
                 return [*locals().get("problems", []), f"unreadable: {exc}"]
         if orphan:
             problems.append(f"{orphan} band rows of missing documents")
+        if not problems:
+            problems += self.word_count_problems()
         return problems
 
     def _stats(self) -> dict[str, Any]:

@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 from dedup.index import open_index
+from dedup.match.verify import WordWeights
 from dedup.sketch.lsh import band_keys
 
 from .conftest import python_script
@@ -25,6 +26,7 @@ _PRELUDE = """
 import json, sys, time
 from benchmarks.corpus import generate_corpus, iter_corpus
 from dedup.index import open_index
+from dedup.match.verify import WordWeights
 target, prefix = sys.argv[1], sys.argv[2]
 opts = {"prefix": prefix} if target.startswith("redis") else {}
 """
@@ -81,6 +83,11 @@ def _assert_consistent(where: str, options: dict) -> int:
             for _num, sig, text, n_bands in rows:
                 assert text and len(sig) == 4 * idx.config.minhash.num_perm
                 assert n_bands == lsh.bands  # each doc's band keys are distinct
+        # word counts: never drift from the stored texts, whatever moment the kill came at
+        stored, n_docs = idx.stored_word_counts()
+        assert n_docs == len(ids)
+        assert stored == WordWeights.raw_counts(idx._all_texts())
+        assert idx.word_count_problems() == []
         return len(ids)
     finally:
         idx.close()
