@@ -9,7 +9,7 @@ import shutil
 import sys
 from pathlib import Path
 
-from dedup.cli.options import add_config_arguments, config_from_args
+from dedup.cli.options import add_config_arguments, add_field_arguments, config_from_args
 from dedup.errors import InputError
 from dedup.io import read_inputs
 from dedup.io.readers import read_text_file
@@ -55,12 +55,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         help="look A and B up as ids in this input (directory, .txt, .jsonl, .csv or -); "
         "may be given more than once",
     )
-    p.add_argument(
-        "--id-field", default="id", help="id field of JSONL/CSV input (default: %(default)s)"
-    )
-    p.add_argument(
-        "--text-field", default="text", help="text field of JSONL/CSV input (default: %(default)s)"
-    )
+    add_field_arguments(p)
     p.add_argument(
         "--format",
         choices=["text", "json"],

@@ -16,7 +16,13 @@ from dedup.config import (
     VerifyConfig,
 )
 
-__all__ = ["add_config_arguments", "add_input_arguments", "config_from_args", "make_progress"]
+__all__ = [
+    "add_config_arguments",
+    "add_field_arguments",
+    "add_input_arguments",
+    "config_from_args",
+    "make_progress",
+]
 
 
 def add_input_arguments(p: argparse.ArgumentParser) -> None:
@@ -28,6 +34,11 @@ def add_input_arguments(p: argparse.ArgumentParser) -> None:
         help="a directory (every *.txt in it; id = file name without .txt), a .txt file, "
         "a .jsonl or .csv file, or - for JSONL on stdin",
     )
+    add_field_arguments(p)
+
+
+def add_field_arguments(p: argparse.ArgumentParser) -> None:
+    """``--id-field`` / ``--text-field``: which JSONL/CSV fields hold the id and the text."""
     p.add_argument(
         "--id-field", default="id", help="id field of JSONL/CSV input (default: %(default)s)"
     )
