@@ -30,7 +30,7 @@ _TRICKY = (
     "\u0301\u0300\u0323\u0303 ’‘“”«»–—−\u00a0 ﬁﬂ ½²³ 北京 東京 \u2028\u2029\x85\x0b\x0c\r"
     "İıΣσςK ſ µ ©®™ 😀 ảnh 1 VNA/CVN Photo : NDEL (VNA) – >> [x] Voir plus\t"
 )
-texts = st.text(alphabet=st.sampled_from(list(_TRICKY) + ["\n", " ", "x", "1"]), max_size=200)
+texts = st.text(alphabet=st.sampled_from([*_TRICKY, "\n", " ", "x", "1"]), max_size=200)
 
 
 @pytest.mark.parametrize("config", CONFIGS, ids=["default", "no-translit", "cased"])
