@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import resource
 import subprocess
 import sys
@@ -54,8 +55,10 @@ def run_cluster(corpus: Path, out: Path, jobs: int, timeout: float) -> dict:  # 
         status = f"timeout after {timeout:.0f} s"
     wall = time.perf_counter() - t
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    found = re.search(r"\((\d+) candidates checked\)", proc.stderr if status == "ok" else "")
     # ru_maxrss of RUSAGE_CHILDREN is the largest child so far: run sizes smallest first.
     return {
+        "candidate_pairs": int(found.group(1)) if found else None,
         "wall_s": wall,
         "cpu_s": (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime),
         "peak_rss_mb": after.ru_maxrss / 1024.0,
@@ -129,16 +132,19 @@ def plot(results: dict, path: Path) -> None:  # type: ignore[type-arg]
 def format_table(results: dict) -> str:  # type: ignore[type-arg]
     """Markdown table of the runs (CPU time is the figure that survives a busy machine)."""
     lines = [
-        "| documents | corpus MB | wall s | CPU s | CPU ms/doc | peak RSS MB | clusters | status |",
-        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
+        "| documents | corpus MB | wall s | CPU s | CPU ms/doc | peak RSS MB | candidate pairs "
+        "| clusters | status |",
+        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
     ]
     for k in sorted(results, key=int):
         r = results[k]
         n = int(k)
         clusters = f"{r['clusters']:,d}" if "clusters" in r else "-"
+        cands = f"{r['candidate_pairs']:,d}" if r.get("candidate_pairs") is not None else "-"
         lines.append(
             f"| {n:,d} | {r['corpus_mb']:.0f} | {r['wall_s']:.0f} | {r['cpu_s']:.0f} | "
-            f"{r['cpu_s'] / n * 1e3:.1f} | {r['peak_rss_mb']:.0f} | {clusters} | {r['status']} |"
+            f"{r['cpu_s'] / n * 1e3:.1f} | {r['peak_rss_mb']:.0f} | {cands} | {clusters} "
+            f"| {r['status']} |"
         )
     return "\n".join(lines)
 

@@ -267,13 +267,29 @@ class _Plan:
 
     rules: tuple[Rule, ...]
     prefilters: tuple[tuple[tuple[str, ...], ...], ...]
+    anchored: tuple[bool, ...]
 
 
 @lru_cache(maxsize=32)
 def _plan(ruleset: RuleSet) -> _Plan:
     rules = tuple(r for k in _KINDS for r in ruleset.of_kind(k))
     pre = tuple(_prefilters(r.pattern) for r in rules)
-    return _Plan(rules, pre)
+    return _Plan(rules, pre, tuple(_anchored(r.pattern) for r in rules))
+
+
+def _anchored(pattern: re.Pattern[str]) -> bool:
+    """Whether ``pattern`` starts with ``^`` (no MULTILINE): ``search`` then tries one position,
+    which costs less than checking the prefilters in Python first."""
+    if pattern.flags & re.MULTILINE:
+        return False
+    try:
+        from re import _constants as c  # type: ignore[attr-defined]
+        from re import _parser  # type: ignore[attr-defined]
+
+        items = list(_parser.parse(pattern.pattern, pattern.flags))
+    except Exception:
+        return False
+    return bool(items) and items[0] == (c.AT, c.AT_BEGINNING)
 
 
 def _passes(pre: tuple[tuple[str, ...], ...], low: str) -> bool:
@@ -437,9 +453,11 @@ def strip_boilerplate(
     raw_lines = source.split("\n")
     # A rule whose prefilter fails on the whole document fails on every line of it.
     doc_key = _lower_key(source)
+    # Prefilters are checked per line except for line rules anchored at the start, whose
+    # pattern is one cheap ``search``; strip rules with no chance on a line are not called.
     active = [
-        (r, pre)
-        for r, pre in zip(plan.rules, plan.prefilters)
+        (r, () if anchored and r.kind != "strip" else pre)
+        for r, pre, anchored in zip(plan.rules, plan.prefilters, plan.anchored)
         if doc_key is None or _may_match(r, doc_key)
     ]
     # normalized form of each raw line, computed for the whole document at once
@@ -479,8 +497,8 @@ def strip_boilerplate(
         if drop is not None:
             removed.append(RemovedSpan(start, end, drop))
             continue
-        if strips:
-            pieces, stripped = _strip_line(source, start, end, strips, low)
+        if strips:  # their prefilters were checked above: None skips checking them again
+            pieces, stripped = _strip_line(source, start, end, strips, None)
         else:
             pieces, stripped = [(start, end)], []
         if stripped:
