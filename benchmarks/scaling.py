@@ -16,8 +16,10 @@ one at a time.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
+import re
 import resource
 import subprocess
 import sys
@@ -27,11 +29,20 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def generator_version() -> str:
+    """A fingerprint of ``benchmarks/corpus.py``: cached corpora of another generator are not reused."""
+    return hashlib.sha256((ROOT / "benchmarks" / "corpus.py").read_bytes()).hexdigest()[:10]
+
+
 def ensure_corpus(workdir: Path, n: int, seed: int = 0) -> tuple[Path, float]:
-    """The generated corpus of ``n`` documents (written once, streaming), and its size in MB."""
+    """The generated corpus of ``n`` documents (written once, streaming), and its size in MB.
+
+    The file name carries :func:`generator_version`, so a corpus written by an earlier
+    version of the generator is never mistaken for the current one.
+    """
     from benchmarks.corpus import write_jsonl
 
-    path = workdir / f"corpus_{n}.jsonl"
+    path = workdir / f"corpus_{n}_{generator_version()}.jsonl"
     if not path.exists():
         tmp = path.with_suffix(".tmp")
         write_jsonl(tmp, n, seed=seed)
@@ -54,14 +65,59 @@ def run_cluster(corpus: Path, out: Path, jobs: int, timeout: float) -> dict:  # 
         status = f"timeout after {timeout:.0f} s"
     wall = time.perf_counter() - t
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    found = re.search(r"\((\d+) candidates checked\)", proc.stderr if status == "ok" else "")
     # ru_maxrss of RUSAGE_CHILDREN is the largest child so far: run sizes smallest first.
     return {
+        "candidate_pairs": int(found.group(1)) if found else None,
         "wall_s": wall,
         "cpu_s": (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime),
         "peak_rss_mb": after.ru_maxrss / 1024.0,
         "status": status,
         "command": " ".join(["python", *cmd[1:]]),
     }
+
+
+_CANDIDATES_CODE = """
+import json, sys, time
+from itertools import islice
+from dedup.config import DedupConfig
+from dedup.pipeline import prepare_texts
+from dedup.sketch.lsh import candidate_pairs, filter_pairs
+from dedup.sketch.minhash import minhash_texts
+cfg = DedupConfig()
+n = int(sys.argv[2])
+with open(sys.argv[1], encoding="utf-8") as fh:
+    texts = [json.loads(line)["text"] for line in islice(fh, n)]
+t = time.process_time()
+_, norm, _ = prepare_texts(texts, cfg)
+t1 = time.process_time()
+sigs = minhash_texts(norm, cfg.shingle, cfg.minhash)
+t2 = time.process_time()
+c = candidate_pairs(sigs, cfg.lsh)
+n_lsh = len(c)
+c = filter_pairs(sigs, c, cfg.lsh.min_similarity)
+t3 = time.process_time()
+print(json.dumps({"lsh_pairs": n_lsh, "candidate_pairs": len(c), "prepare_s": t1 - t,
+                  "hash_s": t2 - t1, "lsh_s": t3 - t2}))
+"""
+
+
+def measure_candidates(corpus: Path, n: int, timeout: float) -> dict:  # type: ignore[type-arg]
+    """Candidate pairs (after LSH and the signature filter) of the first ``n`` documents.
+
+    Runs only the stages before verification -- preparation, hashing, LSH -- in a child
+    process (CPU seconds per stage): how fast the verifier's work grows with the corpus.
+    """
+    env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    proc = subprocess.run(
+        [sys.executable, "-c", _CANDIDATES_CODE, str(corpus), str(n)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=True,
+    )
+    return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
 def summarize(out: Path) -> dict:  # type: ignore[type-arg]
@@ -82,11 +138,16 @@ def plot(results: dict, path: Path) -> None:  # type: ignore[type-arg]
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    done = sorted((int(k), v) for k, v in results.items() if v.get("status") == "ok")
+    done = sorted(
+        (int(k), v) for k, v in results.items() if k.isdigit() and v.get("status") == "ok"
+    )
     if not done:
         return
     ns = [n for n, _ in done]
-    fig, ax1 = plt.subplots(figsize=(6.4, 4.0))
+    growth = sorted(
+        (int(k), v["candidate_pairs"]) for k, v in results.get("candidate_growth", {}).items()
+    )
+    fig, (ax1, ax3) = plt.subplots(1, 2, figsize=(11, 4.2), gridspec_kw={"width_ratios": [3, 2]})
     ax1.loglog(ns, [v["wall_s"] for _, v in done], "o-", label="wall time (s)")
     cpu = [v["cpu_s"] for _, v in done]
     ax1.loglog(ns, cpu, "^-", color="tab:green", label="CPU time (s)")
@@ -102,7 +163,7 @@ def plot(results: dict, path: Path) -> None:  # type: ignore[type-arg]
             color="tab:green",
             label=f"CPU extrapolated (~n^{k:.2f}), not measured",
         )
-    ax1.set_xlabel("documents (generated ~2.6 KB news articles)")
+    ax1.set_xlabel("documents (generated ~2 KB news articles)")
     ax1.set_xlim(5_000, 2_000_000)
     ax1.set_ylabel("time (s)")
     ax2 = ax1.twinx()
@@ -122,6 +183,17 @@ def plot(results: dict, path: Path) -> None:  # type: ignore[type-arg]
     h1, l1 = ax1.get_legend_handles_labels()
     h2, l2 = ax2.get_legend_handles_labels()
     ax1.legend(h1 + h2, l1 + l2, loc="upper left", fontsize=8)
+    cn = [(n, v["candidate_pairs"]) for n, v in done if v.get("candidate_pairs")]
+    if growth:
+        ax3.loglog(*zip(*growth), "o-", color="tab:purple", label="prepare + hash + LSH only")
+    if cn:
+        ax3.loglog(*zip(*cn), "x", color="black", ms=9, label="dedup cluster runs")
+    ax3.loglog([5e3, 4e4], [2e6 * 0.5**2, 2e6 * 4**2], ":", color="gray", label="~n^2")
+    ax3.loglog([5e3, 4e4], [2e6 * 0.5, 2e6 * 4], "--", color="gray", label="~n")
+    ax3.set_xlabel("documents")
+    ax3.set_ylabel("candidate pairs verified")
+    ax3.set_title("verifier work grows faster than n")
+    ax3.legend(fontsize=8)
     fig.tight_layout()
     fig.savefig(path, dpi=120)
 
@@ -129,16 +201,19 @@ def plot(results: dict, path: Path) -> None:  # type: ignore[type-arg]
 def format_table(results: dict) -> str:  # type: ignore[type-arg]
     """Markdown table of the runs (CPU time is the figure that survives a busy machine)."""
     lines = [
-        "| documents | corpus MB | wall s | CPU s | CPU ms/doc | peak RSS MB | clusters | status |",
-        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
+        "| documents | corpus MB | wall s | CPU s | CPU ms/doc | peak RSS MB | candidate pairs "
+        "| clusters | status |",
+        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
     ]
-    for k in sorted(results, key=int):
+    for k in sorted((k for k in results if k.isdigit()), key=int):
         r = results[k]
         n = int(k)
         clusters = f"{r['clusters']:,d}" if "clusters" in r else "-"
+        cands = f"{r['candidate_pairs']:,d}" if r.get("candidate_pairs") is not None else "-"
         lines.append(
             f"| {n:,d} | {r['corpus_mb']:.0f} | {r['wall_s']:.0f} | {r['cpu_s']:.0f} | "
-            f"{r['cpu_s'] / n * 1e3:.1f} | {r['peak_rss_mb']:.0f} | {clusters} | {r['status']} |"
+            f"{r['cpu_s'] / n * 1e3:.1f} | {r['peak_rss_mb']:.0f} | {cands} | {clusters} "
+            f"| {r['status']} |"
         )
     return "\n".join(lines)
 
@@ -153,18 +228,35 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--timeout", type=float, default=3600.0)
     p.add_argument("--json-out", type=Path, default=ROOT / "benchmarks" / "scaling.json")
     p.add_argument("--plot", type=Path, default=ROOT / "docs" / "scaling.png")
+    p.add_argument(
+        "--candidates",
+        default="",
+        help="sizes (e.g. 5000,10000,20000,40000) whose candidate pairs are counted without "
+        "verification, on prefixes of the largest --sizes corpus",
+    )
     args = p.parse_args(argv)
     args.workdir.mkdir(parents=True, exist_ok=True)
     results: dict = {}  # type: ignore[type-arg]
     if args.json_out.exists():
         results = json.loads(args.json_out.read_text())
+    if args.candidates:
+        sizes = sorted(int(x) for x in args.candidates.split(",") if x.strip())
+        source, _ = ensure_corpus(args.workdir, max(int(x) for x in args.sizes.split(",")))
+        growth = results.setdefault("candidate_growth", {})
+        for n in sizes:
+            growth[str(n)] = measure_candidates(source, n, args.timeout)
+            growth[str(n)]["generator"] = generator_version()
+            print(f"{n:>9,d} docs  {growth[str(n)]}", flush=True)
+            args.json_out.write_text(json.dumps(results, indent=2))
+        plot(results, args.plot)
+        return 0
     for n in sorted(int(s) for s in args.sizes.split(",") if s.strip()):
         t = time.perf_counter()
         corpus, mb = ensure_corpus(args.workdir, n)
         gen = time.perf_counter() - t
         out = args.workdir / f"out_{n}.jsonl"
         r = run_cluster(corpus, out, args.jobs, args.timeout)
-        r.update(corpus_mb=mb, generate_s=gen, jobs=args.jobs)
+        r.update(corpus_mb=mb, generate_s=gen, jobs=args.jobs, generator=generator_version())
         if r["status"] == "ok":
             r.update(summarize(out))
         results[str(n)] = r

@@ -22,7 +22,7 @@ from __future__ import annotations
 import numba as nb
 import numpy as np
 from llvmlite import ir
-from numba.core import types
+from numba.core import cgutils, types
 from numba.extending import intrinsic
 
 from dedup.sketch import hashing as H
@@ -277,6 +277,27 @@ def _peek32(typingctx, addr):
     return types.uint32(types.int64), codegen
 
 
+@intrinsic
+def _prefetch(typingctx, addr):
+    """``llvm.prefetch`` (read, keep in all cache levels) of the byte at ``addr``: a hint only."""
+
+    def codegen(context, builder, signature, args):
+        i8p = ir.IntType(8).as_pointer()
+        i32 = ir.IntType(32)
+        fnty = ir.FunctionType(ir.VoidType(), [i8p, i32, i32, i32])
+        fn = cgutils.get_or_insert_function(builder.module, fnty, "llvm.prefetch.p0i8")
+        ptr = builder.inttoptr(args[0], i8p)
+        builder.call(fn, [ptr, i32(0), i32(3), i32(1)])
+        return context.get_dummy_value()
+
+    return types.void(types.int64), codegen
+
+
+#: Shingles ahead whose string objects are prefetched: the objects of a list are scattered
+#: over the heap, and hashing them one by one waits on a cache miss per shingle otherwise.
+PREFETCH_AHEAD = 16
+
+
 @nb.njit(nogil=True, cache=True, inline="always")
 def _word_at(p, n, off):
     """Bytes off..off+7 of the n bytes at p (zero-filled), never reading past p + n.
@@ -354,7 +375,13 @@ def signatures_objects(items, lay, a, b, out, bad):
             continue
         n = np.int64(_peek64(doc + lay[L_SIZE]))
         ok = True
+        for i in range(min(n, PREFETCH_AHEAD)):
+            _prefetch(np.int64(_peek64(base + 8 * i)))
         for i in range(n):
+            if i + PREFETCH_AHEAD < n:
+                ahead = np.int64(_peek64(base + 8 * (i + PREFETCH_AHEAD)))
+                _prefetch(ahead)
+                _prefetch(ahead + 63)
             s = np.int64(_peek64(base + 8 * i))
             ts = np.int64(_peek64(s + lay[L_TYPE]))
             ln = np.int64(_peek64(s + lay[L_SIZE]))

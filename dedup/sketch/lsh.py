@@ -15,6 +15,8 @@ Examples
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 
 from dedup.config import LSHConfig
@@ -102,18 +104,38 @@ def candidate_pairs(signatures: np.ndarray, config: LSHConfig | None = None) -> 
         if len(pairs2):
             a, b = valid[order[pairs2]], valid[order[pairs2 + 1]]
             found.append(np.stack((np.minimum(a, b), np.maximum(a, b)), axis=1))
-        for s, size in zip(starts[sizes > 2], sizes[sizes > 2]):
+        for s, size in zip(starts[sizes > 2].tolist(), sizes[sizes > 2].tolist()):
             members = np.sort(valid[order[s : s + size]])
             if size <= cfg.max_bucket:
-                i, j = np.triu_indices(size, k=1)
+                i, j = _triu(size)
                 found.append(np.stack((members[i], members[j]), axis=1))
             else:
                 found.append(np.stack((np.full(size - 1, members[0]), members[1:]), axis=1))
     if not found:
         return np.zeros((0, 2), dtype=np.int64)
     pairs = np.concatenate(found).astype(np.int64)
-    packed = np.unique(pairs[:, 0] * (1 << 32) + pairs[:, 1])
+    return _unique_pairs(pairs[:, 0] * (1 << 32) + pairs[:, 1])
+
+
+def _unique_pairs(packed: np.ndarray) -> np.ndarray:
+    """Sorted distinct packed pairs, unpacked: ``np.unique`` by an in-place sort.
+
+    numpy 2's ``np.unique`` goes through a hash table before sorting, several times slower
+    on tens of millions of int64 than sorting and dropping repeats; same result.
+    """
+    packed.sort()
+    if len(packed) > 1:
+        packed = packed[np.concatenate(([True], packed[1:] != packed[:-1]))]
     return np.stack((packed >> 32, packed & 0xFFFFFFFF), axis=1)
+
+
+@lru_cache(maxsize=256)
+def _triu(size: int) -> tuple[np.ndarray, np.ndarray]:
+    """``np.triu_indices(size, k=1)``, cached: buckets of the same size recur."""
+    i, j = np.triu_indices(size, k=1)
+    i.flags.writeable = False
+    j.flags.writeable = False
+    return i, j
 
 
 def filter_pairs(

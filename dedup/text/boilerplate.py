@@ -31,7 +31,7 @@ from typing import Literal
 
 from dedup.config import BoilerplateConfig, NormalizeConfig
 from dedup.errors import RuleFileError
-from dedup.text.normalization import normalize
+from dedup.text.normalization import normalize, normalize_lines
 
 __all__ = [
     "RemovedSpan",
@@ -260,6 +260,49 @@ def _first_match(rules: Sequence[Rule], line: str, lowered: str | None) -> str |
     return None
 
 
+@dataclass(frozen=True)
+class _Plan:
+    """A rule set laid out for :func:`strip_boilerplate`: cut rules, then drops, then strips,
+    each with its prefilters (:func:`_prefilters`)."""
+
+    rules: tuple[Rule, ...]
+    prefilters: tuple[tuple[tuple[str, ...], ...], ...]
+    anchored: tuple[bool, ...]
+
+
+@lru_cache(maxsize=32)
+def _plan(ruleset: RuleSet) -> _Plan:
+    rules = tuple(r for k in _KINDS for r in ruleset.of_kind(k))
+    pre = tuple(_prefilters(r.pattern) for r in rules)
+    return _Plan(rules, pre, tuple(_anchored(r.pattern) for r in rules))
+
+
+def _anchored(pattern: re.Pattern[str]) -> bool:
+    """Whether ``pattern`` starts with ``^`` (no MULTILINE): ``search`` then tries one position,
+    which costs less than checking the prefilters in Python first."""
+    if pattern.flags & re.MULTILINE:
+        return False
+    try:
+        from re import _constants as c  # type: ignore[attr-defined]
+        from re import _parser  # type: ignore[attr-defined]
+
+        items = list(_parser.parse(pattern.pattern, pattern.flags))
+    except Exception:
+        return False
+    return bool(items) and items[0] == (c.AT, c.AT_BEGINNING)
+
+
+def _passes(pre: tuple[tuple[str, ...], ...], low: str) -> bool:
+    """:func:`_may_match` with the rule's prefilters given (``low`` is not ``None``)."""
+    for lits in pre:
+        for x in lits:
+            if x in low:
+                break
+        else:
+            return False
+    return True
+
+
 def parse_rules(text: str, origin: str = "<rules>") -> RuleSet:
     """Parse rule-file text; errors name ``origin`` and the line number."""
     rules = []
@@ -406,44 +449,69 @@ def strip_boilerplate(
     ruleset = rules if rules is not None else rules_for(cfg)
     norm = normalize_config or NormalizeConfig()
     source = prepare(text)
-    drops, cuts, strips = (ruleset.of_kind(k) for k in _KINDS)
+    plan = _plan(ruleset)
+    raw_lines = source.split("\n")
     # A rule whose prefilter fails on the whole document fails on every line of it.
     doc_key = _lower_key(source)
-    if doc_key is not None:
-        drops, cuts, strips = (
-            tuple(r for r in rules if _may_match(r, doc_key)) for rules in (drops, cuts, strips)
-        )
+    # Prefilters are checked per line except for line rules anchored at the start, whose
+    # pattern is one cheap ``search``; strip rules with no chance on a line are not called.
+    active = [
+        (r, () if anchored and r.kind != "strip" else pre)
+        for r, pre, anchored in zip(plan.rules, plan.prefilters, plan.anchored)
+        if doc_key is None or _may_match(r, doc_key)
+    ]
+    # normalized form of each raw line, computed for the whole document at once
+    keys_of_lines = normalize_lines(raw_lines, norm)
 
     removed: list[RemovedSpan] = []
     kept: list[tuple[list[tuple[int, int]], str]] = []  # pieces, normalized key
     seen: set[str] = set()
     pos = 0
     cut_rule: str | None = None
-    for raw_line in source.split("\n"):
+    for ln, raw_line in enumerate(raw_lines):
         start, end = pos, pos + len(raw_line)
         pos = end + 1
         if not raw_line.strip():
             continue
-        # the line's slice of the lowercased document is the lowercased line (no exotic chars)
-        low = doc_key[start:end] if doc_key is not None else _lower_key(raw_line)
-        if cut_rule is None and cuts:
-            cut_rule = _first_match(cuts, raw_line, low)
         if cut_rule is not None:
             removed.append(RemovedSpan(start, end, cut_rule))
             continue
-        drop = _first_match(drops, raw_line, low) if drops else None
+        # the line's slice of the lowercased document is the lowercased line (no exotic chars)
+        low = doc_key[start:end] if doc_key is not None else _lower_key(raw_line)
+        strips: list[Rule] = []
+        drop: str | None = None
+        for r, pre in active:  # cut rules first, then drops, then strips
+            if low is not None and not _passes(pre, low):
+                continue
+            if r.kind == "strip":
+                strips.append(r)
+            elif r.pattern.search(raw_line):
+                if r.kind == "cut_from":
+                    cut_rule = r.name
+                else:
+                    drop = r.name
+                break  # the first match decides
+        if cut_rule is not None:
+            removed.append(RemovedSpan(start, end, cut_rule))
+            continue
         if drop is not None:
             removed.append(RemovedSpan(start, end, drop))
             continue
-        if strips:
-            pieces, stripped = _strip_line(source, start, end, strips, low)
-            kept_text = "".join(source[s:e] for s, e in pieces)
+        if strips:  # their prefilters were checked above: None skips checking them again
+            pieces, stripped = _strip_line(source, start, end, strips, None)
         else:
-            pieces, stripped, kept_text = [(start, end)], [], raw_line
-        if not _HAS_WORD.search(kept_text):
-            removed.append(RemovedSpan(start, end, stripped[0].rule if stripped else "empty"))
-            continue
-        key = _line_key(kept_text, norm)
+            pieces, stripped = [(start, end)], []
+        if stripped:
+            kept_text = "".join(source[s:e] for s, e in pieces)
+            if not _HAS_WORD.search(kept_text):
+                removed.append(RemovedSpan(start, end, stripped[0].rule))
+                continue
+            key = _line_key(kept_text, norm)
+        else:
+            if not _HAS_WORD.search(raw_line):
+                removed.append(RemovedSpan(start, end, "empty"))
+                continue
+            key = keys_of_lines[ln]
         if cfg.dedupe_lines and key and key in seen:
             removed.append(RemovedSpan(start, end, "repeated_line"))
             continue
