@@ -34,18 +34,26 @@ def generator_version() -> str:
     return hashlib.sha256((ROOT / "benchmarks" / "corpus.py").read_bytes()).hexdigest()[:10]
 
 
-def ensure_corpus(workdir: Path, n: int, seed: int = 0) -> tuple[Path, float]:
+def ensure_corpus(
+    workdir: Path, n: int, seed: int = 0, world: str = "default"
+) -> tuple[Path, float]:
     """The generated corpus of ``n`` documents (written once, streaming), and its size in MB.
 
     The file name carries :func:`generator_version`, so a corpus written by an earlier
-    version of the generator is never mistaken for the current one.
+    version of the generator is never mistaken for the current one. ``world`` is passed to
+    :func:`benchmarks.corpus.write_jsonl` (``"wide"``: many story families, as in a real
+    archive; ``"default"``: a few dense families of hard negatives).
     """
     from benchmarks.corpus import write_jsonl
 
-    path = workdir / f"corpus_{n}_{generator_version()}.jsonl"
+    tag = "" if world == "default" else f"_{world}"
+    path = workdir / f"corpus_{n}{tag}_{generator_version()}.jsonl"
     if not path.exists():
         tmp = path.with_suffix(".tmp")
-        write_jsonl(tmp, n, seed=seed)
+        if world == "default":
+            write_jsonl(tmp, n, seed=seed)
+        else:
+            write_jsonl(tmp, n, seed=seed, world=world)
         tmp.replace(path)
     return path, path.stat().st_size / 1e6
 
@@ -226,8 +234,15 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--jobs", type=int, default=1)
     p.add_argument("--workdir", type=Path, default=Path("/tmp/dedup-scaling"))
     p.add_argument("--timeout", type=float, default=3600.0)
-    p.add_argument("--json-out", type=Path, default=ROOT / "benchmarks" / "scaling.json")
-    p.add_argument("--plot", type=Path, default=ROOT / "docs" / "scaling.png")
+    p.add_argument(
+        "--world",
+        choices=["default", "wide"],
+        default="default",
+        help="generated world: default (a few dense story families of hard negatives) or wide "
+        "(many families, pairwise overlap like real news; results go to scaling-wide.json/png)",
+    )
+    p.add_argument("--json-out", type=Path, default=None, help="default: benchmarks/scaling.json")
+    p.add_argument("--plot", type=Path, default=None, help="default: docs/scaling.png")
     p.add_argument(
         "--candidates",
         default="",
@@ -235,13 +250,17 @@ def main(argv: list[str] | None = None) -> int:
         "verification, on prefixes of the largest --sizes corpus",
     )
     args = p.parse_args(argv)
+    tag = "" if args.world == "default" else f"-{args.world}"
+    args.json_out = args.json_out or ROOT / "benchmarks" / f"scaling{tag}.json"
+    args.plot = args.plot or ROOT / "docs" / f"scaling{tag}.png"
     args.workdir.mkdir(parents=True, exist_ok=True)
     results: dict = {}  # type: ignore[type-arg]
     if args.json_out.exists():
         results = json.loads(args.json_out.read_text())
     if args.candidates:
         sizes = sorted(int(x) for x in args.candidates.split(",") if x.strip())
-        source, _ = ensure_corpus(args.workdir, max(int(x) for x in args.sizes.split(",")))
+        largest = max(int(x) for x in args.sizes.split(","))
+        source, _ = ensure_corpus(args.workdir, largest, world=args.world)
         growth = results.setdefault("candidate_growth", {})
         for n in sizes:
             growth[str(n)] = measure_candidates(source, n, args.timeout)
@@ -252,11 +271,14 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     for n in sorted(int(s) for s in args.sizes.split(",") if s.strip()):
         t = time.perf_counter()
-        corpus, mb = ensure_corpus(args.workdir, n)
+        corpus, mb = ensure_corpus(args.workdir, n, world=args.world)
         gen = time.perf_counter() - t
         out = args.workdir / f"out_{n}.jsonl"
         r = run_cluster(corpus, out, args.jobs, args.timeout)
-        r.update(corpus_mb=mb, generate_s=gen, jobs=args.jobs, generator=generator_version())
+        r.update(
+            corpus_mb=mb, generate_s=gen, jobs=args.jobs, generator=generator_version(),
+            world=args.world,
+        )  # fmt: skip
         if r["status"] == "ok":
             r.update(summarize(out))
         results[str(n)] = r
