@@ -241,8 +241,10 @@ def spark_worker(corpus: str, out: str, master: str, partitions: int) -> int:
     spark = engine.session(master, "dedup-bench", {"spark.sql.shuffle.partitions": str(partitions)})
     spark.range(1).count()  # the JVM and the first job are up
     sys.stderr.write(f"session {time.perf_counter() - t0:.2f}\n")
+    shuffles = ShuffleLog(spark)
 
     def progress(stage: str, done: int, total: int) -> None:
+        shuffles.close_step(stage)
         sys.stderr.write(f"{stage} [#] {done}/{total}\n")
         sys.stderr.flush()
 
@@ -254,11 +256,54 @@ def spark_worker(corpus: str, out: str, master: str, partitions: int) -> int:
         ).toLocalIterator()
         with atomic_output(out) as fh:
             WRITERS["jsonl"]((DocResult(*row) for row in rows), fh)  # type: ignore[arg-type]
+        shuffles.close_step("write")
         sys.stderr.write("write [#] 1/1\n")
         sys.stderr.write(json.dumps({"stats": result.stats}) + "\n")
+        time.sleep(1.0)  # the status listener is asynchronous
+        shuffles.close_step("write")
+        sys.stderr.write(json.dumps({"shuffle": shuffles.steps}) + "\n")
     finally:
         spark.stop()
     return 0
+
+
+class ShuffleLog:
+    """Shuffle bytes and records written per pipeline step, from Spark's status store.
+
+    Each Spark stage (attempt) is attributed to the step whose progress event follows it;
+    the status listener runs asynchronously, so a stage that ends right at a step boundary
+    can land in the next step.
+    """
+
+    def __init__(self, spark) -> None:  # type: ignore[no-untyped-def]
+        self.store = spark.sparkContext._jsc.sc().statusStore()
+        self.seen: set[tuple[int, int]] = set()
+        self.steps: dict[str, dict[str, list]] = {}  # type: ignore[type-arg]
+        self.close_step("startup")
+
+    def _stages(self) -> list:  # type: ignore[type-arg]
+        st = self.store
+        defaults = [getattr(st, f"stageList$default${i}")() for i in (2, 3, 4, 5)]
+        seq = st.stageList(None, *defaults)
+        return [seq.apply(i) for i in range(seq.size())]
+
+    def close_step(self, step: str) -> None:
+        entry = self.steps.setdefault(step, {"stages": []})
+        for s in self._stages():
+            key = (s.stageId(), s.attemptId())
+            if key in self.seen or str(s.status()) not in ("COMPLETE", "SKIPPED", "FAILED"):
+                continue
+            self.seen.add(key)
+            if s.shuffleWriteBytes() or s.shuffleReadBytes():
+                entry["stages"].append(
+                    [
+                        s.stageId(),
+                        s.shuffleWriteRecords(),
+                        s.shuffleWriteBytes(),
+                        s.shuffleReadBytes(),
+                        s.executorRunTime(),
+                    ]
+                )
 
 
 # ----------------------------------------------------------------------------- main
@@ -319,7 +364,9 @@ def main(argv: list[str] | None = None) -> int:
         )
         stages = stage_times(r["events"], r["wall_s"])
         t_session_end = next((t for t, e in r["events"] if e.startswith("session ")), 0.0)
-        stats = next((json.loads(e)["stats"] for _, e in r["events"] if e.startswith("{")), None)
+        blobs = [json.loads(e) for _, e in r["events"] if e.startswith("{")]
+        stats = next((b["stats"] for b in blobs if "stats" in b), None)
+        shuffle = next((b["shuffle"] for b in blobs if "shuffle" in b), None)
         figures["spark"] = {
             "wall_s": r["wall_s"],
             "startup_s": round(t_session_end, 2),
@@ -329,6 +376,7 @@ def main(argv: list[str] | None = None) -> int:
             "peak_mb": r["peak_mb"],
             "status": r["status"],
             "stats": stats,
+            "shuffle": shuffle,
             "command": r["command"],
         }
         print(f"spark: {json.dumps(figures['spark'])}", file=sys.stderr, flush=True)
