@@ -13,6 +13,7 @@ from dedup.engines.spark import (
     cluster_dataframe,
     cluster_spark,
     connected_components,
+    lsh_pairs,
     read_inputs,
     session,
 )
@@ -24,6 +25,7 @@ __all__ = [
     "cluster_dataframe",
     "cluster_spark",
     "connected_components",
+    "lsh_pairs",
     "read_inputs",
     "session",
 ]

@@ -12,10 +12,11 @@ Spark engine cannot drift from the local one:
    :func:`dedup.text.boilerplate.apply_learned`.
 3. **normalize, shingle, MinHash, band keys** (:func:`dedup.text.normalize`,
    :func:`dedup.sketch.minhash.minhash_texts`, :func:`dedup.sketch.lsh.band_keys`).
-4. **LSH as a shuffle**: ``(band, key, doc)`` rows grouped by ``(band, key)``; each bucket
-   gives all its pairs, or a star on its first document when it holds more than
-   ``max_bucket`` (:func:`bucket_pairs`, the rule of :func:`dedup.sketch.lsh.candidate_pairs`);
-   then the signature prefilter :func:`dedup.sketch.lsh.filter_pairs`, plus pairs of equal
+4. **LSH as a shuffle** (:func:`lsh_pairs`): bucket sizes are counted first (``count`` and
+   ``min`` per ``(band, key)``, combined map-side); a bucket of at most ``max_bucket``
+   documents is collected and gives all its pairs, a larger one gives a star on its first
+   document row by row, never gathered (the rule of
+   :func:`dedup.sketch.lsh.candidate_pairs`); then the signature prefilter :func:`dedup.sketch.lsh.filter_pairs`, plus pairs of equal
    normalized texts (star on the first, grouped by a SHA-256 of the text).
 5. **verification** of candidate pairs (:class:`dedup.match.verify.Verifier`).
 6. **connected components** of the verified graph with DataFrame operations only
@@ -82,6 +83,7 @@ __all__ = [
     "cluster_dataframe",
     "cluster_spark",
     "connected_components",
+    "lsh_pairs",
     "read_inputs",
     "session",
 ]
@@ -362,6 +364,59 @@ def _with_ordinal(df: DataFrame, name: str) -> tuple[DataFrame, int, DataFrame]:
     return out, total, tagged
 
 
+def lsh_pairs(
+    docs: DataFrame, max_bucket: int, *, doc_col: str = "doc", bands_col: str = "bands"
+) -> DataFrame:
+    """Distinct LSH candidate pairs ``a < b``: the rule of :func:`dedup.sketch.lsh.candidate_pairs`.
+
+    A bucket (documents sharing the key of one band) of at most ``max_bucket`` documents gives
+    all its pairs; a larger one gives a star on its first (smallest) document. Oversized
+    buckets are never gathered in one place, so a key shared by millions of documents (empty
+    templates, a story reprinted 10,000 times) costs what a normal key costs:
+
+    1. ``(band, key) -> size, first``: a ``groupBy`` with ``count`` and ``min`` only, which
+       Spark combines map-side (no list, no skew);
+    2. each ``(band, key, doc)`` row of a shared bucket is joined to its bucket's size (the
+       join streams the many rows of a giant key against one row);
+    3. rows of oversized buckets become ``(first, doc)`` pairs row by row; only buckets of
+       at most ``max_bucket`` documents are collected as lists (:func:`bucket_pairs`).
+
+    Parameters
+    ----------
+    docs : DataFrame
+        One row per document: a long ``doc_col`` (its input position) and an
+        ``array<long>`` ``bands_col`` (its band keys, :func:`dedup.sketch.lsh.band_keys`).
+        Leave out documents without shingles (they are never candidates).
+    max_bucket : int
+        :attr:`dedup.config.LSHConfig.max_bucket`.
+
+    Returns
+    -------
+    DataFrame
+        ``a long, b long``, without repeats (unordered).
+    """
+    from pyspark.sql import functions as F
+
+    rows = docs.select(F.col(doc_col).alias("d"), F.posexplode(bands_col).alias("band", "key"))
+    sizes = (
+        rows.groupBy("band", "key")
+        .agg(F.count("*").alias("size"), F.min("d").alias("first"))
+        .filter(F.col("size") >= 2)
+    )
+    shared = rows.join(sizes, ["band", "key"])
+    stars = shared.filter((F.col("size") > max_bucket) & (F.col("d") != F.col("first"))).select(
+        F.col("first").alias("a"), F.col("d").alias("b")
+    )
+    cliques = (
+        shared.filter(F.col("size") <= max_bucket)
+        .groupBy("band", "key")
+        .agg(F.collect_list("d").alias(_P + "members"))
+        .select(_P + "members")
+        .mapInPandas(lambda it: _pair_batches(it, max_bucket), "a long, b long")
+    )
+    return cliques.union(stars).distinct()
+
+
 def connected_components(
     edges: DataFrame, src: str = "a", dst: str = "b", *, max_iter: int = 1000
 ) -> DataFrame:
@@ -594,20 +649,13 @@ def cluster_spark(
     stripped.unpersist()
     report("hash", n, n)
 
-    # 4. LSH: (band, key) is the shuffle key
-    buckets = (
-        docs.filter(~F.col(_P + "empty"))
-        .select(ORD, F.posexplode(_P + "bands").alias("band", "key"))
-        .groupBy("band", "key")
-        .agg(F.collect_list(ORD).alias(_P + "members"))
-        .filter(F.size(_P + "members") >= 2)
-    )
-    lsh = (
-        buckets.select(_P + "members")
-        .mapInPandas(lambda it: _pair_batches(it, cfg.lsh.max_bucket), "a long, b long")
-        .distinct()
-        .persist(mem)
-    )
+    # 4. LSH: (band, key) is the shuffle key; oversized buckets never gathered (lsh_pairs)
+    lsh = lsh_pairs(
+        docs.filter(~F.col(_P + "empty")),
+        cfg.lsh.max_bucket,
+        doc_col=ORD,
+        bands_col=_P + "bands",
+    ).persist(mem)
     n_lsh = lsh.count()
     report("lsh", n_lsh, n_lsh)
     cands = lsh

@@ -169,6 +169,44 @@ def test_connected_method_and_order_column(spark, corpus):
     assert [r["pos"] for r in out] == list(range(len(docs)))
 
 
+def test_giant_bucket_same_as_local(spark, corpus):
+    """1,000 copies of one article (each with its own last line) share LSH buckets far above
+    max_bucket: stars on their first document, never gathered; exactly the local result."""
+    import numpy as np
+
+    from dedup.sketch.lsh import band_keys, candidate_pairs, empty_rows
+    from dedup.sketch.minhash import minhash_texts
+    from dedup.spark import cluster_spark, lsh_pairs
+
+    story = corpus[0]["story"]
+    copies = [
+        (f"copy{k:04d}", f"{corpus[0]['text']}\nRéf. {k:04d}-{k * 7919 % 10007:05d}")
+        for k in range(1000)
+    ]
+    docs = copies + [(d["id"], d["text"]) for d in corpus[1:] if d["story"] != story][:60]
+    config = DedupConfig()
+    _, norm, _ = dedup.prepare_texts([t for _, t in docs], config)
+    sigs = minhash_texts(norm, config.shingle, config.minhash)
+    keys = band_keys(sigs, config.lsh)
+    biggest = max(np.unique(keys[:, b], return_counts=True)[1].max() for b in range(keys.shape[1]))
+    assert biggest > 4 * config.lsh.max_bucket  # a giant bucket, not just a big one
+    assert not empty_rows(sigs).any()
+
+    # the LSH step alone: the local candidate pairs, stars included
+    bands = spark.createDataFrame(
+        [(i, row) for i, row in enumerate(keys.view(np.int64).tolist())],
+        "doc long, bands array<long>",
+    )
+    got = sorted((r["a"], r["b"]) for r in lsh_pairs(bands, config.lsh.max_bucket).collect())
+    assert got == [tuple(p) for p in candidate_pairs(sigs, config.lsh).tolist()]
+
+    want, local = _local_rows(docs, config)
+    result = cluster_spark(_frame(spark, docs), config)
+    _assert_same(_spark_rows(result), want)
+    assert result.stats == local.stats
+    assert sum(r[2] == "copy0000" for r in want) == 1000  # the copies cluster on the first
+
+
 def test_connected_components_long_chain(spark):
     """Pointer jumping converges to each component's smallest node, also on long paths."""
     from dedup.spark import connected_components
