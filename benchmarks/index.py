@@ -201,7 +201,11 @@ class Base:
         self.helper, self.ids, self.normalized, self.n = helper, ids, normalized, len(ids)
 
     def rows(self, step: int = 20000) -> Any:
+        t0 = time.perf_counter()
         for i in range(0, self.n, step):
+            if i and i % 100_000 == 0:
+                rate = i / (time.perf_counter() - t0)
+                print(f"#     loaded {i} ({rate:.0f} articles/s)", file=sys.stderr, flush=True)
             preps = self.helper.sign_normalized(self.normalized[i : i + step])
             yield from ((d, p, None) for d, p in zip(self.ids[i : i + step], preps))
 
