@@ -21,11 +21,19 @@ finds rewrites, permissive LSH) and ``copies`` (word 3-grams, 16x8 bands: copies
 copies only, a selective LSH). The number of candidates each check must verify is printed;
 it, not the storage, decides the latency at scale.
 
+The corpus (``--world``): ``default`` is the generator's narrow world (unrelated stories
+share many words); ``wide`` is :func:`benchmarks.corpus.iter_corpus` with ``world="wide"``.
+It is made in cached chunks of 100,000 articles (``--cache``, ``--jobs`` processes); the
+checked articles are another stream of the same world. "found" is the share of checked
+articles with an earlier article of their story that got a hit of that story; "false" counts
+checks whose hits are all other stories; "cpu p99" is thread CPU time.
+
 Usage::
 
-    python -m benchmarks.index --quick                  # ~2 minutes, 2k articles
-    python -m benchmarks.index --sizes 10000,100000     # the reported run
-    python -m benchmarks.index --sizes 1000000 --systems dedup-sqlite --configs copies
+    python -m benchmarks.index --quick --world wide     # 2k articles, 100 checks
+    python -m benchmarks.index --sizes 10000,100000 --world wide --queries 500
+    flock /work/wt/heavy.lock python -m benchmarks.index --sizes 1000000 --world wide \
+        --systems dedup-sqlite --configs copies --batch-size 20000 --jobs 2
 
 A redis-server is started on a free loopback port (``--redis-url`` to use another one;
 it is FLUSHDB-ed between systems, so never point it at data you need).
