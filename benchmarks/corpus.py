@@ -45,6 +45,7 @@ True
 
 from __future__ import annotations
 
+import functools
 import json
 import random
 import unicodedata
@@ -53,7 +54,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-__all__ = ["VARIANT_KINDS", "eval_corpus", "generate_corpus", "iter_corpus", "write_jsonl"]
+__all__ = [
+    "VARIANT_KINDS",
+    "eval_corpus",
+    "generate_corpus",
+    "iter_corpus",
+    "wide_world",
+    "write_jsonl",
+]
 
 SEEDS = Path(__file__).resolve().parents[1] / "seeds"
 VARIANT_KINDS = ("exact", "boilerplate", "reworded", "truncated", "noisy")
@@ -292,6 +300,115 @@ def _cap(s: str) -> str:
 
 
 # --------------------------------------------------------------------------------------------
+# A wide world (``world="wide"``): many countries, ministries, people, places and topics
+# --------------------------------------------------------------------------------------------
+
+_WIDE_SYLL = (
+    "ba be bi bo bu da de di do du fa fe fi fo ga ge go gu ka ke ki ko ku la le li lo lu ma me mi "
+    "mo mu na ne ni no nu pa pe pi po pu ra re ri ro ru sa se si so su ta te ti to tu va ve vi vo "
+    "za ze zo an en in on ar er ir or al el il ol"
+).split()
+_WIDE_CODA = ("", "", "n", "r", "s", "l", "m", "k", "t")
+# Domains of government (French ministry name, domain word, English) and nouns/qualifiers from
+# which each synthetic ministry draws its own topics.
+_WIDE_DOMAINS = (
+    ("la Culture", "culture", "Culture"), ("le Tourisme", "tourisme", "Tourism"),
+    ("les Transports", "transports", "Transport"), ("l'Énergie", "énergie", "Energy"),
+    ("l'Environnement", "environnement", "Environment"), ("la Justice", "justice", "Justice"),
+    ("les Finances", "finances", "Finance"), ("le Travail", "travail", "Labour"),
+    ("la Construction", "construction", "Construction"), ("les Sports", "sport", "Sports"),
+    ("l'Information", "information", "Information"), ("la Science", "science", "Science"),
+    ("les Affaires étrangères", "diplomatie", "Foreign Affairs"), ("la Jeunesse", "jeunesse", "Youth"),
+    ("les Ressources naturelles", "ressources", "Natural Resources"), ("la Marine", "marine", "Navy"),
+    ("l'Aviation civile", "aviation", "Civil Aviation"), ("les Postes", "postes", "Posts"),
+    ("l'Habitat", "habitat", "Housing"), ("les Douanes", "douanes", "Customs"),
+)  # fmt: skip
+_WIDE_NOUNS = (
+    ("la filière", "the {} sector"), ("le programme", "the {} programme"),
+    ("le réseau", "the {} network"), ("la réforme", "the {} reform"),
+    ("le chantier", "the {} project"), ("la norme", "the {} standard"),
+    ("le fonds", "the {} fund"), ("la plateforme", "the {} platform"),
+    ("le registre", "the {} register"), ("la campagne", "the {} campaign"),
+    ("le corridor", "the {} corridor"), ("la licence", "the {} licence"),
+)  # fmt: skip
+
+
+def _wide_word(rng: random.Random, lo: int = 2, hi: int = 3) -> str:
+    return "".join(rng.choice(_WIDE_SYLL) for _ in range(rng.randint(lo, hi))) + rng.choice(
+        _WIDE_CODA
+    )
+
+
+@dataclass(frozen=True)
+class _WideWorld:
+    homes: tuple[Country, ...]
+    partners: tuple[Country, ...]
+    ministries: tuple[Ministry, ...]
+    provinces: dict[str, tuple[str, ...]]
+    orgs: tuple[str, ...]
+    lexicon: tuple[str, ...]  # story vocabulary, drawn with Zipf weights (rank**-1)
+    cum_weights: tuple[float, ...]
+
+
+def _wide_country(rng: random.Random) -> Country:
+    stem = _wide_word(rng)
+    name = _cap(stem) + "ie"
+    article = "l'" if stem[0] in "aeiou" else "la "
+    de = "de l'" if article == "l'" else "de la "
+    return Country(
+        name, article + name, de + name, stem + "ien", stem + "ienne", _cap(_wide_word(rng)),
+        _cap(stem) + "ia", _cap(stem) + "ian",
+        tuple(_cap(_wide_word(rng)) for _ in range(12)),
+        tuple(_cap(_wide_word(rng, 2, 4)) for _ in range(12)),
+    )  # fmt: skip
+
+
+def _wide_ministry(rng: random.Random) -> Ministry:
+    home, domain, en = rng.choice(_WIDE_DOMAINS)
+    topics, en_topics = [], []
+    for _ in range(10):
+        noun, en_noun = rng.choice(_WIDE_NOUNS)
+        word = _wide_word(rng)
+        topics.append(f"{noun} {word}")
+        en_topics.append(en_noun.format(word))
+    support = tuple(f"{rng.choice(_WIDE_NOUNS)[0].split()[1]}s {_wide_word(rng)}" for _ in range(5))
+    # the partner ministry is written "ministère ... de {minB}": only "la"/"l'" names read well
+    names = (home, rng.choice(_WIDE_DOMAINS)[0])
+    partner = tuple(n for n in dict.fromkeys(names) if n.startswith(("la ", "l'"))) or (
+        "l'Administration",
+    )
+    return Ministry(home, domain, partner, tuple(topics), support, en, tuple(en_topics))
+
+
+@functools.lru_cache(maxsize=2)
+def wide_world(seed: int = 0, *, countries: int = 400, ministries: int = 300) -> _WideWorld:
+    """The seeded world of ``world="wide"``: ``countries`` synthetic countries (each with its
+    own capital, 12 first names, 12 last names and 8 provinces), ``ministries`` synthetic
+    ministries (each with 10 topics made of a real noun and its own invented term) and 200
+    organisations. Any country can be the home or the partner of a meeting."""
+    rng = random.Random(f"wide-world/{seed}")
+    cs = tuple(_wide_country(rng) for _ in range(countries))
+    ms = tuple(_wide_ministry(rng) for _ in range(ministries))
+    provinces = {c.name: tuple(_cap(_wide_word(rng)) for _ in range(8)) for c in cs}
+    orgs = tuple(f"l'agence {_cap(_wide_word(rng))}" for _ in range(200))
+    lexicon = tuple(dict.fromkeys(_wide_word(rng, 2, 4) for _ in range(30000)))
+    cum, total = [], 0.0
+    for rank in range(1, len(lexicon) + 1):
+        total += 1.0 / rank
+        cum.append(total)
+    return _WideWorld(cs, cs, ms, provinces, orgs, lexicon, tuple(cum))
+
+
+def _context_sentences(rng: random.Random, world: _WideWorld) -> list[str]:
+    """A story's own background: 4-8 sentences of 10-18 words from the Zipf lexicon."""
+    out = []
+    for _ in range(rng.randint(4, 8)):
+        words = rng.choices(world.lexicon, cum_weights=world.cum_weights, k=rng.randint(10, 18))
+        out.append(_cap(" ".join(words)) + ".")
+    return out
+
+
+# --------------------------------------------------------------------------------------------
 # Stories: one event, all its facts and slot values
 # --------------------------------------------------------------------------------------------
 
@@ -306,6 +423,9 @@ class _Family:
     year_rel: int
     year_part: int
     partnership: str
+    home: Country = _VN
+    provinces: tuple[str, ...] = _PROVINCES
+    orgs: tuple[str, ...] = _ORGS
 
 
 @dataclass
@@ -316,23 +436,37 @@ class _Story:
     slots: dict[str, str]
     facts: list[str]  # fact names, in the story's "natural" order; lead first
     details: list[tuple[int, int, int, int]] = field(default_factory=list)
+    context: list[str] = field(default_factory=list)  # wide world only
 
 
-def _make_family(rng: random.Random, key: str, partner: Country, ministry: Ministry) -> _Family:
+def _make_family(
+    rng: random.Random,
+    key: str,
+    partner: Country,
+    ministry: Ministry,
+    home: Country = _VN,
+    world: _WideWorld | None = None,
+) -> _Family:
     def officials(make: Any) -> list[tuple[str, str]]:
         return [(make(), rng.choice(_ROLES)) for _ in range(rng.randint(2, 3))]
 
+    home_name = (lambda: _vn_name(rng)) if home is _VN else (lambda: _foreign_name(rng, home))
     year_rel = rng.randint(1950, 1995)
-    return _Family(
+    fam = _Family(
         key,
         partner,
         ministry,
-        officials(lambda: _vn_name(rng)),
+        officials(home_name),
         officials(lambda: _foreign_name(rng, partner)),
         year_rel,
         rng.randint(2001, 2023),
         rng.choice(_PARTNERSHIPS),
     )
+    if world is not None:
+        fam.home = home
+        fam.provinces = world.provinces[home.name]
+        fam.orgs = tuple(rng.sample(world.orgs, 4))
+    return fam
 
 
 def _make_story(rng: random.Random, sid: str, lang: str, fam: _Family) -> _Story:
@@ -345,11 +479,12 @@ def _make_story(rng: random.Random, sid: str, lang: str, fam: _Family) -> _Story
     year = rng.randint(2016, 2025)
     start = rng.randint(year - 3, year)
     in_vn = rng.random() < 0.5
-    city = _VN.capital if in_vn else c.capital
+    h = fam.home
+    city = h.capital if in_vn else c.capital
     agreement = rng.choice(_AGREEMENTS)
     meeting = rng.choice(_MEETINGS)
     slots = {
-        "A": _VN.name, "A_le": _VN.le, "A_adj": _VN.adj_m, "A_adjf": _VN.adj_f,
+        "A": h.name, "A_le": h.le, "A_adj": h.adj_m, "A_adjf": h.adj_f,
         "B": c.name, "B_le": c.le, "B_de": c.de, "B_adj": c.adj_m, "B_adjf": c.adj_f,
         "minA": m.home, "minA_de": _de(m.home), "minB": rng.choice(m.partner),
         "domain": m.domain,
@@ -362,16 +497,16 @@ def _make_story(rng: random.Random, sid: str, lang: str, fam: _Family) -> _Story
         "year_rel": str(fam.year_rel), "year_part": str(fam.year_part),
         "partnership": fam.partnership, "anniv": str(year - fam.year_rel),
         "ord": rng.choice(_ORDINALS), "next_year": str(year + 1),
-        "next_city": c.capital if in_vn else _VN.capital,
+        "next_city": c.capital if in_vn else h.capital,
         "n_years": str(rng.choice((3, 5, 10))), "n_ops": str(rng.randint(3, 90)),
         "n_people": str(rng.randint(2, 60) * 10), "n_money": str(rng.randint(2, 400)),
-        "s1": supports[0], "s2": supports[1], "org": rng.choice(_ORGS),
-        "province": rng.choice(_PROVINCES), "noun": rng.choice(_FREQ_NOUNS),
-        "city2": rng.choice(_PROVINCES), "month2": rng.choice(_MONTHS),
+        "s1": supports[0], "s2": supports[1], "org": rng.choice(fam.orgs),
+        "province": rng.choice(fam.provinces), "noun": rng.choice(_FREQ_NOUNS),
+        "city2": rng.choice(fam.provinces), "month2": rng.choice(_MONTHS),
         "agency": rng.choice(_AGENCIES),
         "proj": _cap("".join(rng.choice(_SYLL) for _ in range(rng.randint(2, 3)))) + f"-{rng.randint(1, 30)}",
         "year_proj": str(rng.randint(2005, year)), "n_partners": str(rng.randint(3, 40)),
-        "pc": _vn_name(rng), "n_days": str(rng.randint(2, 15)),
+        "pc": _vn_name(rng) if h is _VN else _foreign_name(rng, h), "n_days": str(rng.randint(2, 15)),
         "n_money2": str(rng.randint(5, 900)),
     }  # fmt: skip
     for k, t in enumerate(topics, 1):
@@ -545,7 +680,7 @@ def _en_slots(story: _Story) -> dict[str, str]:
     s = dict(story.slots)
     fam = story.family
     s.update(
-        A="Vietnam", A_en_adj="Vietnamese", B_en=fam.partner.en, B_en_adj=fam.partner.en_adj,
+        A=fam.home.en, A_en_adj=fam.home.en_adj, B_en=fam.partner.en, B_en_adj=fam.partner.en_adj,
         minA_en=fam.ministry.en, domain_en=fam.ministry.en.lower(),
         pa_role_en=_ROLES_EN[s["pa_role"]], meeting_en=_MEETINGS_EN[s["meeting"]],
         ord_en=_ORDINALS_EN[_ORDINALS.index(s["ord"])],
@@ -592,6 +727,9 @@ def _render(story: _Story, rng: random.Random, *, rewrite: bool) -> _Rendering:
         body = [f for f in body if rng.random() > 0.2] or body[:1]
         facts = [facts[0], *body]
     sentences = [pick(f) for f in facts]
+    for s in story.context:
+        if not rewrite or rng.random() > 0.25:
+            sentences.insert(rng.randint(1, len(sentences)), s)
     if story.lang == "fr":
         details = [
             _detail_sentence(d, slots, rewrite and rng.random() < 0.6) for d in story.details
@@ -739,7 +877,7 @@ def _truncate(rng: random.Random, r: _Rendering) -> _Rendering:
 
 
 def _iter_docs(
-    n_docs: int, seed: int, dup_fraction: float, languages: tuple[str, ...]
+    n_docs: int, seed: int, dup_fraction: float, languages: tuple[str, ...], world: str = "default"
 ) -> Iterator[dict[str, str]]:
     rng = random.Random(seed)
     families: dict[str, _Family] = {}
@@ -747,15 +885,25 @@ def _iter_docs(
     made = 0
     story_no = 0
     p_more = dup_fraction / max(1e-9, 1 - dup_fraction)
+    wide = wide_world() if world == "wide" else None  # one world; the seed picks stories
     while made < n_docs:
         lang = rng.choice(languages)
-        partner = rng.choices(_PARTNERS, _PARTNER_WEIGHTS)[0]
-        ministry = rng.choices(_MINISTRIES, _MINISTRY_WEIGHTS)[0]
-        key = f"{partner.name}/{ministry.domain}"
+        if wide is None:
+            home = _VN
+            partner = rng.choices(_PARTNERS, _PARTNER_WEIGHTS)[0]
+            ministry = rng.choices(_MINISTRIES, _MINISTRY_WEIGHTS)[0]
+            key = f"{partner.name}/{ministry.domain}"
+        else:
+            home, partner = rng.sample(wide.homes, 2)
+            m_no = rng.randrange(len(wide.ministries))
+            ministry = wide.ministries[m_no]
+            key = f"{home.name}/{partner.name}/{m_no}"
         fam = families.get(key)
         if fam is None:
-            fam = families[key] = _make_family(rng, key, partner, ministry)
+            fam = families[key] = _make_family(rng, key, partner, ministry, home, wide)
         story = _make_story(rng, f"s{story_no:07d}", lang, fam)
+        if wide is not None:
+            story.context = _context_sentences(rng, wide)
         story_no += 1
         base = _render(story, rng, rewrite=False)
         style = rng.choice(_STYLES)
@@ -796,13 +944,32 @@ def iter_corpus(
     seed: int = 0,
     dup_fraction: float = 0.3,
     languages: tuple[str, ...] = ("fr", "en"),
+    world: str = "default",
 ) -> Iterator[dict[str, str]]:
     """Yield ``n_docs`` articles (dicts: id, text, story, lang, kind), streaming.
 
     About ``dup_fraction`` of the documents are variants of an earlier story; ``story`` is the
     ground-truth cluster label and ``kind`` is ``original`` or one of :data:`VARIANT_KINDS`.
+
+    ``world="default"`` is the narrow world of the module docstring (12 partners, 6 ministries,
+    small pools: unrelated stories share many words, a hard case for candidate generation).
+    ``world="wide"`` draws every meeting from :func:`wide_world` (400 countries, 300
+    ministries with their own topics, 8 provinces per country, 200 organisations) and gives
+    every story 4-8 background sentences of invented words drawn with Zipf frequencies, so
+    articles are as long as the seed articles and two unrelated stories share fewer content
+    words than two different real stories on the same beat (seeds 000 vs 002-004). The
+    templates, house styles and duplicate kinds are the same. The default output does not
+    change.
+
+    >>> docs = list(iter_corpus(50, seed=4, world="wide"))
+    >>> docs == list(iter_corpus(50, seed=4, world="wide"))
+    True
+    >>> docs[0]["text"] != next(iter_corpus(1, seed=4))["text"]
+    True
     """
-    for d in _iter_docs(n_docs, seed, dup_fraction, languages):
+    if world not in ("default", "wide"):
+        raise ValueError(f"world must be 'default' or 'wide', got {world!r}")
+    for d in _iter_docs(n_docs, seed, dup_fraction, languages, world):
         d.pop("family")
         yield d
 
@@ -813,16 +980,26 @@ def generate_corpus(
     seed: int = 0,
     dup_fraction: float = 0.3,
     languages: tuple[str, ...] = ("fr", "en"),
+    world: str = "default",
 ) -> list[dict[str, str]]:
     """:func:`iter_corpus` as a list."""
-    return list(iter_corpus(n_docs, seed=seed, dup_fraction=dup_fraction, languages=languages))
+    return list(
+        iter_corpus(n_docs, seed=seed, dup_fraction=dup_fraction, languages=languages, world=world)
+    )
 
 
-def write_jsonl(path: str | Path, n_docs: int, *, seed: int = 0, dup_fraction: float = 0.3) -> Path:
+def write_jsonl(
+    path: str | Path,
+    n_docs: int,
+    *,
+    seed: int = 0,
+    dup_fraction: float = 0.3,
+    world: str = "default",
+) -> Path:
     """Write a generated corpus as JSONL (streaming; any size)."""
     p = Path(path)
     with p.open("w", encoding="utf-8") as fh:
-        for doc in iter_corpus(n_docs, seed=seed, dup_fraction=dup_fraction):
+        for doc in iter_corpus(n_docs, seed=seed, dup_fraction=dup_fraction, world=world):
             fh.write(json.dumps(doc, ensure_ascii=False) + "\n")
     return p
 

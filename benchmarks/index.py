@@ -21,11 +21,19 @@ finds rewrites, permissive LSH) and ``copies`` (word 3-grams, 16x8 bands: copies
 copies only, a selective LSH). The number of candidates each check must verify is printed;
 it, not the storage, decides the latency at scale.
 
+The corpus (``--world``): ``default`` is the generator's narrow world (unrelated stories
+share many words); ``wide`` is :func:`benchmarks.corpus.iter_corpus` with ``world="wide"``.
+It is made in cached chunks of 100,000 articles (``--cache``, ``--jobs`` processes); the
+checked articles are another stream of the same world. "found" is the share of checked
+articles with an earlier article of their story that got a hit of that story; "false" counts
+checks whose hits are all other stories; "cpu p99" is thread CPU time.
+
 Usage::
 
-    python -m benchmarks.index --quick                  # ~2 minutes, 2k articles
-    python -m benchmarks.index --sizes 10000,100000     # the reported run
-    python -m benchmarks.index --sizes 1000000 --systems dedup-sqlite --configs copies
+    python -m benchmarks.index --quick --world wide     # 2k articles, 100 checks
+    python -m benchmarks.index --sizes 10000,100000 --world wide --queries 500
+    flock /work/wt/heavy.lock python -m benchmarks.index --sizes 1000000 --world wide \
+        --systems dedup-sqlite --configs copies --batch-size 20000 --jobs 2
 
 A redis-server is started on a free loopback port (``--redis-url`` to use another one;
 it is FLUSHDB-ed between systems, so never point it at data you need).
@@ -37,6 +45,7 @@ import argparse
 import gc
 import json
 import os
+import pickle
 import shutil
 import socket
 import statistics
@@ -121,17 +130,102 @@ def _flush(url: str) -> None:
     r.close()
 
 
+CHUNK = 100_000
+
+
+def _chunk_path(cache: Path, world: str, seed: int, k: int) -> Path:
+    return cache / f"index-corpus-{world}-s{seed}-c{k:03d}-{CHUNK}.pkl"
+
+
+def _make_chunk(args: tuple[Path, str, int, int]) -> Path:
+    """Generate and normalize chunk ``k``: ``CHUNK`` articles of ``iter_corpus(seed=
+    seed * 1000 + k)``, ids and stories prefixed with the chunk number (so chunks are
+    independent streams of stories in the same world and can be made in parallel)."""
+    cache, world, seed, k = args
+    out = _chunk_path(cache, world, seed, k)
+    if out.exists():
+        return out
+    docs = list(iter_corpus(CHUNK, seed=seed * 1000 + k, world=world))
+    _, norm, _ = prepare_texts([d["text"] for d in docs], CONFIGS["default"])
+    rows = {
+        "ids": [f"c{k:03d}-{d['id']}" for d in docs],
+        "stories": [f"c{k:03d}-{d['story']}" for d in docs],
+        "kinds": [d["kind"] for d in docs],
+        "texts": [d["text"] for d in docs],
+        "normalized": list(norm),
+    }
+    tmp = out.with_suffix(f".tmp{os.getpid()}")
+    with tmp.open("wb") as fh:
+        pickle.dump(rows, fh, protocol=pickle.HIGHEST_PROTOCOL)
+    tmp.rename(out)
+    return out
+
+
+def load_corpus(
+    n: int, n_queries: int, *, world: str, seed: int, cache: Path, jobs: int
+) -> tuple[dict[str, list[Any]], dict[str, list[Any]]]:
+    """The first ``n`` articles (to load; normalized texts) and ``n_queries`` articles of
+    another stream (to check; raw texts), as column dicts; chunks are cached under ``cache``
+    and made by ``jobs`` processes."""
+    cache.mkdir(parents=True, exist_ok=True)
+    n_chunks = -(-n // CHUNK)
+    todo = [(cache, world, seed, k) for k in range(n_chunks)]
+    if jobs > 1:
+        import multiprocessing as mp
+
+        with mp.get_context("spawn").Pool(jobs) as pool:
+            paths = pool.map(_make_chunk, todo, chunksize=1)
+    else:
+        paths = [_make_chunk(t) for t in todo]
+    cols: dict[str, list[Any]] = {}
+    for path in paths:
+        with path.open("rb") as fh:
+            part = pickle.load(fh)
+        for key, values in part.items():
+            cols.setdefault(key, []).extend(values)
+        if len(cols["ids"]) >= n:
+            break
+    base = {key: v[:n] for key, v in cols.items() if key != "texts"}  # normalized suffices
+    # the checked articles: another stream of stories of the same world (seed ... 999), so
+    # every size checks the same articles; they include variants of each other
+    docs = list(iter_corpus(n_queries, seed=seed * 1000 + 999, world=world))
+    queries = {
+        "ids": [f"q-{d['id']}" for d in docs],
+        "stories": [f"q-{d['story']}" for d in docs],
+        "kinds": [d["kind"] for d in docs],
+        "texts": [d["text"] for d in docs],
+    }
+    return base, queries
+
+
 def _pct(xs: list[float], q: float) -> float:
     return float(np.percentile(np.asarray(xs), q)) * 1e3
+
+
+class Base:
+    """The loaded articles, signed on the fly in slices (a million Prepared would not fit)."""
+
+    def __init__(self, helper: Any, ids: list[str], normalized: list[str]) -> None:
+        self.helper, self.ids, self.normalized, self.n = helper, ids, normalized, len(ids)
+
+    def rows(self, step: int = 20000) -> Any:
+        t0 = time.perf_counter()
+        for i in range(0, self.n, step):
+            if i and i % 100_000 == 0:
+                rate = i / (time.perf_counter() - t0)
+                print(f"#     loaded {i} ({rate:.0f} articles/s)", file=sys.stderr, flush=True)
+            preps = self.helper.sign_normalized(self.normalized[i : i + step])
+            yield from ((d, p, None) for d, p in zip(self.ids[i : i + step], preps))
 
 
 def run_dedup(
     system: str,
     cfg: DedupConfig,
-    base: list[Any],
+    base: Base,
     queries: list[Any],
     workdir: Path,
     redis_url: str | None,
+    batch_size: int = 5000,
 ) -> dict[str, Any]:
     if system == "dedup-sqlite":
         path = workdir / "bench.db"
@@ -143,7 +237,7 @@ def run_dedup(
         idx = open_index(redis_url, cfg, prefix="bench:")
         used0 = int(idx._r.info("memory")["used_memory"])  # type: ignore[attr-defined]
     t0 = time.perf_counter()
-    idx.add_prepared(base, batch_size=5000)
+    idx.add_prepared(base.rows(), batch_size=batch_size)
     load_s = time.perf_counter() - t0
     if system == "dedup-sqlite":
         import sqlite3
@@ -164,19 +258,22 @@ def run_dedup(
         return c
 
     idx._lookup = counting  # type: ignore[method-assign]
-    lat, decisions = [], []
+    lat, cpu, decisions = [], [], []
     for q, prep in queries:
-        t = time.perf_counter()
+        c, t = time.thread_time(), time.perf_counter()
         # = idx.check_and_add(q["id"], q["text"]) minus preparing the text (timed separately)
         r = idx._check_and_insert(q["id"], prep, time.time(), None, True)
         lat.append(time.perf_counter() - t)
-        decisions.append((q["id"], r.duplicate_of))
+        cpu.append(time.thread_time() - c)
+        decisions.append((q["id"], tuple(m.id for m in r.matches)))
     idx.close()
     return {
         "load_s": load_s,
-        "bytes_per_article": size / len(base),
+        "bytes_per_article": size / base.n,
         "lat": lat,
+        "cpu": cpu,
         "flagged": sum(1 for _, d in decisions if d),
+        "hits": decisions,
         "candidates_per_check": statistics.mean(n_cands) if n_cands else 0.0,
         "decisions": decisions,
     }
@@ -185,7 +282,7 @@ def run_dedup(
 def run_datasketch(
     system: str,
     cfg: DedupConfig,
-    base: list[Any],
+    base: Base,
     queries: list[Any],
     redis_url: str | None,
 ) -> dict[str, Any]:
@@ -211,29 +308,33 @@ def run_datasketch(
     )
     t0 = time.perf_counter()
     with lsh.insertion_session(buffer_size=5000) as session:
-        for doc_id, prep, _ in base:
+        for doc_id, prep, _ in base.rows():
             session.insert(
                 doc_id, to_datasketch(prep.signature, cfg.minhash), check_duplication=False
             )
     load_s = time.perf_counter() - t0
     gc.collect()
     size = (int(r.info("memory")["used_memory"]) - used0) if storage else (_rss() - rss0)
-    lat, flagged, n_cands = [], 0, []
+    lat, cpu, flagged, n_cands, all_hits = [], [], 0, [], []
     for q, prep in queries:
-        t = time.perf_counter()
+        c, t = time.thread_time(), time.perf_counter()
         m = to_datasketch(prep.signature, cfg.minhash)
         hits = lsh.query(m)
         lsh.insert(q["id"], m, check_duplication=False)
         lat.append(time.perf_counter() - t)
+        cpu.append(time.thread_time() - c)
         flagged += bool(hits)
+        all_hits.append((q["id"], tuple(hits)))
         n_cands.append(len(hits))
     if storage:
         _flush(redis_url)
     return {
         "load_s": load_s,
-        "bytes_per_article": size / len(base),
+        "bytes_per_article": size / base.n,
         "lat": lat,
+        "cpu": cpu,
         "flagged": flagged,
+        "hits": all_hits,
         "candidates_per_check": statistics.mean(n_cands),
     }
 
@@ -255,10 +356,29 @@ def main(argv: list[str] | None = None) -> int:
         "--redis-url", help="use this Redis (it is FLUSHDB-ed!) instead of starting one"
     )
     ap.add_argument(
-        "--jobs", type=int, default=1, help="processes for normalizing the loaded articles"
+        "--jobs", type=int, default=1, help="processes for generating/normalizing the corpus"
     )
     ap.add_argument("--quick", action="store_true", help="2000 articles, 100 checks")
+    ap.add_argument(
+        "--world",
+        choices=("default", "wide"),
+        default="default",
+        help="generator world (benchmarks.corpus.iter_corpus): 'default' (narrow, unrelated "
+        "stories share many words) or 'wide' (many countries, ministries, topics; "
+        "default: %(default)s)",
+    )
+    ap.add_argument(
+        "--cache",
+        default=os.environ.get(
+            "DEDUP_BENCH_CACHE", str(Path(tempfile.gettempdir()) / "dedup-bench")
+        ),
+        help="directory for the generated, normalized corpus chunks (default: %(default)s)",
+    )
     ap.add_argument("--json", metavar="OUT", help="also write the results as JSON")
+    ap.add_argument("--workdir", help="where the index files are built (default: a temp dir)")
+    ap.add_argument(
+        "--batch-size", type=int, default=5000, help="documents per bulk-load transaction"
+    )
     args = ap.parse_args(argv)
     sizes = [2000] if args.quick else [int(x) for x in args.sizes.split(",")]
     n_queries = 100 if args.quick else args.queries
@@ -268,7 +388,8 @@ def main(argv: list[str] | None = None) -> int:
         if s not in SYSTEMS:
             raise SystemExit(f"unknown system {s!r}; choose from {', '.join(SYSTEMS)}")
 
-    workdir = Path(tempfile.mkdtemp(prefix="dedup-bench-"))
+    cache = Path(args.cache)
+    workdir = Path(tempfile.mkdtemp(prefix="dedup-bench-", dir=args.workdir))
     server = None
     redis_url = args.redis_url
     if redis_url is None and any("redis" in s for s in systems):
@@ -277,29 +398,45 @@ def main(argv: list[str] | None = None) -> int:
     print(f"# cpus={os.cpu_count()} load={os.getloadavg()[0]:.1f} redis={redis_url}")
     header = (
         f"{'N':>8} {'config':8} {'system':18} {'load/s':>9} {'B/article':>10} "
-        f"{'median ms':>9} {'p99 ms':>8} {'checks/s':>8} {'cands':>7} {'flagged':>7}"
+        f"{'median ms':>9} {'p99 ms':>8} {'cpu p99':>7} {'checks/s':>8} {'cands':>7} {'flagged':>7} "
+        f"{'found':>6} {'false':>5}"
     )
     rows: list[dict[str, Any]] = []
     try:
         for n in sizes:
             t = time.perf_counter()
-            docs = list(iter_corpus(n + n_queries, seed=args.seed))
-            base_docs, queries = docs[:n], docs[n:]
-            gen_s = time.perf_counter() - t
-            t = time.perf_counter()
-            _, norm, _ = prepare_texts(
-                [d["text"] for d in base_docs], CONFIGS["default"], n_jobs=args.jobs
+            base_cols, q_cols = load_corpus(
+                n, n_queries, world=args.world, seed=args.seed, cache=cache, jobs=args.jobs
             )
-            norm_s = time.perf_counter() - t
-            print(f"# N={n}: corpus {gen_s:.0f}s, normalize {n / norm_s:.0f} articles/s")
+            norm = base_cols["normalized"]
+            base_ids = base_cols["ids"]
+            queries = [
+                {"id": i, "text": x, "story": st}
+                for i, x, st in zip(q_cols["ids"], q_cols["texts"], q_cols["stories"])
+            ]
+            story_of = dict(zip(base_ids, base_cols["stories"]))
+            story_of.update((q["id"], q["story"]) for q in queries)
+            seen = set(base_cols["stories"])
+            expected = set()  # queries with an earlier document of their story
+            for q in queries:
+                if q["story"] in seen:
+                    expected.add(q["id"])
+                seen.add(q["story"])
+            del base_cols, q_cols
+            gen_s = time.perf_counter() - t
+            print(
+                f"# N={n}: corpus ({args.world} world) generated/normalized/read in {gen_s:.0f}s; "
+                f"{len(expected)} of {len(queries)} checked articles have an earlier one of "
+                "their story"
+            )
             print(header)
             for cname in configs:
                 cfg = CONFIGS[cname]
                 helper = open_index(workdir / f"helper-{cname}.db", cfg)
                 t = time.perf_counter()
-                preps = helper.sign_normalized(norm)
-                sign_s = time.perf_counter() - t
-                base = [(d["id"], p, None) for d, p in zip(base_docs, preps)]
+                helper.sign_normalized(norm[:2000])
+                sign_s = (time.perf_counter() - t) / min(n, 2000) * n
+                base = Base(helper, base_ids, norm)
                 prep_lat, qprep = [], []
                 for q in queries:
                     t = time.perf_counter()
@@ -313,11 +450,18 @@ def main(argv: list[str] | None = None) -> int:
                 for system in systems:
                     gc.collect()
                     if system.startswith("dedup"):
-                        res = run_dedup(system, cfg, base, qprep, workdir, redis_url)
+                        res = run_dedup(
+                            system, cfg, base, qprep, workdir, redis_url, args.batch_size
+                        )
                         decisions[system] = res.pop("decisions")
                     else:
                         res = run_datasketch(system, cfg, base, qprep, redis_url)
                     lat = res.pop("lat")
+                    cpu = res.pop("cpu")
+                    hits = res.pop("hits")
+                    same = {qid for qid, h in hits if any(story_of[x] == story_of[qid] for x in h)}
+                    res["found"] = len(same & expected) / max(1, len(expected))
+                    res["false_flags"] = sum(1 for qid, h in hits if h and qid not in same)
                     row = {
                         "n": n,
                         "config": cname,
@@ -325,6 +469,8 @@ def main(argv: list[str] | None = None) -> int:
                         **res,
                         "median_ms": _pct(lat, 50),
                         "p99_ms": _pct(lat, 99),
+                        "cpu_median_ms": _pct(cpu, 50),
+                        "cpu_p99_ms": _pct(cpu, 99),
                         "checks_per_s": len(lat) / sum(lat),
                         "load_articles_per_s": n / res["load_s"],
                         "prep_median_ms": _pct(prep_lat, 50),
@@ -333,8 +479,10 @@ def main(argv: list[str] | None = None) -> int:
                     print(
                         f"{n:>8} {cname:8} {system:18} {row['load_articles_per_s']:>9.0f} "
                         f"{row['bytes_per_article']:>10.0f} {row['median_ms']:>9.2f} "
-                        f"{row['p99_ms']:>8.2f} {row['checks_per_s']:>8.0f} "
-                        f"{row['candidates_per_check']:>7.1f} {row['flagged']:>7}",
+                        f"{row['p99_ms']:>8.2f} {row['cpu_p99_ms']:>7.2f} "
+                        f"{row['checks_per_s']:>8.0f} "
+                        f"{row['candidates_per_check']:>7.1f} {row['flagged']:>7} "
+                        f"{row['found']:>6.3f} {row['false_flags']:>5}",
                         flush=True,
                     )
                 if len(decisions) == 2:

@@ -63,9 +63,13 @@ __all__ = [
 
 #: Format marker written into every index, and its version.
 FORMAT = "dedup-index"
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 #: What each format version added (for the message shown when an old index is opened).
-_FORMAT_HISTORY = {1: "without per-word document counts", 2: "with per-word document counts"}
+_FORMAT_HISTORY = {
+    1: "without per-word document counts",
+    2: "with per-word document counts",
+    3: "with per-word document counts; Redis LSH buckets kept oldest first",
+}
 
 TimeLike = datetime | float | int | str
 OnConflict = Literal["error", "skip", "replace"]
@@ -394,6 +398,10 @@ class Index(ABC):
         """Housekeeping after a bulk load (SQLite: fold the write-ahead log into the file)."""
         return None
 
+    def _bulk_cache(self, on: bool) -> None:
+        """Enlarge (``on``) or restore caches around a bulk load (SQLite: the page cache)."""
+        return None
+
     @abstractmethod
     def _evict_before(self, cutoff: float) -> int:
         """Delete documents with timestamp < cutoff; returns how many."""
@@ -602,12 +610,16 @@ class Index(ABC):
         """Bulk load of ``(id, prepared, published_at)`` rows made by :meth:`prepare_many` or
         :meth:`sign_normalized` (e.g. in worker processes); returns the number stored."""
         total = 0
-        for batch in _chunks(rows, max(1, batch_size)):
-            out = []
-            for doc_id, prep, published_at in batch:
-                ts, pub = self._times(published_at, what=f"published_at of {doc_id!r}")
-                out.append((_check_id(doc_id), prep, ts, pub))
-            total += self._insert(out, on_conflict)
+        self._bulk_cache(True)
+        try:
+            for batch in _chunks(rows, max(1, batch_size)):
+                out = []
+                for doc_id, prep, published_at in batch:
+                    ts, pub = self._times(published_at, what=f"published_at of {doc_id!r}")
+                    out.append((_check_id(doc_id), prep, ts, pub))
+                total += self._insert(out, on_conflict)
+        finally:
+            self._bulk_cache(False)
         self._after_bulk()
         return total
 
@@ -715,12 +727,21 @@ def dumps_settings(config: DedupConfig, retention: float | None) -> str:
     )
 
 
-def check_stored(where: str, meta: dict[str, Any], config: DedupConfig | None) -> DedupConfig:
-    """Validate a stored meta record; return the config to use."""
+def check_stored(
+    where: str,
+    meta: dict[str, Any],
+    config: DedupConfig | None,
+    readable: tuple[int, ...] = (FORMAT_VERSION,),
+) -> DedupConfig:
+    """Validate a stored meta record; return the config to use.
+
+    ``readable``: the format versions the backend can read (their layouts are identical
+    for it); any other is refused with a message saying to rebuild.
+    """
     if meta.get("format") != FORMAT:
         raise IndexFormatError(f"{where} is not a dedup index (no '{FORMAT}' format marker)")
     version = meta.get("format_version")
-    if version != FORMAT_VERSION:
+    if version not in readable:
         made = _FORMAT_HISTORY.get(version)
         raise IndexFormatError(
             f"{where} has index format version {version!r}"

@@ -9,7 +9,8 @@ under different prefixes)::
     P i:<id>          id -> number
     P d:<num>         hash: id, ts, pub, added, h (text hash), sig (raw uint32 LE), text
     P ts              sorted set: number by timestamp (time window, eviction, count)
-    P b:<band key>    set of numbers sharing one LSH band key (8 raw bytes)
+    P b:<band key>    sorted set of numbers sharing one LSH band key (8 raw bytes),
+                      scored by number: oldest first (format version 3; 2 used sets)
     P x:<text hash>   set of numbers with one normalized text
     P w               hash: word -> number of stored documents using it (``set(text.split())``)
 
@@ -68,7 +69,7 @@ redis.call('HSET', p .. 'd:' .. num, 'id', ARGV[2], 'ts', ARGV[3], 'pub', ARGV[4
 redis.call('ZADD', p .. 'ts', ARGV[3], num)
 if ARGV[6] ~= '' then redis.call('SADD', p .. 'x:' .. ARGV[6], num) end
 local nb = tonumber(ARGV[9])
-for i = 10, 9 + nb do redis.call('SADD', p .. 'b:' .. ARGV[i], num) end
+for i = 10, 9 + nb do redis.call('ZADD', p .. 'b:' .. ARGV[i], num, num) end
 for i = 10 + nb, #ARGV do redis.call('HINCRBY', p .. 'w', ARGV[i], 1) end
 return num
 """
@@ -84,7 +85,7 @@ redis.call('DEL', ikey, p .. 'd:' .. ARGV[3])
 redis.call('ZREM', p .. 'ts', ARGV[3])
 if ARGV[4] ~= '' then redis.call('SREM', p .. 'x:' .. ARGV[4], ARGV[3]) end
 local nb = tonumber(ARGV[5])
-for i = 6, 5 + nb do redis.call('SREM', p .. 'b:' .. ARGV[i], ARGV[3]) end
+for i = 6, 5 + nb do redis.call('ZREM', p .. 'b:' .. ARGV[i], ARGV[3]) end
 for i = 6 + nb, #ARGV do
   if redis.call('HINCRBY', p .. 'w', ARGV[i], -1) <= 0 then redis.call('HDEL', p .. 'w', ARGV[i]) end
 end
@@ -172,7 +173,7 @@ class RedisIndex(Index):
             ) from None
         if not isinstance(meta, dict):
             raise IndexFormatError(f"{self.location}: key {meta_key!r} is not a dedup index marker")
-        cfg = check_stored(self.location, meta, config)
+        cfg = check_stored(self.location, meta, config)  # version 2 had set buckets
         if retention is not None and retention != meta.get("retention"):
             self._r.set(meta_key, dumps_settings(cfg, retention))
         else:
@@ -189,13 +190,24 @@ class RedisIndex(Index):
         return keys
 
     def _lookup(self, prep: Prepared, min_ts: float | None, client: Any = None) -> list[Candidate]:
-        r = client if client is not None else self._r
-        keys = [self._k("b:", _key_bytes(k)) for k in prep.keys]
-        if prep.text_hash is not None:
-            keys.append(self._k("x:", str(prep.text_hash)))
-        if not keys:
+        if not prep.keys and prep.text_hash is None:
             return []
-        nums = sorted(int(n) for n in r.sunion(keys))
+        cap = self.config.lsh.max_bucket
+        # each bucket's first ``cap`` members, oldest first; a bucket already holding ``cap``
+        # documents gives its first member only (the star rule, as the SQLite backend)
+        # (read on a separate connection: the caller's WATCH, already set, still sees writes)
+        found: set[int] = set()
+        pipe = self._r.pipeline(transaction=False)
+        for k in prep.keys:
+            pipe.zrange(self._k("b:", _key_bytes(k)), 0, cap - 1)
+        if prep.text_hash is not None:
+            pipe.smembers(self._k("x:", str(prep.text_hash)))
+        results = pipe.execute()
+        for members in results[: len(prep.keys)]:
+            found.update(int(n) for n in (members if len(members) < cap else members[:1]))
+        for members in results[len(prep.keys) :]:
+            found.update(int(n) for n in members)
+        nums = sorted(found)
         if not nums:
             return []
         pipe = self._r.pipeline(transaction=False)

@@ -30,7 +30,8 @@ import os
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -78,6 +79,8 @@ CREATE TABLE IF NOT EXISTS words(word TEXT PRIMARY KEY, n INTEGER NOT NULL) WITH
 
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 _CHECKPOINT_EVERY = 1.0  # seconds
+_CACHE_KIB = -65536  # page cache: 64 MiB (negative: KiB)
+_WORD_CACHE = 2_000_000  # word counts kept in memory (then the cache starts over)
 
 
 def _check_file(path: Path) -> None:
@@ -140,6 +143,10 @@ class SQLiteIndex(Index):
             raise IndexFormatError(f"{self.path}: no such index (pass create=True to make one)")
         _check_file(self.path)
         self._lock = threading.RLock()
+        # word counts read so far (word -> documents, '' -> number of documents); valid while
+        # no other connection commits (PRAGMA data_version), kept current by our own writes
+        self._wc: dict[str, int] = {}
+        self._wc_version: int | None = None
         try:
             self._db = sqlite3.connect(
                 str(self.path), timeout=timeout, isolation_level=None, check_same_thread=False
@@ -196,7 +203,7 @@ class SQLiteIndex(Index):
             )
         db.execute("PRAGMA journal_mode=WAL")
         db.execute("PRAGMA synchronous=NORMAL")
-        db.execute("PRAGMA cache_size=-65536")
+        db.execute(f"PRAGMA cache_size={_CACHE_KIB}")
         db.execute("PRAGMA temp_store=MEMORY")
         # Checkpoints (copying the WAL into the file, with an fsync) run in a background thread
         # on its own connection, not inside a commit: check_and_add never waits for one.
@@ -229,7 +236,8 @@ class SQLiteIndex(Index):
                 raise IndexFormatError(
                     f"{self.path}: stored settings are not JSON (damaged)"
                 ) from None
-            cfg = check_stored(str(self.path), meta, config)
+            # versions 2 and 3 have the same SQLite layout (3 changed Redis buckets only)
+            cfg = check_stored(str(self.path), meta, config, readable=(2, FORMAT_VERSION))
             if retention is not None and retention != meta.get("retention"):
                 db.execute(
                     "UPDATE meta SET value=? WHERE key='settings'",
@@ -260,10 +268,15 @@ class SQLiteIndex(Index):
             try:
                 yield self._db
             except BaseException:
+                self._wc_version = None  # the cache may hold this transaction's counts
                 if self._db.in_transaction:
                     self._db.execute("ROLLBACK")
                 raise
-            self._db.execute("COMMIT")
+            try:
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._wc_version = None
+                raise
 
     # ---- primitives ----------------------------------------------------------------------
 
@@ -271,16 +284,41 @@ class SQLiteIndex(Index):
         keys = list(prep.keys)
         if not keys and prep.text_hash is None:
             return []
-        marks = ",".join("?" * len(keys))
-        sql = (
-            "SELECT num, id, ts, sig, text_hash FROM docs WHERE "
-            f"(num IN (SELECT num FROM bands WHERE key IN ({marks})) OR text_hash = ?)"
-        )
-        params: list[Any] = [*keys, prep.text_hash]
-        if min_ts is not None:
-            sql += " AND ts >= ?"
-            params.append(min_ts)
+        cap = self.config.lsh.max_bucket
+        nums: set[int] = set()
         with self._guard():
+            if keys:
+                # A bucket that already holds ``cap`` documents would exceed the cap with this
+                # one: the query is compared with its first (oldest) member only, the star rule
+                # of dedup.sketch.lsh.candidate_pairs. Counting stops at ``cap`` (in SQLite,
+                # not Python), so a huge bucket costs no more than a full small one.
+                sql = """
+                    WITH q(key) AS (SELECT value FROM json_each(?)),
+                    c(key, n) AS (SELECT key, (SELECT count(*) FROM
+                        (SELECT 1 FROM bands WHERE bands.key = q.key LIMIT ?)) FROM q)
+                    SELECT bands.num FROM c JOIN bands ON bands.key = c.key WHERE c.n < ?
+                    UNION
+                    SELECT (SELECT num FROM bands WHERE bands.key = c.key ORDER BY num LIMIT 1)
+                    FROM c WHERE c.n >= ?
+                """
+                nums.update(r[0] for r in self._db.execute(sql, (json.dumps(keys), cap, cap, cap)))
+            if prep.text_hash is not None:
+                nums.update(
+                    r[0]
+                    for r in self._db.execute(
+                        "SELECT num FROM docs WHERE text_hash = ?", (prep.text_hash,)
+                    )
+                )
+            if not nums:
+                return []
+            sql = (
+                "SELECT num, id, ts, sig, text_hash FROM docs "
+                "WHERE num IN (SELECT value FROM json_each(?))"
+            )
+            params = [json.dumps(sorted(nums))]
+            if min_ts is not None:
+                sql += " AND ts >= ?"
+                params.append(min_ts)
             rows = self._db.execute(sql, params).fetchall()
         return [Candidate(r[0], r[1], r[2], r[3], r[4]) for r in rows]
 
@@ -293,16 +331,37 @@ class SQLiteIndex(Index):
         return [rows.get(r, "") for r in refs]  # removed meanwhile: never a match
 
     def _word_counts(self, words: Sequence[str]) -> tuple[dict[str, int], int]:
-        out: dict[str, int] = {}
         with self._guard():
-            for i in range(0, len(words), 500):
-                chunk = list(words[i : i + 500])
-                marks = ",".join("?" * len(chunk))
-                out.update(
-                    self._db.execute(f"SELECT word, n FROM words WHERE word IN ({marks})", chunk)
+            version = self._db.execute("PRAGMA data_version").fetchone()[0]
+            cache = self._wc
+            if version != self._wc_version or len(cache) > _WORD_CACHE:
+                cache.clear()  # another connection committed: counts may have changed
+                self._wc_version = version
+            missing = [w for w in words if w not in cache]
+            if "" not in cache:
+                missing.append("")
+            if missing:
+                found = dict(
+                    self._db.execute(
+                        "SELECT word, n FROM words WHERE word IN (SELECT value FROM json_each(?))",
+                        (json.dumps(missing, ensure_ascii=False),),
+                    )
                 )
-            row = self._db.execute("SELECT n FROM words WHERE word = ''").fetchone()
-        return out, int(row[0]) if row else 0
+                for w in missing:
+                    cache[w] = found.get(w, 0)
+            out = {w: n for w in words if (n := cache[w]) and w}
+            return out, int(cache[""])
+
+    def _cache_words(self, counts: Iterable[tuple[str, int]], n_docs: int) -> None:
+        """Apply this connection's own count changes to the word cache."""
+        cache = self._wc
+        if not cache:
+            return
+        for w, d in counts:
+            if w in cache:
+                cache[w] += d
+        if "" in cache:
+            cache[""] += n_docs
 
     def stored_word_counts(self) -> tuple[dict[str, int], int]:
         with self._guard():
@@ -314,9 +373,10 @@ class SQLiteIndex(Index):
             texts = [r[0] for r in self._db.execute("SELECT text FROM docs")]
         return iter(texts)
 
-    @staticmethod
-    def _count_words(db: sqlite3.Connection, text: str, delta: int) -> None:
-        words = [(w,) for w in set(text.split())]
+    def _count_words(self, db: sqlite3.Connection, text: str, delta: int) -> None:
+        distinct = set(text.split())
+        self._cache_words(((w, delta) for w in distinct), delta)
+        words = [(w,) for w in distinct]
         if delta > 0:
             db.executemany(
                 "INSERT INTO words(word, n) VALUES (?, 1) ON CONFLICT(word) DO UPDATE SET n = n + 1",
@@ -335,6 +395,26 @@ class SQLiteIndex(Index):
     ) -> int:
         now = time.time()
         n = 0
+        bands: list[tuple[int, int]] = []
+        words: Counter[str] = Counter()
+        pending = 0
+
+        def flush() -> None:
+            # one statement per table for many documents (sorted: neighbouring b-tree pages)
+            nonlocal pending
+            bands.sort()
+            db.executemany("INSERT OR IGNORE INTO bands(key, num) VALUES (?, ?)", bands)
+            db.executemany(
+                "INSERT INTO words(word, n) VALUES (?, ?) "
+                "ON CONFLICT(word) DO UPDATE SET n = n + excluded.n",
+                sorted(words.items()),
+            )
+            db.execute("UPDATE words SET n = n + ? WHERE word = ''", (pending,))
+            self._cache_words(words.items(), pending)
+            bands.clear()
+            words.clear()
+            pending = 0
+
         for doc_id, prep, ts, pub in rows:
             old = db.execute("SELECT num, sig FROM docs WHERE id = ?", (doc_id,)).fetchone()
             if old is not None:
@@ -345,6 +425,7 @@ class SQLiteIndex(Index):
                         f"document {doc_id!r} is already in the index {self.path}; remove it "
                         "first, or pass on_conflict='skip' or 'replace'"
                     )
+                flush()  # the replaced document may be one of this batch
                 self._delete(db, old[0], old[1])
             cur = db.execute(
                 "INSERT INTO docs(id, ts, published_at, added_at, text_hash, sig, text) "
@@ -352,11 +433,11 @@ class SQLiteIndex(Index):
                 (doc_id, ts, pub, now, prep.text_hash, prep.sig_bytes, prep.normalized),
             )
             num = cur.lastrowid
-            db.executemany(
-                "INSERT OR IGNORE INTO bands(key, num) VALUES (?, ?)", [(k, num) for k in prep.keys]
-            )
-            self._count_words(db, prep.normalized, +1)
+            bands.extend((k, num) for k in prep.keys)
+            words.update(set(prep.normalized.split()))
+            pending += 1
             n += 1
+        flush()
         return n
 
     def _insert(
@@ -364,6 +445,11 @@ class SQLiteIndex(Index):
     ) -> int:
         with self._write() as db:
             return self._insert_rows(db, rows, on_conflict)
+
+    def _bulk_cache(self, on: bool) -> None:
+        """A larger page cache while bulk loading (band rows land all over the b-tree)."""
+        with self._guard():
+            self._db.execute(f"PRAGMA cache_size={-1048576 if on else _CACHE_KIB}")
 
     def _check_and_insert(
         self,

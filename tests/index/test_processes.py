@@ -70,7 +70,8 @@ def _assert_consistent(where: str, options: dict) -> int:
                 assert r.zscore(p + b"ts", num) == float(ts)
                 keys = band_keys(np.frombuffer(sig, "<u4").reshape(1, -1), lsh).view(np.int64)[0]
                 for k in keys:
-                    assert r.sismember(p + b"b:" + int(k).to_bytes(8, "little", signed=True), num)
+                    key = p + b"b:" + int(k).to_bytes(8, "little", signed=True)
+                    assert r.zscore(key, num) is not None
         else:
             assert idx.integrity_check() == []
             db = sqlite3.connect(where)
