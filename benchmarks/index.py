@@ -45,7 +45,6 @@ import argparse
 import gc
 import json
 import os
-import pickle
 import shutil
 import socket
 import statistics
@@ -134,7 +133,7 @@ CHUNK = 100_000
 
 
 def _chunk_path(cache: Path, world: str, seed: int, k: int) -> Path:
-    return cache / f"index-corpus-{world}-s{seed}-c{k:03d}-{CHUNK}.pkl"
+    return cache / f"index-corpus-{world}-s{seed}-c{k:03d}-{CHUNK}.json"
 
 
 def _make_chunk(args: tuple[Path, str, int, int]) -> Path:
@@ -155,8 +154,9 @@ def _make_chunk(args: tuple[Path, str, int, int]) -> Path:
         "normalized": list(norm),
     }
     tmp = out.with_suffix(f".tmp{os.getpid()}")
-    with tmp.open("wb") as fh:
-        pickle.dump(rows, fh, protocol=pickle.HIGHEST_PROTOCOL)
+    # JSON, not pickle: the project never unpickles files (tests/test_reliability.py)
+    with tmp.open("w", encoding="utf-8") as fh:
+        json.dump(rows, fh, ensure_ascii=False)
     tmp.rename(out)
     return out
 
@@ -179,8 +179,8 @@ def load_corpus(
         paths = [_make_chunk(t) for t in todo]
     cols: dict[str, list[Any]] = {}
     for path in paths:
-        with path.open("rb") as fh:
-            part = pickle.load(fh)
+        with path.open(encoding="utf-8") as fh:
+            part = json.load(fh)
         for key, values in part.items():
             cols.setdefault(key, []).extend(values)
         if len(cols["ids"]) >= n:
