@@ -23,7 +23,7 @@ import numba as nb
 import numpy as np
 from llvmlite import ir
 from numba.core import cgutils, types
-from numba.extending import intrinsic
+from numba.extending import intrinsic, models, register_model
 
 from dedup.sketch import hashing as H
 
@@ -121,17 +121,128 @@ def _fmix32(x):
     return x
 
 
+# ------------------------------------------------------------ SIMD permutation state
+#
+# The signature of a document is kept as LLVM vectors of uint32 lanes (one lane per
+# permutation) while its shingles stream by: for every shingle hash x, ``s = min(s, a*x + b)``
+# lane-wise. A ``<128 x i32>`` value lives in 8 zmm registers with AVX-512 (16 ymm on AVX2,
+# where LLVM reloads a/b from the stack), so there is no per-shingle load or store, no
+# horizontal reduction and no scalar tail. numba has no vector type: ``U32Vec`` below is one
+# (a primitive value of LLVM vector type) and the intrinsics are its only operations.
+# Permutation arrays handed to these kernels are padded with zeros to a multiple of
+# ``LANES`` (see ``kernels.padded_permutations``); padded lanes are computed and dropped.
+
+LANES = 16  #: lanes of the small vector; permutations are padded to a multiple of it
+WIDE = 128  #: lanes of the wide vector (the default ``num_perm``)
+
+
+class U32Vec(types.Type):
+    """A SIMD vector of ``lanes`` uint32 values (an LLVM ``<lanes x i32>``)."""
+
+    def __init__(self, lanes: int) -> None:
+        self.lanes = lanes
+        super().__init__(name=f"u32x{lanes}")
+
+
+@register_model(U32Vec)
+class _U32VecModel(models.PrimitiveModel):
+    def __init__(self, dmm, fe_type):  # type: ignore[no-untyped-def]
+        super().__init__(dmm, fe_type, ir.VectorType(ir.IntType(32), fe_type.lanes))
+
+
+def _vector_ops(lanes: int):  # type: ignore[no-untyped-def]
+    """``(vload, vstore, vfull, vstep)`` intrinsics for ``lanes``-wide uint32 vectors."""
+    vty = U32Vec(lanes)
+    llty = ir.VectorType(ir.IntType(32), lanes)
+
+    def _ptr(context, builder, arrty, arr, k, kty):  # type: ignore[no-untyped-def]
+        ary = context.make_array(arrty)(context, builder, arr)
+        k = context.cast(builder, k, kty, types.intp)
+        return builder.bitcast(builder.gep(ary.data, [k]), llty.as_pointer())
+
+    @intrinsic
+    def vload(typingctx, arr, k):  # type: ignore[no-untyped-def]
+        """``arr[k:k+lanes]`` as a vector (no bounds check: callers pad)."""
+
+        def codegen(context, builder, sig, args):  # type: ignore[no-untyped-def]
+            ptr = _ptr(context, builder, sig.args[0], args[0], args[1], sig.args[1])
+            return builder.load(ptr, align=4)
+
+        return vty(arr, k), codegen
+
+    @intrinsic
+    def vstore(typingctx, arr, k, v):  # type: ignore[no-untyped-def]
+        """``arr[k:k+lanes] = v`` (no bounds check: callers pad)."""
+
+        def codegen(context, builder, sig, args):  # type: ignore[no-untyped-def]
+            ptr = _ptr(context, builder, sig.args[0], args[0], args[1], sig.args[1])
+            builder.store(args[2], ptr, align=4)
+            return context.get_dummy_value()
+
+        return types.void(arr, k, vty), codegen
+
+    def _splat(builder, x):  # type: ignore[no-untyped-def]
+        i32 = ir.IntType(32)
+        v = builder.insert_element(ir.Constant(llty, ir.Undefined), x, i32(0))
+        return builder.shuffle_vector(
+            v, ir.Constant(llty, ir.Undefined), ir.Constant(llty, [0] * lanes)
+        )
+
+    @intrinsic
+    def vfull(typingctx, x):  # type: ignore[no-untyped-def]
+        """A vector with ``x`` (uint32) in every lane."""
+
+        def codegen(context, builder, sig, args):  # type: ignore[no-untyped-def]
+            return _splat(builder, context.cast(builder, args[0], sig.args[0], types.uint32))
+
+        return vty(x), codegen
+
+    @intrinsic
+    def vstep(typingctx, s, a, b, x):  # type: ignore[no-untyped-def]
+        """``min(s, a * x + b)`` lane-wise, uint32 arithmetic mod 2**32; x is a scalar."""
+
+        def codegen(context, builder, sig, args):  # type: ignore[no-untyped-def]
+            sv, av, bv, xv = args
+            xs = _splat(builder, context.cast(builder, xv, sig.args[3], types.uint32))
+            t = builder.add(builder.mul(av, xs), bv)
+            return builder.select(builder.icmp_unsigned("<", t, sv), t, sv)
+
+        return vty(vty, vty, vty, x), codegen
+
+    return vload, vstore, vfull, vstep
+
+
+_vload_w, _vstore_w, _vfull_w, _vstep_w = _vector_ops(WIDE)
+_vload_s, _vstore_s, _vfull_s, _vstep_s = _vector_ops(LANES)
+
+
 @nb.njit(nogil=True, cache=True, inline="always")
-def _minimize(sig, xs, count, a, b):
-    # Permutation-major: the running minimum stays in a register and the inner loop over
-    # shingles vectorizes (a min-reduction over 32-bit lanes).
-    for k in range(sig.shape[0]):
-        ak = a[k]
-        bk = b[k]
-        m = MAXH
+def _minimize(sig, xs, count, a, b, acc):
+    """``sig[k] = min_i (a[k] * xs[i] + b[k])``, ``2**32 - 1`` when ``count == 0``.
+
+    ``a``, ``b`` and the scratch ``acc`` are padded to a multiple of ``LANES``. Lanes go by
+    ``WIDE`` (8 zmm registers of running minima) while that many are left, then by ``LANES``.
+    """
+    p = a.shape[0]
+    k = 0
+    while k + WIDE <= p:
+        aw = _vload_w(a, k)
+        bw = _vload_w(b, k)
+        s = _vfull_w(MAXH)
         for i in range(count):
-            m = min(m, np.uint32(ak * xs[i] + bk))
-        sig[k] = m
+            s = _vstep_w(s, aw, bw, xs[i])
+        _vstore_w(acc, k, s)
+        k += WIDE
+    while k < p:
+        av = _vload_s(a, k)
+        bv = _vload_s(b, k)
+        t = _vfull_s(MAXH)
+        for i in range(count):
+            t = _vstep_s(t, av, bv, xs[i])
+        _vstore_s(acc, k, t)
+        k += LANES
+    for j in range(sig.shape[0]):
+        sig[j] = acc[j]
 
 
 @nb.njit(nogil=True, cache=True, inline="always")
@@ -173,6 +284,7 @@ def signatures_fused(buf, starts, ends, counts, mode, n, min_len, ws, a, b, out)
     for d in range(nd):
         longest = max(longest, ends[d] - starts[d] + 1)
     xs = np.empty(longest + 1, dtype=np.uint32)  # pre-mixed hashes of one document's shingles
+    acc = np.empty(a.shape[0], dtype=np.uint32)
     scratch = np.zeros(longest + 40, dtype=np.uint8)  # tokens joined by single spaces
     tstart = np.empty(longest // 2 + 2, dtype=np.int64)
     tend = np.empty(longest // 2 + 2, dtype=np.int64)
@@ -217,7 +329,7 @@ def signatures_fused(buf, starts, ends, counts, mode, n, min_len, ws, a, b, out)
             elif nt > 0:
                 xs[c] = _fmix32(_hash32(scratch, 0, length))
                 c += 1
-        _minimize(out[d], xs, c, a, b)
+        _minimize(out[d], xs, c, a, b, acc)
 
 
 @nb.njit(nogil=True, cache=True)
@@ -225,12 +337,13 @@ def minimize_hashes(hashes, counts, a, b, out):
     """Signatures from per-shingle 32-bit hashes grouped by document (any shingle hash)."""
     total = hashes.shape[0]
     xs = np.empty(max(total, 1), dtype=np.uint32)
+    acc = np.empty(a.shape[0], dtype=np.uint32)
     for i in range(total):
         xs[i] = _fmix32(np.uint32(hashes[i]))
     lo = 0
     for d in range(counts.shape[0]):
         c = counts[d]
-        _minimize(out[d], xs[lo:], c, a, b)
+        _minimize(out[d], xs[lo:], c, a, b, acc)
         lo += c
 
 
@@ -241,10 +354,11 @@ def floor_kernel(xs, counts, a, b, out):
     Used by ``benchmarks/hashing.py`` as the compiled reference point; ``xs`` are already
     hashed and pre-mixed.
     """
+    acc = np.empty(a.shape[0], dtype=np.uint32)
     lo = 0
     for d in range(counts.shape[0]):
         c = counts[d]
-        _minimize(out[d], xs[lo:], c, a, b)
+        _minimize(out[d], xs[lo:], c, a, b, acc)
         lo += c
 
 
@@ -346,24 +460,72 @@ L_TYPE, L_SIZE, L_LIST_ITEMS, L_TUPLE_ITEMS = 4, 5, 6, 7
 L_STATE, L_STATE_MASK, L_STATE_ASCII, L_STR_DATA, L_BYTES_DATA = 8, 9, 10, 11, 12
 
 
-@nb.njit(nogil=True, cache=True)
-def signatures_objects(items, lay, a, b, out, bad):
-    """Signatures of documents given as the addresses of list/tuple objects of str/bytes.
+@nb.njit(nogil=True, cache=True, inline="always")
+def _item_hash(s, lay):
+    """``fmix32(dedup_hash32(data))`` of the str/bytes object at address s, or -1.
 
-    Sets ``bad[d]`` (and leaves ``out[d]`` undefined) for a document it cannot read in place:
-    not a list/tuple, an item that is not exact str/bytes, a non-ASCII str. Returns how many.
+    -1: the object is not an exact ``bytes`` or compact-ASCII ``str`` (caller falls back).
+    ``lay`` is the layout as a tuple, not an array: an array argument would cost a reference
+    count update (a call) per shingle, and a call clobbers the vector registers.
     """
-    nd = items.shape[0]
+    ts = np.int64(_peek64(s + lay[L_TYPE]))
+    ln = np.int64(_peek64(s + lay[L_SIZE]))
+    if ts == lay[L_STR]:
+        st = np.int64(_peek32(s + lay[L_STATE]))
+        if (st & lay[L_STATE_MASK]) != lay[L_STATE_ASCII]:
+            return np.int64(-1)
+        return np.int64(_fmix32(_hash32_at(s + lay[L_STR_DATA], ln)))
+    if ts == lay[L_BYTES]:
+        return np.int64(_fmix32(_hash32_at(s + lay[L_BYTES_DATA], ln)))
+    return np.int64(-1)
+
+
+@nb.njit(nogil=True, cache=True)
+def signatures_list(docs, lo, hi, lay, a, b, out, bad):
+    """Rows ``lo:hi`` of ``out``: signatures of the documents ``docs[lo:hi]``.
+
+    ``docs`` is the address of a Python ``list`` whose items are lists/tuples of str/bytes;
+    ``a``/``b`` are the padded permutations. Sets ``bad[d]`` (and leaves ``out[d]``
+    undefined) for a document it cannot read in place: not a list/tuple, an item that is not
+    exact str/bytes, a non-ASCII str. Returns how many.
+
+    With ``WIDE`` padded permutations (the default 128) hashing and the permutation update are
+    one loop: the running minima stay in vector registers, and the out-of-order core overlaps
+    the scalar hash of the next shingle with the vector work of this one. Otherwise hashes go
+    to a scratch array first.
+    """
+    items = np.int64(_peek64(docs + lay[L_LIST_ITEMS]))
+    lt = (
+        lay[0],
+        lay[1],
+        lay[2],
+        lay[3],
+        lay[4],
+        lay[5],
+        lay[6],
+        lay[7],
+        lay[8],
+        lay[9],
+        lay[10],
+        lay[11],
+        lay[12],
+    )
+    wide = a.shape[0] == WIDE
     longest = 1
-    for d in range(nd):
-        doc = items[d]
-        t = np.int64(_peek64(doc + lay[L_TYPE]))
-        if t == lay[L_LIST] or t == lay[L_TUPLE]:
-            longest = max(longest, np.int64(_peek64(doc + lay[L_SIZE])))
+    if not wide:
+        for d in range(lo, hi):
+            doc = np.int64(_peek64(items + 8 * d))
+            t = np.int64(_peek64(doc + lay[L_TYPE]))
+            if t == lay[L_LIST] or t == lay[L_TUPLE]:
+                longest = max(longest, np.int64(_peek64(doc + lay[L_SIZE])))
     xs = np.empty(longest, dtype=np.uint32)
+    acc = np.empty(a.shape[0], dtype=np.uint32)
+    aw = _vload_w(a, 0) if wide else _vfull_w(0)
+    bw = _vload_w(b, 0) if wide else _vfull_w(0)
+    p = out.shape[1]
     n_bad = 0
-    for d in range(nd):
-        doc = items[d]
+    for d in range(lo, hi):
+        doc = np.int64(_peek64(items + 8 * d))
         t = np.int64(_peek64(doc + lay[L_TYPE]))
         if t == lay[L_LIST]:
             base = np.int64(_peek64(doc + lay[L_LIST_ITEMS]))
@@ -377,28 +539,36 @@ def signatures_objects(items, lay, a, b, out, bad):
         ok = True
         for i in range(min(n, PREFETCH_AHEAD)):
             _prefetch(np.int64(_peek64(base + 8 * i)))
-        for i in range(n):
-            if i + PREFETCH_AHEAD < n:
-                ahead = np.int64(_peek64(base + 8 * (i + PREFETCH_AHEAD)))
-                _prefetch(ahead)
-                _prefetch(ahead + 63)
-            s = np.int64(_peek64(base + 8 * i))
-            ts = np.int64(_peek64(s + lay[L_TYPE]))
-            ln = np.int64(_peek64(s + lay[L_SIZE]))
-            if ts == lay[L_STR]:
-                st = np.int64(_peek32(s + lay[L_STATE]))
-                if (st & lay[L_STATE_MASK]) != lay[L_STATE_ASCII]:
+        if wide:
+            s = _vfull_w(MAXH)
+            for i in range(n):
+                if i + PREFETCH_AHEAD < n:
+                    ahead = np.int64(_peek64(base + 8 * (i + PREFETCH_AHEAD)))
+                    _prefetch(ahead)
+                    _prefetch(ahead + 63)
+                h = _item_hash(np.int64(_peek64(base + 8 * i)), lt)
+                if h < 0:
                     ok = False
                     break
-                xs[i] = _fmix32(_hash32_at(s + lay[L_STR_DATA], ln))
-            elif ts == lay[L_BYTES]:
-                xs[i] = _fmix32(_hash32_at(s + lay[L_BYTES_DATA], ln))
-            else:
-                ok = False
-                break
+                s = _vstep_w(s, aw, bw, np.uint32(h))
+            if ok:
+                _vstore_w(acc, 0, s)
+                for k in range(p):
+                    out[d, k] = acc[k]
+        else:
+            for i in range(n):
+                if i + PREFETCH_AHEAD < n:
+                    ahead = np.int64(_peek64(base + 8 * (i + PREFETCH_AHEAD)))
+                    _prefetch(ahead)
+                    _prefetch(ahead + 63)
+                h = _item_hash(np.int64(_peek64(base + 8 * i)), lt)
+                if h < 0:
+                    ok = False
+                    break
+                xs[i] = np.uint32(h)
+            if ok:
+                _minimize(out[d], xs, n, a, b, acc)
         if not ok:
             bad[d] = True
             n_bad += 1
-            continue
-        _minimize(out[d], xs, n, a, b)
     return n_bad

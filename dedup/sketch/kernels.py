@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
+from functools import lru_cache
 
 import numpy as np
 
@@ -353,26 +354,45 @@ def object_layout() -> np.ndarray | None:
     return _LAYOUT  # type: ignore[return-value]
 
 
-def signatures_of_objects(
-    docs: list,
-    num_perm: int,
-    seed: int,  # type: ignore[type-arg]
-) -> tuple[np.ndarray, np.ndarray | None]:
-    """Signatures of shingle lists read in place by the compiled kernel.
+def fill_from_list(
+    docs: list,  # type: ignore[type-arg]
+    out: np.ndarray,
+    bad: np.ndarray,
+    lo: int,
+    hi: int,
+    seed: int,
+) -> int:
+    """Rows ``lo:hi`` of ``out`` from ``docs[lo:hi]``, shingle lists read in place.
 
-    Returns the signatures and the indices of the documents it could not read in place
-    (``None``: none of them could; otherwise usually empty). It reads lists/tuples of exact
-    ``str`` (ASCII) or ``bytes``; ``docs`` must stay alive and unmodified during the call.
+    ``docs`` must be an exact ``list`` (of lists/tuples of str/bytes) that stays alive and
+    unmodified during the call, and :func:`object_layout` must not be ``None``. Documents the
+    kernel cannot read (non-ASCII ``str``, other item types) get ``bad[d] = True`` and an
+    undefined row; returns how many.
     """
-    layout = object_layout()
-    out = np.empty((len(docs), num_perm), dtype=np.uint32)
-    if layout is None or not HAVE_NUMBA:
-        return out, None
+    a, b = padded_permutations(out.shape[1], seed)
+    return _numba_module().signatures_list(id(docs), lo, hi, _LAYOUT, a, b, out, bad)  # type: ignore[no-any-return]
+
+
+@lru_cache(maxsize=16)
+def padded_permutations(num_perm: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`~dedup.sketch.hashing.permutations` zero-padded to a multiple of 16 lanes.
+
+    The compiled kernels keep the running minima in SIMD vectors of 16 (or 128) lanes; the
+    padded lanes are computed and dropped.
+
+    >>> a, b = padded_permutations(20, 1)
+    >>> len(a), bool((a[:20] == H.permutations(20, 1)[0]).all()), int(a[20:].max())
+    (32, True, 0)
+    """
     a, b = H.permutations(num_perm, seed)
-    addrs = np.fromiter(map(id, docs), dtype=np.int64, count=len(docs))
-    bad = np.zeros(len(docs), dtype=np.bool_)
-    n_bad = _numba_module().signatures_objects(addrs, layout, a, b, out, bad)
-    return out, (np.flatnonzero(bad) if n_bad else np.zeros(0, dtype=np.int64))
+    p16 = -(-num_perm // 16) * 16
+    ap = np.zeros(p16, dtype=np.uint32)
+    bp = np.zeros(p16, dtype=np.uint32)
+    ap[:num_perm] = a
+    bp[:num_perm] = b
+    ap.setflags(write=False)
+    bp.setflags(write=False)
+    return ap, bp
 
 
 _numba = None
@@ -438,9 +458,9 @@ def signatures(
     """
     if mode not in MODE_CODES:
         raise ValueError(f"unknown shingle mode {mode!r}; pass 'word', 'char' or 'sep'")
-    a, b = H.permutations(num_perm, seed)
     if use_numba(backend):
         nbk = _numba_module()
+        a, b = padded_permutations(num_perm, seed)
         counts = batch.counts if batch.counts is not None else np.ones(len(batch), np.int64)
         out = np.empty((len(batch), num_perm), dtype=np.uint32)
         nbk.signatures_fused(
@@ -457,6 +477,7 @@ def signatures(
             out,
         )
         return out
+    a, b = H.permutations(num_perm, seed)
     if min_len > 1 or mode == "word":
         # The numpy path splits on single spaces only: normalize whitespace and drop short
         # tokens the way the kernel does, in Python.
@@ -489,8 +510,8 @@ def prepare_for_numpy(text: bytes, mode: str, min_len: int) -> bytes:
 
 def minimize(hashes: np.ndarray, counts: np.ndarray, num_perm: int, seed: int) -> np.ndarray:
     """Signatures from per-shingle 32-bit hashes grouped by document (compiled when available)."""
-    a, b = H.permutations(num_perm, seed)
     if HAVE_NUMBA:
+        a, b = padded_permutations(num_perm, seed)
         out = np.empty((len(counts), num_perm), dtype=np.uint32)
         _numba_module().minimize_hashes(
             np.ascontiguousarray(hashes, dtype=np.uint32),
@@ -500,4 +521,4 @@ def minimize(hashes: np.ndarray, counts: np.ndarray, num_perm: int, seed: int) -
             out,
         )
         return out
-    return minhash_from_hashes(hashes, counts, a, b)
+    return minhash_from_hashes(hashes, counts, *H.permutations(num_perm, seed))

@@ -52,6 +52,7 @@ __all__ = [
 ]
 
 _BLOCK = 4096  # documents per kernel call: bounds memory of the packed buffer
+_DEFAULT_MINHASH = MinHashConfig()
 
 
 def _resolve_jobs(n_jobs: int) -> int:
@@ -283,37 +284,74 @@ def minhash_shingles(
     >>> bool((sig[1] == 2**32 - 1).all())
     True
     """
-    mcfg = minhash or MinHashConfig()
+    mcfg = minhash or _DEFAULT_MINHASH
     jobs = _resolve_jobs(n_jobs)
-    docs = list(docs)
-    fn = hash_function(mcfg.hash)
+    if type(docs) is not list:
+        docs = list(docs)
+    if (
+        mcfg.hash == "dedup32"
+        and kernels.use_numba(backend)
+        and kernels.object_layout() is not None
+    ):
+        return _shingles_in_place(docs, mcfg, jobs, backend)
 
     def work(item: tuple[int, list]) -> np.ndarray:  # type: ignore[type-arg]
         start, block = item
-        if mcfg.hash == "dedup32" and kernels.use_numba(backend):
-            # Read the str/bytes objects in place; the rest (non-ASCII str, other
-            # sequences) goes through the packed buffer below.
-            out, redo = kernels.signatures_of_objects(block, mcfg.num_perm, mcfg.seed)
-            if redo is None:
-                return packed(block, range(start, start + len(block)))
-            if len(redo):
-                idx = redo.tolist()
-                out[redo] = packed([block[i] for i in idx], [start + i for i in idx])
-            return out
-        return packed(block, range(start, start + len(block)))
+        return _shingles_packed(block, range(start, start + len(block)), mcfg, backend)
 
-    def packed(block: list, ids: Sequence[int]) -> np.ndarray:  # type: ignore[type-arg]
-        if mcfg.hash == "dedup32":
-            batch = kernels.Batch.from_shingles(block, ids)
-            if batch is not None:
-                return kernels.signatures(
-                    batch, "sep", 0, mcfg.num_perm, mcfg.seed, backend=backend
-                )
-        return _hash_each(block, fn, mcfg, backend, ids)
-
-    size = _block_size(len(docs), jobs)
-    blocks = ((i * size, b) for i, b in enumerate(_blocks(docs, size)))
+    blocks = _numbered_blocks(docs, _block_size(len(docs), jobs))
     return _collect(len(docs), mcfg.num_perm, _map_blocks(work, blocks, jobs))
+
+
+def _numbered_blocks(docs: list[T], size: int) -> Iterator[tuple[int, list[T]]]:
+    return ((i * size, b) for i, b in enumerate(_blocks(docs, size)))
+
+
+def _shingles_packed(
+    block: list,  # type: ignore[type-arg]
+    ids: Sequence[int],
+    mcfg: MinHashConfig,
+    backend: str,
+) -> np.ndarray:
+    """Signatures of shingle lists packed into one buffer (or hashed in Python for sha1_32)."""
+    if mcfg.hash == "dedup32":
+        batch = kernels.Batch.from_shingles(block, ids)
+        if batch is not None:
+            return kernels.signatures(batch, "sep", 0, mcfg.num_perm, mcfg.seed, backend=backend)
+    return _hash_each(block, hash_function(mcfg.hash), mcfg, backend, ids)
+
+
+def _shingles_in_place(
+    docs: list,  # type: ignore[type-arg]
+    mcfg: MinHashConfig,
+    jobs: int,
+    backend: str,
+) -> np.ndarray:
+    """The compiled kernel reads the shingle lists where they are, straight into the output.
+
+    One kernel call per thread and range of documents, no per-block lists or copies;
+    documents it cannot read in place (non-ASCII ``str``, other sequences or items) are then
+    redone through the packed buffer, which gives the same bits.
+    """
+    n = len(docs)
+    out = np.empty((n, mcfg.num_perm), dtype=np.uint32)
+    bad = np.zeros(n, dtype=np.bool_)
+    if n == 0:
+        return out
+    if jobs == 1:
+        n_bad = kernels.fill_from_list(docs, out, bad, 0, n, mcfg.seed)
+    else:
+        size = _block_size(n, jobs)
+        pool = _pool(jobs)
+        futures = [
+            pool.submit(kernels.fill_from_list, docs, out, bad, lo, min(lo + size, n), mcfg.seed)
+            for lo in range(0, n, size)
+        ]
+        n_bad = sum(f.result() for f in futures)
+    if n_bad:
+        redo = np.flatnonzero(bad).tolist()
+        out[redo] = _shingles_packed([docs[i] for i in redo], redo, mcfg, backend)
+    return out
 
 
 def estimate_jaccard(sig_a: np.ndarray, sig_b: np.ndarray) -> float | np.ndarray:

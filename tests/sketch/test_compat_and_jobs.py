@@ -168,7 +168,9 @@ def test_object_layout_is_measured_or_off() -> None:
     layout = kernels.object_layout()
     if layout is not None and kernels.HAVE_NUMBA:  # CPython: in-place reader == packed buffer
         docs = [["x" * n for n in range(0, 70, 3)], ("ab", "c"), [b"\x00" * 9]]
-        out, redo = kernels.signatures_of_objects(docs, 32, 3)
-        assert redo is not None and len(redo) == 0
+        out = np.empty((len(docs), 32), dtype=np.uint32)
+        bad = np.zeros(len(docs), dtype=np.bool_)
+        assert kernels.fill_from_list(docs, out, bad, 0, len(docs), 3) == 0
+        assert not bad.any()
         packed = kernels.signatures(kernels.Batch.from_shingles(docs), "sep", 0, 32, 3)
         assert np.array_equal(out, packed)
