@@ -340,17 +340,22 @@ def _measure_layout() -> np.ndarray | None:
 
 
 def object_layout() -> np.ndarray | None:
-    """The measured CPython layout for the in-place kernel, or ``None`` where it does not apply."""
+    """The measured CPython layout for the in-place kernel, or ``None`` where it does not apply.
+
+    Measured once, at the first call; ``DEDUP_NO_INPLACE=1`` in the environment at that
+    point turns the in-place path off for the process.
+    """
     global _LAYOUT
-    if os.environ.get("DEDUP_NO_INPLACE"):
-        # opt-out: callers that cannot promise their shingle lists stay unmodified while a
-        # (GIL-free) kernel reads them, e.g. lists mutated by other threads
-        return None
     if _LAYOUT is False:
-        try:
-            _LAYOUT = _measure_layout()
-        except Exception:  # pragma: no cover - exotic interpreters
+        if os.environ.get("DEDUP_NO_INPLACE"):
+            # opt-out: callers that cannot promise their shingle lists stay unmodified while a
+            # (GIL-free) kernel reads them, e.g. lists mutated by other threads
             _LAYOUT = None
+        else:
+            try:
+                _LAYOUT = _measure_layout()
+            except Exception:  # pragma: no cover - exotic interpreters
+                _LAYOUT = None
     return _LAYOUT  # type: ignore[return-value]
 
 
