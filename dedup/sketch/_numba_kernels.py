@@ -438,10 +438,14 @@ def _hash32_at(p, n):
     if n <= 8:
         return _finish(_round(h, _word_at(p, n, 0), n))
     if n <= 32:
-        h = _round(h, _word_at(p, n, 0), n)
-        h = _round(h, _word_at(p, n, 8), n - 8)
-        h = _round(h, _word_at(p, n, 16), n - 16)
-        h = _round(h, _word_at(p, n, 24), n - 24)
+        # n > 8: the first word is whole; word j >= 1 is read at min(8j, n - 8), and only the
+        # partial last word (8j + 8 > n) is shifted, by the same amount for every j
+        last = n - 8
+        tail = S8 * np.uint64((8 - (n & 7)) & 7)
+        h = _round(h, _peek64(p), n)
+        h = _round(h, _peek64(p + min(8, last)) >> (tail if n < 16 else U0), n - 8)
+        h = _round(h, _peek64(p + min(16, last)) >> (tail if n < 24 else U0), n - 16)
+        h = _round(h, _peek64(p + min(24, last)) >> (tail if n < 32 else U0), n - 24)
         return _finish(h)
     i = 0
     while i + 8 <= n:
@@ -541,16 +545,29 @@ def signatures_list(docs, lo, hi, lay, a, b, out, bad):
             _prefetch(np.int64(_peek64(base + 8 * i)))
         if wide:
             s = _vfull_w(MAXH)
-            for i in range(n):
-                if i + PREFETCH_AHEAD < n:
+            i = 0
+            while i + 1 < n:  # two shingles per step: two independent hash chains side by side
+                if i + PREFETCH_AHEAD + 1 < n:
                     ahead = np.int64(_peek64(base + 8 * (i + PREFETCH_AHEAD)))
                     _prefetch(ahead)
                     _prefetch(ahead + 63)
+                    ahead = np.int64(_peek64(base + 8 * (i + PREFETCH_AHEAD + 1)))
+                    _prefetch(ahead)
+                    _prefetch(ahead + 63)
+                h0 = _item_hash(np.int64(_peek64(base + 8 * i)), lt)
+                h1 = _item_hash(np.int64(_peek64(base + 8 * (i + 1))), lt)
+                if (h0 | h1) < 0:
+                    ok = False
+                    break
+                s = _vstep_w(s, aw, bw, np.uint32(h0))
+                s = _vstep_w(s, aw, bw, np.uint32(h1))
+                i += 2
+            if ok and i < n:
                 h = _item_hash(np.int64(_peek64(base + 8 * i)), lt)
                 if h < 0:
                     ok = False
-                    break
-                s = _vstep_w(s, aw, bw, np.uint32(h))
+                else:
+                    s = _vstep_w(s, aw, bw, np.uint32(h))
             if ok:
                 _vstore_w(acc, 0, s)
                 for k in range(p):
