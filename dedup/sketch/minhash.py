@@ -53,6 +53,7 @@ __all__ = [
 
 _BLOCK = 4096  # documents per kernel call: bounds memory of the packed buffer
 _DEFAULT_MINHASH = MinHashConfig()
+_MIN_DOCS_PER_THREAD = 16  # minhash_shingles: fewer documents per thread are not worth a hand-off
 
 
 def _resolve_jobs(n_jobs: int) -> int:
@@ -338,6 +339,9 @@ def _shingles_in_place(
     bad = np.zeros(n, dtype=np.bool_)
     if n == 0:
         return out
+    # a thread gets at least _MIN_DOCS_PER_THREAD documents: below that, handing work to the
+    # pool costs more than it saves
+    jobs = max(1, min(jobs, n // _MIN_DOCS_PER_THREAD))
     if jobs == 1:
         n_bad = kernels.fill_from_list(docs, out, bad, 0, n, mcfg.seed)
     else:
@@ -345,9 +349,11 @@ def _shingles_in_place(
         pool = _pool(jobs)
         futures = [
             pool.submit(kernels.fill_from_list, docs, out, bad, lo, min(lo + size, n), mcfg.seed)
-            for lo in range(0, n, size)
+            for lo in range(size, n, size)
         ]
-        n_bad = sum(f.result() for f in futures)
+        # the first range runs in the calling thread, which would otherwise only wait
+        n_bad = kernels.fill_from_list(docs, out, bad, 0, min(size, n), mcfg.seed)
+        n_bad += sum(f.result() for f in futures)
     if n_bad:
         redo = np.flatnonzero(bad).tolist()
         out[redo] = _shingles_packed([docs[i] for i in redo], redo, mcfg, backend)
