@@ -10,11 +10,12 @@ One pass per document, no intermediate arrays beyond three per-call scratch buff
    non-whitespace bytes, whitespace as Python's ``str.split`` on ASCII) of at least
    ``min_len`` bytes are copied into a scratch buffer, joined by single spaces -- exactly the
    text :func:`dedup.sketch.shingles.shingle_text` makes -- while their start/end offsets are
-   recorded;
+   recorded; token edges come from 32-byte whitespace masks (``tzcnt`` per edge, not a
+   branch per byte) and tokens are copied 8 bytes at a time;
 2. every shingle's bytes are hashed with ``dedup_hash32`` (8 bytes per step, one unaligned
    load each) and pre-mixed with ``fmix32`` into a small per-document array;
-3. the affine32 permutations reduce that array to the signature, permutation-major, so the
-   inner loop over shingles is a SIMD min-reduction.
+3. the affine32 permutations reduce that array to the signature, with the running minima in
+   SIMD registers (``U32Vec`` below).
 """
 
 from __future__ import annotations
@@ -245,39 +246,120 @@ def _minimize(sig, xs, count, a, b, acc):
         sig[j] = acc[j]
 
 
-@nb.njit(nogil=True, cache=True, inline="always")
-def _tokens(buf, s0, e0, min_len, ws, scratch, tstart, tend):
-    """Copy tokens of >= min_len bytes into ``scratch`` joined by single spaces; count them.
+@intrinsic
+def _ws_mask32(typingctx, buf, pos):  # type: ignore[no-untyped-def]
+    """Bit k set when ``buf[pos + k]`` is ASCII whitespace as ``str.split`` sees it (k < 32).
 
-    One pass: every byte is copied (cheaper than branching on whether to), and the write
-    position only moves on past a token that is kept.
+    One 32-byte vector load and three compares: space, ``\\t``-``\\r`` (0x09-0x0d) and
+    ``\\x1c``-``\\x1f``. Reads 32 bytes from ``pos``: callers pad.
     """
-    p = 0  # write position: end of the kept text so far
-    q = 0  # start of the current token in scratch
+
+    def codegen(context, builder, sig, args):  # type: ignore[no-untyped-def]
+        i8, i32, i64 = ir.IntType(8), ir.IntType(32), ir.IntType(64)
+        v = ir.VectorType(i8, 32)
+        ary = context.make_array(sig.args[0])(context, builder, args[0])
+        k = context.cast(builder, args[1], sig.args[1], types.intp)
+        ptr = builder.bitcast(builder.gep(ary.data, [k]), v.as_pointer())
+        c = builder.load(ptr, align=1)
+
+        def splat(x):  # type: ignore[no-untyped-def]
+            return ir.Constant(v, [x] * 32)
+
+        sp = builder.icmp_unsigned("==", c, splat(0x20))
+        ctl = builder.icmp_unsigned("<", builder.sub(c, splat(0x09)), splat(5))
+        sep = builder.icmp_unsigned("<", builder.sub(c, splat(0x1C)), splat(4))
+        bits = builder.or_(sp, builder.or_(ctl, sep))
+        return builder.zext(builder.bitcast(bits, i32), i64)
+
+    return types.uint64(buf, pos), codegen
+
+
+@intrinsic
+def _ctz(typingctx, x):  # type: ignore[no-untyped-def]
+    """Trailing zero bits of a nonzero uint64 (``tzcnt``)."""
+
+    def codegen(context, builder, sig, args):  # type: ignore[no-untyped-def]
+        i1, i64 = ir.IntType(1), ir.IntType(64)
+        fn = cgutils.get_or_insert_function(
+            builder.module, ir.FunctionType(i64, [i64, i1]), "llvm.cttz.i64"
+        )
+        return builder.call(fn, [args[0], i1(1)])
+
+    return types.int64(types.uint64), codegen
+
+
+@intrinsic
+def _store8(typingctx, arr, pos, v):  # type: ignore[no-untyped-def]
+    """``arr[pos:pos+8] = v`` (uint64, little-endian; one unaligned store, no bounds check)."""
+
+    def codegen(context, builder, sig, args):  # type: ignore[no-untyped-def]
+        ary = context.make_array(sig.args[0])(context, builder, args[0])
+        k = context.cast(builder, args[1], sig.args[1], types.intp)
+        ptr = builder.bitcast(builder.gep(ary.data, [k]), ir.IntType(64).as_pointer())
+        builder.store(args[2], ptr, align=1)
+        return context.get_dummy_value()
+
+    return types.void(arr, pos, types.uint64), codegen
+
+
+@nb.njit(nogil=True, cache=True, inline="always")
+def _keep_token(buf, ts, te, min_len, scratch, p, nt, tstart, tend):
+    """Append ``buf[ts:te]`` and a space to ``scratch`` at ``p`` when long enough (8 bytes a step)."""
+    n = te - ts
+    if n < min_len:
+        return p, nt
+    for j in range(0, n, 8):  # may copy up to 7 bytes past the token: overwritten or unused
+        _store8(scratch, p + j, _load8(buf, ts + j))
+    tstart[nt] = p
+    tend[nt] = p + n
+    scratch[p + n] = SPACE
+    return p + n + 1, nt + 1
+
+
+@nb.njit(nogil=True, cache=True, inline="always")
+def _tokens_simd(buf, s0, e0, min_len, scratch, tstart, tend):
+    """The document's tokens (runs of non-whitespace bytes, whitespace as ``str.split`` sees it
+    on ASCII) of at least ``min_len`` bytes, copied into ``scratch`` joined by single spaces
+    -- the text :func:`dedup.sketch.shingles.shingle_text` makes -- with their start/end
+    offsets in ``tstart``/``tend``; returns their number and the length of the joined text.
+
+    Boundaries come from ``tzcnt`` on the masks (one step per token edge, not per byte) and
+    kept tokens are copied 8 bytes at a time. Reads up to 32 bytes past ``e0`` and writes up
+    to 7 bytes past the kept text (callers pad both buffers).
+    """
+    p = 0
     nt = 0
-    for r in range(s0, e0 + 1):
-        c = buf[r] if r < e0 else SPACE
-        if ws[c]:
-            if p > q:  # a token just ended at p
-                if p - q >= min_len:
-                    tstart[nt] = q
-                    tend[nt] = p
-                    nt += 1
-                    scratch[p] = SPACE
-                    p += 1
-                else:
-                    p = q  # drop it
-            q = p
-        else:
-            scratch[p] = c
-            p += 1
+    in_tok = False
+    ts = s0
+    pos = s0
+    full = np.uint64(0xFFFFFFFF)
+    while pos < e0:
+        ws = _ws_mask32(buf, pos)
+        rem = e0 - pos
+        if rem < 32:  # bytes past the end count as whitespace
+            ws |= full & ~((np.uint64(1) << np.uint64(rem)) - np.uint64(1))
+        nw = full & ~ws
+        k = 0
+        while k < 32:
+            mm = (ws if in_tok else nw) >> np.uint64(k)
+            if mm == 0:
+                break
+            k += _ctz(mm)
+            if in_tok:
+                p, nt = _keep_token(buf, ts, pos + k, min_len, scratch, p, nt, tstart, tend)
+            else:
+                ts = pos + k
+            in_tok = not in_tok
+        pos += 32
+    if in_tok:
+        p, nt = _keep_token(buf, ts, e0, min_len, scratch, p, nt, tstart, tend)
     if nt > 0:
         p -= 1  # the space after the last kept token
     return nt, p
 
 
 @nb.njit(nogil=True, cache=True)
-def signatures_fused(buf, starts, ends, counts, mode, n, min_len, ws, a, b, out):
+def signatures_fused(buf, starts, ends, counts, mode, n, min_len, a, b, out):
     """Fill ``out[d]`` with the signature of document d (mode 0 word, 1 char, 2 sep)."""
     nd = starts.shape[0]
     longest = 1
@@ -312,7 +394,7 @@ def signatures_fused(buf, starts, ends, counts, mode, n, min_len, ws, a, b, out)
                 xs[c] = _fmix32(_hash32(buf, s0, length))
                 c += 1
         else:
-            nt, length = _tokens(buf, s0, e0, min_len, ws, scratch, tstart, tend)
+            nt, length = _tokens_simd(buf, s0, e0, min_len, scratch, tstart, tend)
             if mode == 1:  # char n-grams of the kept tokens joined by spaces
                 if length >= n:
                     for q in range(length - n + 1):

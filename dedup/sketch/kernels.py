@@ -37,7 +37,7 @@ __all__ = ["HAVE_NUMBA", "Batch", "minhash_from_hashes", "signatures", "span_has
 
 SEP = 0x1F
 _SPACE = 0x20
-_PAD = 32  # zero bytes after the last document: kernels read 8-byte words in fours
+_PAD = 32  # zero bytes after the last document: kernels read 8-byte words in fours, 32-byte blocks
 _CHUNK_ROWS = 8192  # shingles per vectorized permutation block (4 MB of uint32 at 128 perms)
 
 try:  # the compiled path is optional
@@ -58,7 +58,7 @@ class Batch:
     """Texts packed into one buffer: ``buf`` (uint8), ``starts``/``ends`` (int64, one per doc).
 
     Each document is followed by one separator byte (space for texts, 0x1f for shingle
-    lists) and the buffer ends with zero padding, so kernels may read 8 bytes past any span.
+    lists) and the buffer ends with zero padding, so kernels may read 31 bytes past any span.
 
     >>> b = Batch.from_texts(["a b", "", "cd"])
     >>> b.starts.tolist(), b.ends.tolist()
@@ -476,7 +476,6 @@ def signatures(
             MODE_CODES[mode],
             n,
             min_len,
-            nbk.WHITESPACE,
             a,
             b,
             out,

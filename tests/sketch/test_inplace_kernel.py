@@ -187,3 +187,33 @@ def test_no_inplace_opt_out_gives_the_same_bits() -> None:
     got = np.frombuffer(bytes.fromhex(res.stdout), dtype=np.uint32).reshape(len(docs), 128)
     assert np.array_equal(got, minhash_shingles(docs))
     assert got.tolist() == expected(docs, MinHashConfig())
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_text_tokenizer_block_edges(backend: str) -> None:
+    """Token edges on and around the 32-byte blocks of the compiled tokenizer."""
+    from dedup.config import ShingleConfig
+    from dedup.sketch.minhash import minhash_texts
+
+    rng = random.Random(17)
+    texts = [
+        "a" * 31 + " " + "b" * 32,  # edge right at a block boundary
+        "x" * 32,  # one token, exactly one block
+        "y" * 64 + " z",  # a token over two whole blocks
+        " " * 31 + "w" + " " * 33 + "v",  # whitespace runs over block edges
+        "\t".join(["tok"] * 40),  # tabs
+        "\x1c\x1d\x1e\x1f".join(["ab", "cde", "f" * 40]),  # \x1c-\x1f are whitespace
+        "q" * 100,  # one long token
+        "",
+        " ",
+    ]
+    alphabet = ["ab", "c", "defgh", "ijklmnopq", "r" * 20, " ", "  ", "\n", "\t", "\x0b"]
+    texts += ["".join(rng.choice(alphabet) for _ in range(rng.randrange(1, 80))) for _ in range(40)]
+    cfg = MinHashConfig(num_perm=128, seed=3)
+    for kind, size in (("word", 1), ("word", 3), ("char", 4)):
+        for min_len in (1, 2, 4, 33):
+            scfg = ShingleConfig(kind=kind, size=size, min_token_len=min_len)  # type: ignore[arg-type]
+            sigs = minhash_texts(texts, scfg, cfg, backend=backend)
+            for t, sig in zip(texts, sigs):
+                want = ref.minhash(ref.shingles(t, kind, size, min_len), 128, 3)
+                assert sig.tolist() == want, (t, kind, size, min_len)
