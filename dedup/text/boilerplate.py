@@ -31,8 +31,11 @@ from itertools import accumulate
 from pathlib import Path
 from typing import Literal
 
+import numpy as np
+
 from dedup.config import BoilerplateConfig, NormalizeConfig
 from dedup.errors import RuleFileError
+from dedup.text import _compiled
 from dedup.text.normalization import normalize, normalize_text_lines
 
 __all__ = [
@@ -309,17 +312,76 @@ class _RulePlan:
 
 @dataclass(frozen=True)
 class _Plan:
-    """A rule set laid out for :func:`strip_boilerplate`, by kind, in rule order."""
+    """A rule set laid out for :func:`strip_boilerplate`, by kind, in rule order; and the
+    needles of all rules as arrays for the compiled search (:func:`_needle_arrays`)."""
 
     cuts: tuple[_RulePlan, ...]
     drops: tuple[_RulePlan, ...]
     strips: tuple[_RulePlan, ...]
+    # rule plan -> its bit in the compiled search's line masks
+    bits: dict[int, tuple[int, ...]] = field(default_factory=dict, compare=False)
+    arrays: tuple[np.ndarray, ...] | None = field(default=None, compare=False)
 
 
 @lru_cache(maxsize=32)
 def _plan(ruleset: RuleSet) -> _Plan:
     plans = {k: tuple(_rule_plan(r) for r in ruleset.of_kind(k)) for k in _KINDS}
-    return _Plan(plans["cut_from"], plans["drop_line"], plans["strip"])
+    flat = plans["cut_from"] + plans["drop_line"] + plans["strip"]
+    # one bit per tuple of needles of each rule (the compiled search takes them all)
+    tuples = [(rp, alts) for rp in flat for alts in rp.needles]
+    bits: dict[int, tuple[int, ...]] = {}
+    arrays = None
+    if tuples and len(tuples) <= 64:
+        for b, (rp, _) in enumerate(tuples):
+            bits[id(rp)] = (*bits.get(id(rp), ()), b)
+        arrays = _needle_arrays([alts for _, alts in tuples])
+    return _Plan(plans["cut_from"], plans["drop_line"], plans["strip"], bits, arrays)
+
+
+def _needle_arrays(tuples: list[tuple[Needle, ...]]) -> tuple[np.ndarray, ...]:
+    """The needles as UTF-16 code units (ASCII letters lowercase), indexed by their first
+    unit, with the bits of the tuples each belongs to: the arguments of
+    ``_numba_kernels.needle_lines``."""
+    seqs: dict[tuple[int, ...], int] = {}
+    for b, alts in enumerate(tuples):
+        for needle in alts:
+            if isinstance(needle, bytes):
+                variants = [needle.decode("ascii")]
+            else:
+                variants = [ch.lower() if ch.isascii() else ch for ch in needle]
+            for v in variants:
+                units = tuple(
+                    v.encode("utf-16-le")[k] | v.encode("utf-16-le")[k + 1] << 8
+                    for k in range(0, 2 * len(v), 2)
+                )
+                seqs[units] = seqs.get(units, 0) | 1 << b
+    one_bits = np.zeros(0x10000, dtype=np.uint64)
+    for seq, bits in seqs.items():
+        if len(seq) == 1:
+            one_bits[seq[0]] |= np.uint64(bits)
+    items = sorted((seq, bits) for seq, bits in seqs.items() if len(seq) > 1)
+    pair_ok = np.zeros(0x10000, dtype=np.uint8)
+    for seq, _ in items:
+        pair_ok[(seq[0] & 0xFF) << 8 | (seq[1] & 0xFF)] = 1
+    nd_units = np.array([u for seq, _ in items for u in seq], dtype=np.uint16)
+    nd_len = np.array([len(seq) for seq, _ in items], dtype=np.int64)
+    nd_start = np.concatenate(([0], np.cumsum(nd_len)[:-1])).astype(np.int64)
+    nd_bits = np.array([bits for _, bits in items], dtype=np.uint64)
+    firsts = np.array([seq[0] for seq, _ in items], dtype=np.int64)
+    order = np.argsort(firsts, kind="stable").astype(np.int64)
+    first = np.searchsorted(firsts[order], np.arange(0x10001)).astype(np.int64)
+    flags = np.zeros(0x10000, dtype=np.uint8)
+    for ch in _ascii_twins() or ():
+        flags[ord(ch)] |= 1
+    for u in np.flatnonzero(one_bits).tolist():
+        flags[u] |= 2
+        flags[ord(chr(u).upper())] |= 2 if chr(u).isascii() else 0
+    for seq, _ in items:
+        flags[seq[0]] |= 4
+        if chr(seq[0]).isascii():
+            flags[ord(chr(seq[0]).upper())] |= 4
+    flags[10] = 8
+    return flags, one_bits, pair_ok, first, order, nd_units, nd_start, nd_len, nd_bits
 
 
 def _rule_plan(rule: Rule) -> _RulePlan:
@@ -660,7 +722,7 @@ def strip_boilerplate(
     n = len(lines)
     # start offset of each line, and one past the last line
     starts = [0, *accumulate([len(line) + 1 for line in lines])]
-    finder = _LineFinder(source, lines, starts)
+    finder = _LineFinder(source, lines, starts, plan)
 
     # 1. the first line a cut rule matches, and that rule's name (the first in rule order)
     cut_at, cut_name = n, ""
@@ -758,7 +820,11 @@ def _merge_cuts(
 class _LineFinder:
     """The lines of one document a rule may match (see the plans above)."""
 
-    def __init__(self, source: str, lines: list[str], starts: list[int]) -> None:
+    def __init__(
+        self, source: str, lines: list[str], starts: list[int], plan: _Plan | None = None
+    ) -> None:
+        self.plan = plan
+        self._found: tuple[np.ndarray, list[int]] | bool | None = None
         self.source = source
         self.lines = lines
         self.starts = starts
@@ -808,12 +874,43 @@ class _LineFinder:
         self._with[needle] = found
         return found
 
+    def _compiled_candidates(self, rp: _RulePlan) -> list[int] | None:
+        """Lines holding a needle of each tuple of ``rp`` by the compiled search, or ``None``."""
+        if self._found is None:
+            self._found = False
+            kernels = _compiled.kernels()
+            plan = self.plan
+            if kernels is None or plan is None or plan.arrays is None:
+                return None
+            units = np.frombuffer(self.source.encode("utf-16-le", "surrogatepass"), dtype=np.uint16)
+            n_bits = max(b for bs in plan.bits.values() for b in bs) + 1
+            found = np.empty((n_bits, len(self.lines)), dtype=np.int64)
+            counts = np.zeros(n_bits, dtype=np.int64)
+            if kernels.needle_lines(units, *plan.arrays, found, counts) < 0:
+                return None
+            self._found = (found, counts.tolist())
+        if not self._found or self.plan is None:
+            return None
+        found, counts = self._found
+        bits = self.plan.bits[id(rp)]
+        lines = found[bits[0], : counts[bits[0]]].tolist()
+        for b in bits[1:]:
+            if not lines:
+                break
+            other = set(found[b, : counts[b]].tolist())
+            lines = [i for i in lines if i in other]
+        return lines
+
     def _candidates_of(self, rp: _RulePlan, stop: int) -> list[int]:
         """Non-blank lines before ``stop`` that may match ``rp``, in order."""
         if not rp.needles:
             return [i for i in self._nonblank() if i < stop]
+        compiled = self._compiled_candidates(rp)
+        if compiled is not None:
+            lines = self.lines
+            return [i for i in compiled if i < stop and not lines[i].isspace()]
         found: set[int] | None = None
-        for alts in rp.needles:
+        for alts in rp.needles[:1]:  # the most selective tuple: finds cost more than regexes
             union: set[int] = set()
             for needle in alts:
                 union |= self._lines_with(needle)

@@ -18,6 +18,7 @@ import numpy as np
 from unidecode import unidecode
 
 from dedup.config import NormalizeConfig
+from dedup.text import _compiled
 
 __all__ = ["fold", "normalize", "normalize_lines", "normalize_text_lines", "tokenize"]
 
@@ -237,6 +238,28 @@ def _table(cfg: NormalizeConfig) -> np.ndarray:
     return table
 
 
+_MULTI_ARRAYS: dict[tuple[bool, bool], tuple[int, np.ndarray, np.ndarray]] = {}
+_MULTI_LONGEST: dict[tuple[bool, bool], int] = {}
+
+
+def _multi_arrays(cfg: NormalizeConfig) -> tuple[np.ndarray, np.ndarray]:
+    """The characters folding to several letters as arrays: ``bytes[index[u]:index[u+1]]``
+    is what unit ``u`` becomes (for the compiled loop)."""
+    key = (cfg.transliterate, cfg.lowercase)
+    multi = _MULTI_OUT[key]
+    cached = _MULTI_ARRAYS.get(key)
+    if cached is None or cached[0] != len(multi):
+        lengths = np.zeros(0x10000, dtype=np.int64)
+        for ch, out in multi.items():
+            lengths[ord(ch)] = len(out)
+        _MULTI_LONGEST[key] = max(map(len, multi.values()), default=0)
+        data = b"".join(out.encode("ascii") for _, out in sorted(multi.items()))
+        index = np.concatenate(([0], np.cumsum(lengths))).astype(np.int64)
+        cached = (len(multi), index, np.frombuffer(data, dtype=np.uint8))
+        _MULTI_ARRAYS[key] = cached
+    return cached[1], cached[2]
+
+
 def _learn(table: np.ndarray, units: np.ndarray, cfg: NormalizeConfig) -> None:
     """Fill the table entries of the code units of ``units`` not looked at yet."""
     multi = _MULTI_OUT[(cfg.transliterate, cfg.lowercase)]
@@ -264,10 +287,19 @@ def _fast_lines(text: str, cfg: NormalizeConfig) -> list[str] | None:
     table = _table(cfg)
     if text.isascii():
         units = np.frombuffer(text.encode("ascii"), dtype=np.uint8)
-        codes = table.take(units)
     else:
         units = np.frombuffer(text.encode("utf-16-le", "surrogatepass"), dtype=np.uint16)
-        codes = table.take(units)
+    kernels = _compiled.kernels()
+    if kernels is not None:
+        multi, multi_bytes = _multi_arrays(cfg)
+        # a unit writes at most one byte, or its replacement with a space before each word
+        longest = 1 + 2 * _MULTI_LONGEST.get((cfg.transliterate, cfg.lowercase), 0)
+        out = np.empty(len(units) * longest, dtype=np.uint8)
+        n = kernels.fold_collapse(units, table, multi, multi_bytes, out)
+        if n >= 0:
+            return out[:n].tobytes().decode("ascii").split("\n")
+    codes = table.take(units)
+    if not text.isascii():
         if (codes == _UNKNOWN).any():
             _learn(table, units, cfg)
             codes = table.take(units)

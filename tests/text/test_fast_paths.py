@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -19,6 +20,7 @@ from hypothesis import strategies as st
 
 from benchmarks.corpus import generate_corpus
 from dedup.config import BoilerplateConfig, NormalizeConfig
+from dedup.text import _compiled
 from dedup.text import boilerplate as B
 from dedup.text.boilerplate import parse_rules, strip_boilerplate
 from dedup.text.normalization import fold, normalize, normalize_lines, normalize_text_lines
@@ -88,17 +90,19 @@ def test_normalize_text_lines_equals_reference_line_by_line(
 ) -> None:
     lines = text.split("\n")
     expected = [reference_normalize(line, config) for line in lines]
-    assert normalize_text_lines(text, config) == expected
-    assert normalize_lines(lines, config) == expected
+    for on in PATHS:
+        with compiled(on):
+            assert normalize_text_lines(text, config) == expected
+            assert normalize_lines(lines, config) == expected
 
 
 @pytest.mark.parametrize("config", CONFIGS, ids=CONFIG_IDS)
 def test_normalize_text_lines_equals_reference_on_corpora(config: NormalizeConfig) -> None:
     for text in DOCS:
-        lines = text.split("\n")
-        assert normalize_text_lines(text, config) == [
-            reference_normalize(line, config) for line in lines
-        ]
+        expected = [reference_normalize(line, config) for line in text.split("\n")]
+        for on in PATHS:
+            with compiled(on):
+                assert normalize_text_lines(text, config) == expected
 
 
 def test_every_bmp_character_folds_like_the_reference() -> None:
@@ -107,8 +111,10 @@ def test_every_bmp_character_folds_like_the_reference() -> None:
     chars = [chr(c) for c in range(0x80, 0x10000) if not 0xD800 <= c < 0xE000 and c != 0x0A]
     for config in CONFIGS:
         text = "\n".join(f"a{ch}b {ch}" for ch in chars)
-        got = normalize_text_lines(text, config)
-        assert got == [reference_normalize(line, config) for line in text.split("\n")]
+        expected = [reference_normalize(line, config) for line in text.split("\n")]
+        for on in PATHS:
+            with compiled(on):
+                assert normalize_text_lines(text, config) == expected
 
 
 def test_normalize_lines_edge_cases() -> None:
@@ -124,16 +130,32 @@ def test_normalize_lines_edge_cases() -> None:
 # ------------------------------------------------------------------ boilerplate
 
 
+@contextmanager
+def compiled(on: bool):  # type: ignore[no-untyped-def]
+    """The compiled loops (numba) on or off: both paths must give the reference's output."""
+    before = _compiled.enabled
+    _compiled.enabled = on
+    try:
+        yield
+    finally:
+        _compiled.enabled = before
+
+
+PATHS = [True, False] if _compiled.kernels() is not None else [False]
+
+
 def _same(text: str, **kw) -> None:  # type: ignore[no-untyped-def]
-    fast = strip_boilerplate(text, **kw)
     ref = reference_strip_boilerplate(text, **kw)
-    assert (fast.source, fast.lines, fast.removed, fast.keys) == (
-        ref.source,
-        ref.lines,
-        ref.removed,
-        ref.keys,
-    )
-    assert fast.text == ref.text and fast.normalized == ref.normalized
+    for on in PATHS:
+        with compiled(on):
+            fast = strip_boilerplate(text, **kw)
+        assert (fast.source, fast.lines, fast.removed, fast.keys) == (
+            ref.source,
+            ref.lines,
+            ref.removed,
+            ref.keys,
+        ), f"compiled={on}"
+        assert fast.text == ref.text and fast.normalized == ref.normalized
 
 
 @pytest.mark.parametrize(
@@ -378,3 +400,33 @@ def test_case_variants_are_complete() -> None:
     for ch in "ảêâσµéß":
         expected = set(re.findall(re.escape(ch), everything, re.IGNORECASE))
         assert set(B._case_variants(ch) or ()) == expected, ch
+
+
+@pytest.mark.skipif(_compiled.kernels() is None, reason="numba is not installed")
+def test_compiled_needle_search_finds_the_lines_the_python_search_finds() -> None:
+    """Lines holding a rule's first tuple of needles: the same by both searches (the compiled
+    one also intersects the other tuples, so it may only drop lines the rule cannot match)."""
+    for rules in (B.default_rules(), CUSTOM):
+        plan = B._plan(rules)
+        for text in [*DOCS[:200], "\u212aelvin x", "ſhare\nx", ""]:
+            source = B.prepare(text)
+            lines = source.split("\n")
+            starts = [0]
+            for line in lines:
+                starts.append(starts[-1] + len(line) + 1)
+            fast = B._LineFinder(source, lines, starts, plan)
+            slow = B._LineFinder(source, lines, starts, None)
+            for rp in plan.cuts + plan.drops + plan.strips:
+                if not rp.needles:
+                    continue
+                got = fast._candidates_of(rp, len(lines))
+                want = slow._candidates_of(rp, len(lines))
+                assert set(got) <= set(want)
+                single = B._RulePlan(rp.rule, needles=rp.needles[:1])
+                one = B._Plan(
+                    (single,), (), (), {id(single): (0,)}, B._needle_arrays([rp.needles[0]])
+                )
+                only_first = B._LineFinder(source, lines, starts, one)._candidates_of(
+                    single, len(lines)
+                )
+                assert only_first == want, rp.rule.name
