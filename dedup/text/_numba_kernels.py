@@ -67,31 +67,29 @@ def fold_collapse(units, table, multi, multi_bytes, out):  # type: ignore[no-unt
 
 
 @njit(cache=True, nogil=True)
-def _hit(bits, line, last, found, counts):  # type: ignore[no-untyped-def]
-    while bits:
-        low = bits & -bits
-        b = 0
-        while (np.uint64(1) << np.uint64(b)) != low:
-            b += 1
-        if last[b] != line:
+def _hit(bit_start, bit_idx, k, line, last, found, counts):  # type: ignore[no-untyped-def]
+    for t in range(bit_start[k], bit_start[k + 1]):
+        b = bit_idx[t]
+        if last[b] != line and counts[b] < found.shape[1]:
             last[b] = line
             found[b, counts[b]] = line
             counts[b] += 1
-        bits ^= low
 
 
 @njit(cache=True, nogil=True)
 def needle_lines(
     units,
     flags,
-    one_bits,
+    one_start,
+    one_idx,
     pair_ok,
     first,
     order,
     nd_units,
     nd_start,
     nd_len,
-    nd_bits,
+    nd_bit_start,
+    nd_bit_idx,
     found,
     counts,
 ):  # type: ignore[no-untyped-def]
@@ -100,11 +98,13 @@ def needle_lines(
     case-insensitively).
 
     ``flags[u]``: 1 a twin (see below), 2 a one-unit needle, 4 may start a longer needle,
-    8 the line break (upper and lower case letters flagged alike). ``one_bits[u]``: bits of
-    the one-unit needle ``u``; ``pair_ok``: whether a longer needle may start with two units
-    (by their low bytes); ``first[u]:first[u+1]`` indexes ``order``, the longer needles
-    starting with unit ``u``. Returns -1 when the text holds a twin (a non-ASCII character
-    matching an ASCII letter case-insensitively: ASCII needles cannot judge it).
+    8 the line break (upper and lower case letters flagged alike). The bits of the one-unit
+    needle ``u`` are ``one_idx[one_start[u]:one_start[u+1]]``; ``pair_ok``: whether a longer
+    needle may start with two units (by their low bytes); ``first[u]:first[u+1]`` indexes
+    ``order``, the longer needles starting with unit ``u``, whose bits are
+    ``nd_bit_idx[nd_bit_start[j]:nd_bit_start[j+1]]``. Returns -1 when the text holds a twin
+    (a non-ASCII character matching an ASCII letter case-insensitively: ASCII needles cannot
+    judge it).
     """
     line = 0
     n = units.shape[0]
@@ -122,7 +122,7 @@ def needle_lines(
         if 65 <= u <= 90:
             u += 32
         if f & 2:
-            _hit(one_bits[u], line, last, found, counts)
+            _hit(one_start, one_idx, u, line, last, found, counts)
         if f & 4 and i + 1 < n:
             v = units[i + 1]
             if 65 <= v <= 90:
@@ -143,7 +143,7 @@ def needle_lines(
                             ok = False
                             break
                     if ok:
-                        _hit(nd_bits[j], line, last, found, counts)
+                        _hit(nd_bit_start, nd_bit_idx, j, line, last, found, counts)
     return 0
 
 

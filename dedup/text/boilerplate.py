@@ -321,6 +321,10 @@ class _Plan:
     # rule plan -> its bit in the compiled search's line masks
     bits: dict[int, tuple[int, ...]] = field(default_factory=dict, compare=False)
     arrays: tuple[np.ndarray, ...] | None = field(default=None, compare=False)
+    n_bits: int = 0
+
+
+_LAST_PLAN: tuple[RuleSet | None, BoilerplateConfig, _Plan] | None = None
 
 
 @lru_cache(maxsize=32)
@@ -328,21 +332,28 @@ def _plan(ruleset: RuleSet) -> _Plan:
     plans = {k: tuple(_rule_plan(r) for r in ruleset.of_kind(k)) for k in _KINDS}
     flat = plans["cut_from"] + plans["drop_line"] + plans["strip"]
     # one bit per tuple of needles of each rule (the compiled search takes them all)
-    tuples = [(rp, alts) for rp in flat for alts in rp.needles]
+    # (later tuples only when none of their needles is a single ASCII character: those
+    # occur on most lines and cost more than they save)
+    tuples = [
+        (rp, alts)
+        for rp in flat
+        for k, alts in enumerate(rp.needles)
+        if k == 0 or not any(isinstance(n, bytes) and len(n) == 1 for n in alts)
+    ]
     bits: dict[int, tuple[int, ...]] = {}
     arrays = None
     if tuples and len(tuples) <= 64:
         for b, (rp, _) in enumerate(tuples):
             bits[id(rp)] = (*bits.get(id(rp), ()), b)
         arrays = _needle_arrays([alts for _, alts in tuples])
-    return _Plan(plans["cut_from"], plans["drop_line"], plans["strip"], bits, arrays)
+    return _Plan(plans["cut_from"], plans["drop_line"], plans["strip"], bits, arrays, len(tuples))
 
 
 def _needle_arrays(tuples: list[tuple[Needle, ...]]) -> tuple[np.ndarray, ...]:
     """The needles as UTF-16 code units (ASCII letters lowercase), indexed by their first
     unit, with the bits of the tuples each belongs to: the arguments of
     ``_numba_kernels.needle_lines``."""
-    seqs: dict[tuple[int, ...], int] = {}
+    seqs: dict[tuple[int, ...], set[int]] = {}
     for b, alts in enumerate(tuples):
         for needle in alts:
             if isinstance(needle, bytes):
@@ -350,38 +361,50 @@ def _needle_arrays(tuples: list[tuple[Needle, ...]]) -> tuple[np.ndarray, ...]:
             else:
                 variants = [ch.lower() if ch.isascii() else ch for ch in needle]
             for v in variants:
-                units = tuple(
-                    v.encode("utf-16-le")[k] | v.encode("utf-16-le")[k + 1] << 8
-                    for k in range(0, 2 * len(v), 2)
-                )
-                seqs[units] = seqs.get(units, 0) | 1 << b
-    one_bits = np.zeros(0x10000, dtype=np.uint64)
-    for seq, bits in seqs.items():
-        if len(seq) == 1:
-            one_bits[seq[0]] |= np.uint64(bits)
-    items = sorted((seq, bits) for seq, bits in seqs.items() if len(seq) > 1)
+                seqs.setdefault(tuple(ord(ch) for ch in v), set()).add(b)
+    ones = {seq[0]: sorted(bits) for seq, bits in seqs.items() if len(seq) == 1}
+    one_len = np.zeros(0x10000, dtype=np.int64)
+    for u, bits in ones.items():
+        one_len[u] = len(bits)
+    one_start = np.concatenate(([0], np.cumsum(one_len))).astype(np.int64)
+    one_idx = np.array([b for u in sorted(ones) for b in ones[u]], dtype=np.int64)
+    items = sorted((seq, sorted(bits)) for seq, bits in seqs.items() if len(seq) > 1)
     pair_ok = np.zeros(0x10000, dtype=np.uint8)
     for seq, _ in items:
         pair_ok[(seq[0] & 0xFF) << 8 | (seq[1] & 0xFF)] = 1
     nd_units = np.array([u for seq, _ in items for u in seq], dtype=np.uint16)
     nd_len = np.array([len(seq) for seq, _ in items], dtype=np.int64)
     nd_start = np.concatenate(([0], np.cumsum(nd_len)[:-1])).astype(np.int64)
-    nd_bits = np.array([bits for _, bits in items], dtype=np.uint64)
+    nd_bit_start = np.concatenate(([0], np.cumsum([len(b) for _, b in items]))).astype(np.int64)
+    nd_bit_idx = np.array([b for _, bits in items for b in bits], dtype=np.int64)
     firsts = np.array([seq[0] for seq, _ in items], dtype=np.int64)
     order = np.argsort(firsts, kind="stable").astype(np.int64)
     first = np.searchsorted(firsts[order], np.arange(0x10001)).astype(np.int64)
     flags = np.zeros(0x10000, dtype=np.uint8)
     for ch in _ascii_twins() or ():
         flags[ord(ch)] |= 1
-    for u in np.flatnonzero(one_bits).tolist():
+    for u in ones:
         flags[u] |= 2
-        flags[ord(chr(u).upper())] |= 2 if chr(u).isascii() else 0
+        if chr(u).isascii():
+            flags[ord(chr(u).upper())] |= 2
     for seq, _ in items:
         flags[seq[0]] |= 4
         if chr(seq[0]).isascii():
             flags[ord(chr(seq[0]).upper())] |= 4
     flags[10] = 8
-    return flags, one_bits, pair_ok, first, order, nd_units, nd_start, nd_len, nd_bits
+    return (
+        flags,
+        one_start,
+        one_idx,
+        pair_ok,
+        first,
+        order,
+        nd_units,
+        nd_start,
+        nd_len,
+        nd_bit_start,
+        nd_bit_idx,
+    )
 
 
 def _rule_plan(rule: Rule) -> _RulePlan:
@@ -714,10 +737,14 @@ def strip_boilerplate(
     ['related_tail']
     """
     cfg = config or BoilerplateConfig()
-    ruleset = rules if rules is not None else rules_for(cfg)
+    last = _LAST_PLAN
+    if last is not None and last[0] is rules and last[1] is cfg:
+        plan = last[2]  # the same objects as the previous call: skip hashing the rule set
+    else:
+        plan = _plan(rules if rules is not None else rules_for(cfg))
+        globals()["_LAST_PLAN"] = (rules, cfg, plan)
     norm = normalize_config or NormalizeConfig()
     source = prepare(text)
-    plan = _plan(ruleset)
     lines = source.split("\n")
     n = len(lines)
     # start offset of each line, and one past the last line
@@ -883,7 +910,7 @@ class _LineFinder:
             if kernels is None or plan is None or plan.arrays is None:
                 return None
             units = np.frombuffer(self.source.encode("utf-16-le", "surrogatepass"), dtype=np.uint16)
-            n_bits = max(b for bs in plan.bits.values() for b in bs) + 1
+            n_bits = plan.n_bits
             found = np.empty((n_bits, len(self.lines)), dtype=np.int64)
             counts = np.zeros(n_bits, dtype=np.int64)
             if kernels.needle_lines(units, *plan.arrays, found, counts) < 0:

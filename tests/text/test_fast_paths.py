@@ -333,6 +333,7 @@ def test_strip_equals_reference_with_custom_rules_without_needles(lines: list[st
     """Every anchored rule through the whole-document scan (needles off)."""
     original = B._prefilters
     B._plan.cache_clear()
+    B._LAST_PLAN = None
     B._prefilters = lambda pattern: ()  # type: ignore[assignment]
     try:
         plan = B._plan(CUSTOM)
@@ -342,6 +343,7 @@ def test_strip_equals_reference_with_custom_rules_without_needles(lines: list[st
     finally:
         B._prefilters = original  # type: ignore[assignment]
         B._plan.cache_clear()
+    B._LAST_PLAN = None
 
 
 @pytest.mark.parametrize(
@@ -424,7 +426,7 @@ def test_compiled_needle_search_finds_the_lines_the_python_search_finds() -> Non
                 assert set(got) <= set(want)
                 single = B._RulePlan(rp.rule, needles=rp.needles[:1])
                 one = B._Plan(
-                    (single,), (), (), {id(single): (0,)}, B._needle_arrays([rp.needles[0]])
+                    (single,), (), (), {id(single): (0,)}, B._needle_arrays([rp.needles[0]]), 1
                 )
                 only_first = B._LineFinder(source, lines, starts, one)._candidates_of(
                     single, len(lines)
