@@ -657,7 +657,8 @@ def prepare(text: str) -> str:
     """Unify line endings, drop a BOM, apply NFC: the text all offsets refer to."""
     if text.startswith("\ufeff"):
         text = text[1:]
-    return unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text if text.isascii() else unicodedata.normalize("NFC", text)
 
 
 def _line_key(line: str, norm: NormalizeConfig) -> str:

@@ -281,8 +281,8 @@ def _fast_lines(text: str, cfg: NormalizeConfig) -> list[str] | None:
     """:func:`normalize_text_lines` through the table, or ``None`` for the line-by-line path."""
     if not text.isascii():
         folded = unicodedata.normalize("NFKC", text)
-        if folded.count("\n") != text.count("\n"):  # never seen; kept for safety
-            return None
+        if folded is not text and folded.count("\n") != text.count("\n"):
+            return None  # never seen (no character's NFKC holds a line break); kept for safety
         text = folded
     table = _table(cfg)
     if text.isascii():
