@@ -308,6 +308,9 @@ class _RulePlan:
     rule: Rule
     needles: tuple[tuple[Needle, ...], ...] = ()
     scan: re.Pattern[str] | None = None
+    # lowercase ASCII texts one of which ends every line the rule matches, once trailing
+    # whitespace is stripped (see :func:`_suffixes`)
+    suffixes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -332,13 +335,13 @@ def _plan(ruleset: RuleSet) -> _Plan:
     plans = {k: tuple(_rule_plan(r) for r in ruleset.of_kind(k)) for k in _KINDS}
     flat = plans["cut_from"] + plans["drop_line"] + plans["strip"]
     # one bit per tuple of needles of each rule (the compiled search takes them all)
-    # (later tuples only when none of their needles is a single ASCII character: those
+    # (later tuples only when none of their needles is a single ASCII letter or digit: those
     # occur on most lines and cost more than they save)
     tuples = [
         (rp, alts)
         for rp in flat
         for k, alts in enumerate(rp.needles)
-        if k == 0 or not any(isinstance(n, bytes) and len(n) == 1 for n in alts)
+        if k == 0 or not any(isinstance(n, bytes) and len(n) == 1 and n.isalnum() for n in alts)
     ]
     bits: dict[int, tuple[int, ...]] = {}
     arrays = None
@@ -414,9 +417,59 @@ def _rule_plan(rule: Rule) -> _RulePlan:
             alts = tuple(_needle(x) for x in lits)
             if all(n is not None for n in alts):
                 needles.append(alts)
+    suffixes = _suffixes(rule.pattern)
     if needles:
-        return _RulePlan(rule, needles=tuple(needles))  # type: ignore[arg-type]
-    return _RulePlan(rule, scan=_scan_pattern(rule.pattern))
+        return _RulePlan(rule, needles=tuple(needles), suffixes=suffixes)  # type: ignore[arg-type]
+    return _RulePlan(rule, scan=_scan_pattern(rule.pattern), suffixes=suffixes)
+
+
+def _suffixes(pattern: re.Pattern[str]) -> tuple[str, ...]:
+    """For a pattern ending with ``(?:lit1|lit2|...)\\s*$`` (ASCII literals not ending with
+    whitespace): the lowercase literals. A line the pattern matches ends, once stripped of
+    trailing whitespace (``str.rstrip`` strips exactly what ``\\s`` matches), with one of them;
+    ``()`` when the pattern ends otherwise."""
+    try:
+        from re import _constants as c  # type: ignore[attr-defined]
+        from re import _parser  # type: ignore[attr-defined]
+
+        if pattern.flags & (re.ASCII | re.LOCALE):
+            return ()
+        items = list(_parser.parse(pattern.pattern, pattern.flags))
+        if not items or items[-1] not in ((c.AT, c.AT_END), (c.AT, c.AT_END_STRING)):
+            return ()
+        items.pop()
+        while items and items[-1][0] in (c.MAX_REPEAT, c.MIN_REPEAT):
+            lo, _, body = items[-1][1]
+            if lo != 0 or list(body) != [(c.IN, [(c.CATEGORY, c.CATEGORY_SPACE)])]:
+                break
+            items.pop()
+        if not items:
+            return ()
+        op, av = items[-1]
+        if op is c.SUBPATTERN and not av[1] and not av[2] and len(av[3].data) == 1:
+            op, av = av[3].data[0]
+        if op is c.BRANCH:
+            alts = [list(alt) for alt in av[1]]
+        elif op is c.LITERAL:
+            run = []
+            for o, v in reversed(items):
+                if o is not c.LITERAL:
+                    break
+                run.append((o, v))
+            alts = [run[::-1]]
+        else:
+            return ()
+        out = []
+        for alt in alts:
+            if not alt or any(o is not c.LITERAL for o, _ in alt):
+                return ()
+            text = "".join(chr(v) for _, v in alt)
+            if not text.isascii() or text[-1].isspace():
+                return ()
+            out.append(text.lower())
+        return tuple(sorted(set(out)))
+    except Exception:  # an unfamiliar construct or ``re`` internals changed: no suffixes
+        return ()
 
 
 def _needle(literal: str) -> Needle | None:
@@ -845,6 +898,14 @@ def _merge_cuts(
     return pieces, [RemovedSpan(s, e, name) for s, e, name in merged]
 
 
+def _may_end_with(line: str, suffixes: tuple[str, ...]) -> bool:
+    """False only when ``line`` stripped of trailing whitespace cannot end with one of the
+    ASCII ``suffixes`` as a case-insensitive pattern sees it (a tail holding a non-ASCII
+    character is not judged)."""
+    tail = line.rstrip()[-max(map(len, suffixes)) :]
+    return not tail.isascii() or tail.lower().endswith(suffixes)
+
+
 class _LineFinder:
     """The lines of one document a rule may match (see the plans above)."""
 
@@ -931,6 +992,12 @@ class _LineFinder:
 
     def _candidates_of(self, rp: _RulePlan, stop: int) -> list[int]:
         """Non-blank lines before ``stop`` that may match ``rp``, in order."""
+        found = self._candidates_by_needles(rp, stop)
+        if rp.suffixes:
+            found = [i for i in found if _may_end_with(self.lines[i], rp.suffixes)]
+        return found
+
+    def _candidates_by_needles(self, rp: _RulePlan, stop: int) -> list[int]:
         if not rp.needles:
             return [i for i in self._nonblank() if i < stop]
         compiled = self._compiled_candidates(rp)

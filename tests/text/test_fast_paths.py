@@ -265,6 +265,8 @@ strip      s_empty     y*
 strip      s_nl        [^\S\n]+$
 strip      s_case      (?-i:X)X
 strip      s_poss      ^\s*+_
+strip      s_twin      \s*-\s*(?:ks|is)\s*$
+drop_line  a_suffix    ^.{0,3}(?:x1|k)\s*$
 """
 _CUSTOM_PIECES = [
     "x",
@@ -299,6 +301,13 @@ _CUSTOM_PIECES = [
     "\x0b",
     "\u2028",
     "é",
+    "-\u212as",
+    "- \u017f",
+    "-\u0131S\u00a0",
+    "- \u0130s ",
+    "-KS\u2028",
+    "ab k",
+    "abcdX1",
     "",
 ]
 custom_lines = st.lists(
@@ -317,6 +326,9 @@ def test_custom_rules_get_every_kind_of_plan() -> None:
     assert kinds["a_ws"] == "needles" and kinds["s_tail"] == "needles"
     assert kinds["a_dot"] == kinds["a_bnd"] == kinds["a_backref"] == "scan"
     assert kinds["s_empty"] == kinds["s_nl"] == "lines"
+    suffixes = {rp.rule.name: rp.suffixes for rp in plan.cuts + plan.drops + plan.strips}
+    assert suffixes["s_tail"] == ("ap", "vna") and suffixes["s_twin"] == ("is", "ks")
+    assert suffixes["a_suffix"] == ("k", "x1") and suffixes["a_ws"] == ("x",)
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -421,14 +433,14 @@ def test_compiled_needle_search_finds_the_lines_the_python_search_finds() -> Non
             for rp in plan.cuts + plan.drops + plan.strips:
                 if not rp.needles:
                     continue
-                got = fast._candidates_of(rp, len(lines))
-                want = slow._candidates_of(rp, len(lines))
+                got = fast._candidates_by_needles(rp, len(lines))
+                want = slow._candidates_by_needles(rp, len(lines))
                 assert set(got) <= set(want)
                 single = B._RulePlan(rp.rule, needles=rp.needles[:1])
                 one = B._Plan(
                     (single,), (), (), {id(single): (0,)}, B._needle_arrays([rp.needles[0]]), 1
                 )
-                only_first = B._LineFinder(source, lines, starts, one)._candidates_of(
+                only_first = B._LineFinder(source, lines, starts, one)._candidates_by_needles(
                     single, len(lines)
                 )
                 assert only_first == want, rp.rule.name
