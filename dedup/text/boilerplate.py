@@ -836,7 +836,7 @@ def strip_boilerplate(
             continue
         start = starts[i]
         end = start + len(line)
-        stripped: list[RemovedSpan] = []
+        stripped: list[RemovedSpan] | None = None
         if i in drops:
             removed.append(RemovedSpan(start, end, drops[i]))
             continue
@@ -850,13 +850,17 @@ def strip_boilerplate(
             kept = tuple(pieces)
         else:
             key = keys[i]
-            # a line with a token is not blank; an ASCII one then has a word character too
-            if not key or not line.isascii():
-                if not line.strip():
+            # a line with a token is not blank (no whitespace character folds to a letter);
+            # an ASCII one then has a word character too
+            if not key:
+                if line.isspace():
                     continue
                 if not has_word(line):
                     removed.append(RemovedSpan(start, end, "empty"))
                     continue
+            elif not line.isascii() and not has_word(line):
+                removed.append(RemovedSpan(start, end, "empty"))
+                continue
             kept = ((start, end),)
         if dedupe and key and key in seen:
             removed.append(RemovedSpan(start, end, "repeated_line"))

@@ -444,3 +444,10 @@ def test_compiled_needle_search_finds_the_lines_the_python_search_finds() -> Non
                     single, len(lines)
                 )
                 assert only_first == want, rp.rule.name
+
+
+@pytest.mark.parametrize("config", CONFIGS, ids=CONFIG_IDS)
+def test_no_whitespace_character_folds_to_a_token(config: NormalizeConfig) -> None:
+    """strip_boilerplate takes a line with a token for a non-blank one."""
+    spaces = [chr(c) for c in range(sys.maxunicode + 1) if chr(c).isspace()]
+    assert spaces and all(reference_normalize(ch, config) == "" for ch in spaces)
