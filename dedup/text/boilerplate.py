@@ -311,6 +311,8 @@ class _RulePlan:
     # lowercase ASCII texts one of which ends every line the rule matches, once trailing
     # whitespace is stripped (see :func:`_suffixes`)
     suffixes: tuple[str, ...] = ()
+    # for a pattern ``\s*Y``: ``Y`` compiled (see :func:`_after_spaces`)
+    rest: re.Pattern[str] | None = None
 
 
 @dataclass(frozen=True)
@@ -418,9 +420,57 @@ def _rule_plan(rule: Rule) -> _RulePlan:
             if all(n is not None for n in alts):
                 needles.append(alts)
     suffixes = _suffixes(rule.pattern)
+    rest = _after_spaces(rule.pattern)
     if needles:
-        return _RulePlan(rule, needles=tuple(needles), suffixes=suffixes)  # type: ignore[arg-type]
-    return _RulePlan(rule, scan=_scan_pattern(rule.pattern), suffixes=suffixes)
+        return _RulePlan(rule, tuple(needles), None, suffixes, rest)  # type: ignore[arg-type]
+    return _RulePlan(rule, (), _scan_pattern(rule.pattern), suffixes, rest)
+
+
+def _after_spaces(pattern: re.Pattern[str]) -> re.Pattern[str] | None:
+    r"""For a pattern ``\s*Y`` (one or more leading ``\s*``, greedy or lazy): ``Y`` compiled.
+
+    ``\s*Y`` matches at ``p`` exactly when ``Y`` matches at some ``q >= p`` with only
+    whitespace in between, so its leftmost match starts at the whitespace run before the
+    leftmost match of ``Y``: searching from there finds the same matches, and a line ``Y``
+    does not match cannot match. ``re`` tries ``\s*Y`` at every position of a line, while
+    ``Y`` often starts with a character set that ``re`` scans for quickly.
+    """
+    try:
+        from re import (
+            _compiler,  # type: ignore[attr-defined]
+            _parser,  # type: ignore[attr-defined]
+        )
+        from re import _constants as c  # type: ignore[attr-defined]
+
+        if pattern.flags & (re.ASCII | re.LOCALE):
+            return None
+        tree = _parser.parse(pattern.pattern, pattern.flags)
+        if tree.state.flags & re.ASCII:
+            return None
+        items = list(tree.data)
+        spaces = [(c.IN, [(c.CATEGORY, c.CATEGORY_SPACE)])]
+        k = 0
+        while (
+            k < len(items)
+            and items[k][0] in (c.MAX_REPEAT, c.MIN_REPEAT)
+            and items[k][1][0] == 0
+            and items[k][1][1] == c.MAXREPEAT
+            and list(items[k][1][2]) == spaces
+        ):
+            k += 1
+        if k == 0 or k == len(items):
+            return None
+        tree.data = items[k:]
+        return _compiler.compile(tree, tree.state.flags)  # type: ignore[no-any-return]
+    except Exception:  # an unfamiliar construct or ``re`` internals changed
+        return None
+
+
+def _space_start(line: str, q: int) -> int:
+    """Start of the run of whitespace that ends at ``q`` (``q`` itself when there is none)."""
+    while q > 0 and line[q - 1].isspace():
+        q -= 1
+    return q
 
 
 def _suffixes(pattern: re.Pattern[str]) -> tuple[str, ...]:
@@ -1036,7 +1086,7 @@ class _LineFinder:
         lines = self.lines
         if rp.scan is not None:
             return [i for i, _, _ in self._scanned(rp, stop) if lines[i] and not lines[i].isspace()]
-        search = rp.rule.pattern.search
+        search = (rp.rest or rp.rule.pattern).search  # ``\s*Y`` matches where ``Y`` does
         return [i for i in self._candidates_of(rp, stop) if search(lines[i])]
 
     def spans(self, rp: _RulePlan, stop: int, skip: dict[int, str]) -> list[tuple[int, int, int]]:
@@ -1052,11 +1102,19 @@ class _LineFinder:
         out = []
         starts = self.starts
         finditer = rp.rule.pattern.finditer
+        rest = rp.rest
         for i in self._candidates_of(rp, stop):
             if i in skip:
                 continue
+            line = lines[i]
+            pos = 0
+            if rest is not None:  # ``\s*Y``: no match before the spaces ahead of ``Y``'s first
+                first = rest.search(line)
+                if first is None:
+                    continue
+                pos = _space_start(line, first.start())
             base = starts[i]
-            for m in finditer(lines[i]):
+            for m in finditer(line, pos):
                 if m.end() > m.start():
                     out.append((i, base + m.start(), base + m.end()))
         return out

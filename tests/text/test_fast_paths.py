@@ -267,6 +267,8 @@ strip      s_case      (?-i:X)X
 strip      s_poss      ^\s*+_
 strip      s_twin      \s*-\s*(?:ks|is)\s*$
 drop_line  a_suffix    ^.{0,3}(?:x1|k)\s*$
+drop_line  d_spaces    \s*\b1\b
+strip      s_spaces    \s*?\s*(?:x|\s)y*
 """
 _CUSTOM_PIECES = [
     "x",
@@ -329,6 +331,8 @@ def test_custom_rules_get_every_kind_of_plan() -> None:
     suffixes = {rp.rule.name: rp.suffixes for rp in plan.cuts + plan.drops + plan.strips}
     assert suffixes["s_tail"] == ("ap", "vna") and suffixes["s_twin"] == ("is", "ks")
     assert suffixes["a_suffix"] == ("k", "x1") and suffixes["a_ws"] == ("x",)
+    rests = {rp.rule.name for rp in plan.cuts + plan.drops + plan.strips if rp.rest is not None}
+    assert {"s_tail", "s_twin", "d_spaces", "s_spaces"} <= rests
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
