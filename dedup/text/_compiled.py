@@ -22,6 +22,7 @@ def kernels() -> ModuleType | None:
         if os.environ.get("DEDUP_DISABLE_NUMBA"):
             _module = False
             return None
+        registered = _colorama_reset_registered()
         try:
             from dedup.text import _numba_kernels
 
@@ -29,4 +30,28 @@ def kernels() -> ModuleType | None:
             _module = _numba_kernels
         except ImportError:
             _module = False
+        if registered is False and _colorama_reset_registered():
+            _unregister_colorama_reset()
     return _module or None  # type: ignore[return-value]
+
+
+# numba's first compilation formats an error message with colorama, whose ``init`` registers
+# an exit handler writing a terminal reset (ESC [0m) to stdout: the output of a command on a
+# terminal would end with it. The handler is removed again when loading the kernels added it.
+
+
+def _colorama_reset_registered() -> bool | None:
+    try:
+        from colorama import initialise
+    except ImportError:
+        return None
+    return bool(getattr(initialise, "atexit_done", None))
+
+
+def _unregister_colorama_reset() -> None:
+    import atexit
+
+    from colorama import initialise
+
+    atexit.unregister(initialise.reset_all)
+    initialise.atexit_done = False
