@@ -23,7 +23,7 @@ import re
 import unicodedata
 from bisect import bisect_left
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
@@ -138,8 +138,9 @@ class Stripped:
 # ``$`` is tried at every position of every line. Each rule gets, once, *prefilters* read off
 # its parsed pattern: sets of literal strings such that every match contains a string of
 # each set (``photo`` for the photo-credit rule; one of the agency names and one of the
-# dashes for the agency signature). A line whose lowercase form lacks them cannot match, and
-# the rule is skipped; otherwise it runs as before. Output is unchanged by construction:
+# dashes for the agency signature). A line whose lowercase form lacks them cannot match
+# (:func:`_may_match`); the whole-document plans below turn them into needles. Output is
+# unchanged by construction:
 #
 # * rules are case-insensitive; ``re`` matches a literal character case-insensitively when
 #   both lowercase to the same character, except for a few characters with extra
@@ -255,14 +256,6 @@ def _may_match(rule: Rule, lowered: str | None) -> bool:
         else:
             return False
     return True
-
-
-def _first_match(rules: Sequence[Rule], line: str, lowered: str | None) -> str | None:
-    """Name of the first rule (in order) whose pattern is found in ``line``."""
-    for r in rules:
-        if _may_match(r, lowered) and r.pattern.search(line):
-            return r.name
-    return None
 
 
 # ------------------------------------------------------------------ whole-document plans
@@ -686,17 +679,6 @@ def _set_no_newline(items, c, newline_classes):  # type: ignore[no-untyped-def]
     return out
 
 
-def _passes(pre: tuple[tuple[str, ...], ...], low: str) -> bool:
-    """:func:`_may_match` with the rule's prefilters given (``low`` is not ``None``)."""
-    for lits in pre:
-        for x in lits:
-            if x in low:
-                break
-        else:
-            return False
-    return True
-
-
 def parse_rules(text: str, origin: str = "<rules>") -> RuleSet:
     """Parse rule-file text; errors name ``origin`` and the line number."""
     rules = []
@@ -766,42 +748,6 @@ def prepare(text: str) -> str:
 
 def _line_key(line: str, norm: NormalizeConfig) -> str:
     return normalize(line, norm)
-
-
-def _strip_line(
-    source: str,
-    start: int,
-    end: int,
-    strips: Sequence[Rule],
-    lowered: str | None = None,
-) -> tuple[list[tuple[int, int]], list[RemovedSpan]]:
-    """Apply strip rules to one line; return kept pieces and removed spans."""
-    cut: list[tuple[int, int, str]] = []
-    line = source[start:end]
-    for rule in strips:
-        if not _may_match(rule, lowered):
-            continue
-        for m in rule.pattern.finditer(line):
-            if m.end() > m.start():
-                cut.append((start + m.start(), start + m.end(), rule.name))
-    if not cut:
-        return [(start, end)], []
-    cut.sort()
-    merged: list[tuple[int, int, str]] = []
-    for s, e, name in cut:
-        if merged and s <= merged[-1][1]:
-            ps, pe, pname = merged[-1]
-            merged[-1] = (ps, max(pe, e), pname)
-        else:
-            merged.append((s, e, name))
-    pieces, pos = [], start
-    for s, e, _ in merged:
-        if s > pos:
-            pieces.append((pos, s))
-        pos = e
-    if pos < end:
-        pieces.append((pos, end))
-    return pieces, [RemovedSpan(s, e, name) for s, e, name in merged]
 
 
 def strip_boilerplate(
