@@ -21,17 +21,22 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
+from bisect import bisect_left
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
+from itertools import accumulate
 from pathlib import Path
 from typing import Literal
 
+import numpy as np
+
 from dedup.config import BoilerplateConfig, NormalizeConfig
 from dedup.errors import RuleFileError
-from dedup.text.normalization import normalize, normalize_lines
+from dedup.text import _compiled
+from dedup.text.normalization import normalize, normalize_text_lines
 
 __all__ = [
     "RemovedSpan",
@@ -133,8 +138,9 @@ class Stripped:
 # ``$`` is tried at every position of every line. Each rule gets, once, *prefilters* read off
 # its parsed pattern: sets of literal strings such that every match contains a string of
 # each set (``photo`` for the photo-credit rule; one of the agency names and one of the
-# dashes for the agency signature). A line whose lowercase form lacks them cannot match, and
-# the rule is skipped; otherwise it runs as before. Output is unchanged by construction:
+# dashes for the agency signature). A line whose lowercase form lacks them cannot match
+# (:func:`_may_match`); the whole-document plans below turn them into needles. Output is
+# unchanged by construction:
 #
 # * rules are case-insensitive; ``re`` matches a literal character case-insensitively when
 #   both lowercase to the same character, except for a few characters with extra
@@ -252,55 +258,425 @@ def _may_match(rule: Rule, lowered: str | None) -> bool:
     return True
 
 
-def _first_match(rules: Sequence[Rule], line: str, lowered: str | None) -> str | None:
-    """Name of the first rule (in order) whose pattern is found in ``line``."""
-    for r in rules:
-        if _may_match(r, lowered) and r.pattern.search(line):
-            return r.name
-    return None
+# ------------------------------------------------------------------ whole-document plans
+#
+# A rule is matched line by line (``re.search`` on one line). Calling it on every line costs
+# a Python call per line and rule; instead each rule finds, for the whole document at once,
+# the few lines it may match, and only those lines run the rule's pattern:
+#
+# ``needles``  the rule's prefilter literals (:func:`_prefilters`) reduced to ASCII, looked
+#              for with ``bytes.find`` in the document's UTF-8 bytes with ASCII letters
+#              lowercased. A case-insensitive pattern matches an ASCII letter only with its
+#              two ASCII cases or one of the few non-ASCII characters of :func:`_ascii_twins`
+#              (Kelvin sign, dotless i, ...); a document holding one of those runs every line.
+# ``scan``     for a rule anchored at the line start (``^``) with no usable literal: the
+#              pattern rewritten so that no part of it can match a line break, its ``^`` a
+#              literal ``\n``, searched in ``"\n" + document``. Every match then lies in one
+#              line and starts at a line start, and a line is found exactly when the rule
+#              matches it (:func:`_scan_pattern`).
+# otherwise    every non-blank line runs the rule.
+#
+# Which lines a rule removes, and what it strips from them, is then decided by the rule's own
+# pattern on the line, as before: the plan only skips lines the rule cannot match.
+
+
+@lru_cache(maxsize=1)
+def _ascii_twins() -> frozenset[str] | None:
+    """Non-ASCII characters that a case-insensitive pattern may match with an ASCII letter."""
+    try:
+        from re._casefix import _EXTRA_CASES  # type: ignore[import-not-found]  # noqa: F401
+    except ImportError:  # Python 3.10: no needles
+        return None
+    return frozenset(ch for ch in re.findall("[a-z]", _bmp(), re.IGNORECASE) if not ch.isascii())
+
+
+Needle = bytes | tuple[str, ...]  # lowercase ASCII text, or the case variants of one character
+
+
+@dataclass(frozen=True)
+class _RulePlan:
+    """How one rule finds its lines in a document (see above): every line it can match holds,
+    for each tuple of ``needles``, one of its needles; or ``scan`` finds them."""
+
+    rule: Rule
+    needles: tuple[tuple[Needle, ...], ...] = ()
+    scan: re.Pattern[str] | None = None
+    # lowercase ASCII texts one of which ends every line the rule matches, once trailing
+    # whitespace is stripped (see :func:`_suffixes`)
+    suffixes: tuple[str, ...] = ()
+    # for a pattern ``\s*Y``: ``Y`` compiled (see :func:`_after_spaces`)
+    rest: re.Pattern[str] | None = None
 
 
 @dataclass(frozen=True)
 class _Plan:
-    """A rule set laid out for :func:`strip_boilerplate`: cut rules, then drops, then strips,
-    each with its prefilters (:func:`_prefilters`)."""
+    """A rule set laid out for :func:`strip_boilerplate`, by kind, in rule order; and the
+    needles of all rules as arrays for the compiled search (:func:`_needle_arrays`)."""
 
-    rules: tuple[Rule, ...]
-    prefilters: tuple[tuple[tuple[str, ...], ...], ...]
-    anchored: tuple[bool, ...]
+    cuts: tuple[_RulePlan, ...]
+    drops: tuple[_RulePlan, ...]
+    strips: tuple[_RulePlan, ...]
+    # rule plan -> its bit in the compiled search's line masks
+    bits: dict[int, tuple[int, ...]] = field(default_factory=dict, compare=False)
+    arrays: tuple[np.ndarray, ...] | None = field(default=None, compare=False)
+    n_bits: int = 0
+
+
+_LAST_PLAN: tuple[RuleSet | None, BoilerplateConfig, _Plan] | None = None
 
 
 @lru_cache(maxsize=32)
 def _plan(ruleset: RuleSet) -> _Plan:
-    rules = tuple(r for k in _KINDS for r in ruleset.of_kind(k))
-    pre = tuple(_prefilters(r.pattern) for r in rules)
-    return _Plan(rules, pre, tuple(_anchored(r.pattern) for r in rules))
+    plans = {k: tuple(_rule_plan(r) for r in ruleset.of_kind(k)) for k in _KINDS}
+    flat = plans["cut_from"] + plans["drop_line"] + plans["strip"]
+    # one bit per tuple of needles of each rule (the compiled search takes them all)
+    # (later tuples only when none of their needles is a single ASCII letter or digit: those
+    # occur on most lines and cost more than they save)
+    tuples = [
+        (rp, alts)
+        for rp in flat
+        for k, alts in enumerate(rp.needles)
+        if k == 0 or not any(isinstance(n, bytes) and len(n) == 1 and n.isalnum() for n in alts)
+    ]
+    bits: dict[int, tuple[int, ...]] = {}
+    arrays = None
+    if tuples and len(tuples) <= 64:
+        for b, (rp, _) in enumerate(tuples):
+            bits[id(rp)] = (*bits.get(id(rp), ()), b)
+        arrays = _needle_arrays([alts for _, alts in tuples])
+    return _Plan(plans["cut_from"], plans["drop_line"], plans["strip"], bits, arrays, len(tuples))
 
 
-def _anchored(pattern: re.Pattern[str]) -> bool:
-    """Whether ``pattern`` starts with ``^`` (no MULTILINE): ``search`` then tries one position,
-    which costs less than checking the prefilters in Python first."""
-    if pattern.flags & re.MULTILINE:
-        return False
+def _needle_arrays(tuples: list[tuple[Needle, ...]]) -> tuple[np.ndarray, ...]:
+    """The needles as UTF-16 code units (ASCII letters lowercase), indexed by their first
+    unit, with the bits of the tuples each belongs to: the arguments of
+    ``_numba_kernels.needle_lines``."""
+    seqs: dict[tuple[int, ...], set[int]] = {}
+    for b, alts in enumerate(tuples):
+        for needle in alts:
+            if isinstance(needle, bytes):
+                variants = [needle.decode("ascii")]
+            else:
+                variants = [ch.lower() if ch.isascii() else ch for ch in needle]
+            for v in variants:
+                seqs.setdefault(tuple(ord(ch) for ch in v), set()).add(b)
+    ones = {seq[0]: sorted(bits) for seq, bits in seqs.items() if len(seq) == 1}
+    one_len = np.zeros(0x10000, dtype=np.int64)
+    for u, bits in ones.items():
+        one_len[u] = len(bits)
+    one_start = np.concatenate(([0], np.cumsum(one_len))).astype(np.int64)
+    one_idx = np.array([b for u in sorted(ones) for b in ones[u]], dtype=np.int64)
+    items = sorted((seq, sorted(bits)) for seq, bits in seqs.items() if len(seq) > 1)
+    pair_ok = np.zeros(0x10000, dtype=np.uint8)
+    for seq, _ in items:
+        pair_ok[(seq[0] & 0xFF) << 8 | (seq[1] & 0xFF)] = 1
+    nd_units = np.array([u for seq, _ in items for u in seq], dtype=np.uint16)
+    nd_len = np.array([len(seq) for seq, _ in items], dtype=np.int64)
+    nd_start = np.concatenate(([0], np.cumsum(nd_len)[:-1])).astype(np.int64)
+    nd_bit_start = np.concatenate(([0], np.cumsum([len(b) for _, b in items]))).astype(np.int64)
+    nd_bit_idx = np.array([b for _, bits in items for b in bits], dtype=np.int64)
+    firsts = np.array([seq[0] for seq, _ in items], dtype=np.int64)
+    order = np.argsort(firsts, kind="stable").astype(np.int64)
+    first = np.searchsorted(firsts[order], np.arange(0x10001)).astype(np.int64)
+    flags = np.zeros(0x10000, dtype=np.uint8)
+    for ch in _ascii_twins() or ():
+        flags[ord(ch)] |= 1
+    for u in ones:
+        flags[u] |= 2
+        if chr(u).isascii():
+            flags[ord(chr(u).upper())] |= 2
+    for seq, _ in items:
+        flags[seq[0]] |= 4
+        if chr(seq[0]).isascii():
+            flags[ord(chr(seq[0]).upper())] |= 4
+    flags[10] = 8
+    return (
+        flags,
+        one_start,
+        one_idx,
+        pair_ok,
+        first,
+        order,
+        nd_units,
+        nd_start,
+        nd_len,
+        nd_bit_start,
+        nd_bit_idx,
+    )
+
+
+def _rule_plan(rule: Rule) -> _RulePlan:
+    needles = []
+    if _ascii_twins() is not None:
+        for lits in _prefilters(rule.pattern):
+            alts = tuple(_needle(x) for x in lits)
+            if all(n is not None for n in alts):
+                needles.append(alts)
+    suffixes = _suffixes(rule.pattern)
+    rest = _after_spaces(rule.pattern)
+    if needles:
+        return _RulePlan(rule, tuple(needles), None, suffixes, rest)  # type: ignore[arg-type]
+    return _RulePlan(rule, (), _scan_pattern(rule.pattern), suffixes, rest)
+
+
+def _after_spaces(pattern: re.Pattern[str]) -> re.Pattern[str] | None:
+    r"""For a pattern ``\s*Y`` (one or more leading ``\s*``, greedy or lazy): ``Y`` compiled.
+
+    ``\s*Y`` matches at ``p`` exactly when ``Y`` matches at some ``q >= p`` with only
+    whitespace in between, so its leftmost match starts at the whitespace run before the
+    leftmost match of ``Y``: searching from there finds the same matches, and a line ``Y``
+    does not match cannot match. ``re`` tries ``\s*Y`` at every position of a line, while
+    ``Y`` often starts with a character set that ``re`` scans for quickly.
+    """
+    try:
+        from re import (
+            _compiler,  # type: ignore[attr-defined]
+            _parser,  # type: ignore[attr-defined]
+        )
+        from re import _constants as c  # type: ignore[attr-defined]
+
+        if pattern.flags & (re.ASCII | re.LOCALE):
+            return None
+        tree = _parser.parse(pattern.pattern, pattern.flags)
+        if tree.state.flags & re.ASCII:
+            return None
+        items = list(tree.data)
+        spaces = [(c.IN, [(c.CATEGORY, c.CATEGORY_SPACE)])]
+        k = 0
+        while (
+            k < len(items)
+            and items[k][0] in (c.MAX_REPEAT, c.MIN_REPEAT)
+            and items[k][1][0] == 0
+            and items[k][1][1] == c.MAXREPEAT
+            and list(items[k][1][2]) == spaces
+        ):
+            k += 1
+        if k == 0 or k == len(items):
+            return None
+        tree.data = items[k:]
+        return _compiler.compile(tree, tree.state.flags)  # type: ignore[no-any-return]
+    except Exception:  # an unfamiliar construct or ``re`` internals changed
+        return None
+
+
+def _space_start(line: str, q: int) -> int:
+    """Start of the run of whitespace that ends at ``q`` (``q`` itself when there is none)."""
+    while q > 0 and line[q - 1].isspace():
+        q -= 1
+    return q
+
+
+def _suffixes(pattern: re.Pattern[str]) -> tuple[str, ...]:
+    """For a pattern ending with ``(?:lit1|lit2|...)\\s*$`` (ASCII literals not ending with
+    whitespace): the lowercase literals. A line the pattern matches ends, once stripped of
+    trailing whitespace (``str.rstrip`` strips exactly what ``\\s`` matches), with one of them;
+    ``()`` when the pattern ends otherwise."""
     try:
         from re import _constants as c  # type: ignore[attr-defined]
         from re import _parser  # type: ignore[attr-defined]
 
+        if pattern.flags & (re.ASCII | re.LOCALE):
+            return ()
         items = list(_parser.parse(pattern.pattern, pattern.flags))
-    except Exception:
-        return False
-    return bool(items) and items[0] == (c.AT, c.AT_BEGINNING)
-
-
-def _passes(pre: tuple[tuple[str, ...], ...], low: str) -> bool:
-    """:func:`_may_match` with the rule's prefilters given (``low`` is not ``None``)."""
-    for lits in pre:
-        for x in lits:
-            if x in low:
+        if not items or items[-1] not in ((c.AT, c.AT_END), (c.AT, c.AT_END_STRING)):
+            return ()
+        items.pop()
+        while items and items[-1][0] in (c.MAX_REPEAT, c.MIN_REPEAT):
+            lo, _, body = items[-1][1]
+            if lo != 0 or list(body) != [(c.IN, [(c.CATEGORY, c.CATEGORY_SPACE)])]:
                 break
+            items.pop()
+        if not items:
+            return ()
+        op, av = items[-1]
+        if op is c.SUBPATTERN and not av[1] and not av[2] and len(av[3].data) == 1:
+            op, av = av[3].data[0]
+        if op is c.BRANCH:
+            alts = [list(alt) for alt in av[1]]
+        elif op is c.LITERAL:
+            run = []
+            for o, v in reversed(items):
+                if o is not c.LITERAL:
+                    break
+                run.append((o, v))
+            alts = [run[::-1]]
         else:
-            return False
-    return True
+            return ()
+        out = []
+        for alt in alts:
+            if not alt or any(o is not c.LITERAL for o, _ in alt):
+                return ()
+            text = "".join(chr(v) for _, v in alt)
+            if not text.isascii() or text[-1].isspace():
+                return ()
+            out.append(text.lower())
+        return tuple(sorted(set(out)))
+    except Exception:  # an unfamiliar construct or ``re`` internals changed: no suffixes
+        return ()
+
+
+def _needle(literal: str) -> Needle | None:
+    """What a line holding ``literal`` (lowercase, case-insensitively) must hold: the literal
+    itself when it is ASCII, else (when none of its ASCII runs has 3 characters) the case
+    variants of its first non-ASCII character."""
+    if literal.isascii():
+        return literal.encode("ascii")
+    runs = re.findall(r"[\x00-\x7f]{3,}", literal)
+    if runs:
+        return max(runs, key=len).encode("ascii")
+    ch = next(ch for ch in literal if not ch.isascii())
+    return _case_variants(ch)
+
+
+@lru_cache(maxsize=256)
+def _case_variants(ch: str) -> tuple[str, ...] | None:
+    """Every character a case-insensitive pattern matches with ``ch`` (as ``re`` decides)."""
+    if not ("\u0080" <= ch <= "\uffff") or 0xD800 <= ord(ch) < 0xE000:
+        return None
+    return tuple(sorted(set(re.findall(re.escape(ch), _bmp(), re.IGNORECASE))))
+
+
+@lru_cache(maxsize=1)
+def _bmp() -> str:
+    """Every character of the Basic Multilingual Plane but surrogates, once."""
+    return "".join(chr(c) for c in range(0x10000) if not 0xD800 <= c < 0xE000)
+
+
+def _scan_pattern(pattern: re.Pattern[str]) -> re.Pattern[str] | None:
+    """For ``^X``: ``\\nX'`` where ``X'`` is ``X`` unable to match a line break (``None`` when
+    the pattern is not anchored or uses a construct the rewriting does not know).
+
+    ``\\s`` becomes ``[^\\S\\n]``, ``[^...]`` becomes ``[^...\\n]``, ``$``/``\\Z`` match at line
+    ends, ``\\A``/``^`` at line starts (MULTILINE). At a line edge the document shows a
+    ``\\n`` where the line shows its end, which nothing in ``X'`` can match, so lookarounds
+    and ``\\b`` see what they saw in the line.
+    """
+    try:
+        from re import (  # type: ignore[attr-defined]
+            _compiler,
+            _constants,
+            _parser,  # type: ignore[attr-defined]
+        )
+    except ImportError:  # Python 3.10
+        return None
+    c = _constants
+    if pattern.flags & (re.DOTALL | re.LOCALE):
+        return None
+    try:
+        tree = _parser.parse(pattern.pattern, pattern.flags)
+        if tree.state.flags & re.DOTALL or not tree.data:
+            return None
+        if tree.data[0] not in ((c.AT, c.AT_BEGINNING), (c.AT, c.AT_BEGINNING_STRING)):
+            return None
+        tree.data = [(c.LITERAL, 10), *_no_newline(tree.data[1:], c)]
+        return _compiler.compile(tree, tree.state.flags | re.MULTILINE)  # type: ignore[no-any-return]
+    except _Unsupported:
+        return None
+    except Exception:  # an internal detail of ``re`` changed: run the rule line by line
+        return None
+
+
+class _Unsupported(Exception):
+    pass
+
+
+def _no_newline(items, c):  # type: ignore[no-untyped-def]
+    """Parsed pattern items matching what ``items`` match, minus anything holding ``\\n``."""
+    out = []
+    newline_classes = {
+        c.CATEGORY_SPACE: c.CATEGORY_NOT_SPACE,
+        c.CATEGORY_NOT_WORD: c.CATEGORY_WORD,
+        c.CATEGORY_NOT_DIGIT: c.CATEGORY_DIGIT,
+    }
+    repeats = {c.MAX_REPEAT, c.MIN_REPEAT, getattr(c, "POSSESSIVE_REPEAT", None)}
+    at_line = {
+        c.AT_BEGINNING: c.AT_BEGINNING,  # made line starts by MULTILINE
+        c.AT_BEGINNING_STRING: c.AT_BEGINNING,
+        c.AT_END: c.AT_END,  # made line ends by MULTILINE
+        c.AT_END_STRING: c.AT_END,
+        c.AT_BOUNDARY: c.AT_BOUNDARY,
+        c.AT_NON_BOUNDARY: c.AT_NON_BOUNDARY,
+    }
+    for op, av in items:
+        if op is c.LITERAL:
+            if av == 10:
+                raise _Unsupported
+            out.append((op, av))
+        elif op is c.NOT_LITERAL:
+            out.append((c.IN, [(c.NEGATE, None), (c.LITERAL, av), (c.LITERAL, 10)]))
+        elif op is c.ANY:
+            out.append((op, av))  # no DOTALL here: never a line break
+        elif op is c.IN:
+            out.append((c.IN, _set_no_newline(av, c, newline_classes)))
+        elif op is c.AT:
+            if av not in at_line:
+                raise _Unsupported
+            out.append((op, at_line[av]))
+        elif op is c.BRANCH:
+            out.append((op, (av[0], [_sub(alt, c) for alt in av[1]])))
+        elif op is c.SUBPATTERN:
+            group, add_flags, del_flags, p = av
+            if add_flags or del_flags:
+                raise _Unsupported
+            out.append((op, (group, add_flags, del_flags, _sub(p, c))))
+        elif op in repeats:
+            out.append((op, (av[0], av[1], _sub(av[2], c))))
+        elif op is getattr(c, "ATOMIC_GROUP", None):
+            out.append((op, _sub(av, c)))
+        elif op in (c.ASSERT, c.ASSERT_NOT):
+            out.append((op, (av[0], _sub(av[1], c))))
+        elif op is c.GROUPREF:
+            out.append((op, av))
+        elif op is c.GROUPREF_EXISTS:
+            group, yes, no = av
+            out.append((op, (group, _sub(yes, c), _sub(no, c) if no is not None else None)))
+        else:
+            raise _Unsupported
+    return out
+
+
+def _sub(p, c):  # type: ignore[no-untyped-def]
+    from re import _parser  # type: ignore[attr-defined]
+
+    return _parser.SubPattern(p.state, _no_newline(p.data, c))
+
+
+def _set_no_newline(items, c, newline_classes):  # type: ignore[no-untyped-def]
+    """A character set's items without ``\\n``."""
+    if items and items[0][0] is c.NEGATE:
+        return [*items, (c.LITERAL, 10)]
+    if len(items) == 1 and items[0][0] is c.CATEGORY and items[0][1] in newline_classes:
+        return [(c.NEGATE, None), (c.CATEGORY, newline_classes[items[0][1]]), (c.LITERAL, 10)]
+    out = []
+    for op, av in items:
+        if op is c.LITERAL:
+            if av != 10:
+                out.append((op, av))
+        elif op is c.RANGE:
+            lo, hi = av
+            if lo <= 10 <= hi:
+                if lo < 10:
+                    out.append((op, (lo, 9)))
+                if hi > 10:
+                    out.append((op, (11, hi)))
+            else:
+                out.append((op, av))
+        elif (
+            op is c.CATEGORY
+            and av not in newline_classes
+            and av
+            in (
+                c.CATEGORY_DIGIT,
+                c.CATEGORY_NOT_SPACE,
+                c.CATEGORY_WORD,
+            )
+        ):
+            out.append((op, av))
+        else:
+            raise _Unsupported
+    if not out:
+        raise _Unsupported
+    return out
 
 
 def parse_rules(text: str, origin: str = "<rules>") -> RuleSet:
@@ -366,47 +742,12 @@ def prepare(text: str) -> str:
     """Unify line endings, drop a BOM, apply NFC: the text all offsets refer to."""
     if text.startswith("\ufeff"):
         text = text[1:]
-    return unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text if text.isascii() else unicodedata.normalize("NFC", text)
 
 
 def _line_key(line: str, norm: NormalizeConfig) -> str:
     return normalize(line, norm)
-
-
-def _strip_line(
-    source: str,
-    start: int,
-    end: int,
-    strips: Sequence[Rule],
-    lowered: str | None = None,
-) -> tuple[list[tuple[int, int]], list[RemovedSpan]]:
-    """Apply strip rules to one line; return kept pieces and removed spans."""
-    cut: list[tuple[int, int, str]] = []
-    line = source[start:end]
-    for rule in strips:
-        if not _may_match(rule, lowered):
-            continue
-        for m in rule.pattern.finditer(line):
-            if m.end() > m.start():
-                cut.append((start + m.start(), start + m.end(), rule.name))
-    if not cut:
-        return [(start, end)], []
-    cut.sort()
-    merged: list[tuple[int, int, str]] = []
-    for s, e, name in cut:
-        if merged and s <= merged[-1][1]:
-            ps, pe, pname = merged[-1]
-            merged[-1] = (ps, max(pe, e), pname)
-        else:
-            merged.append((s, e, name))
-    pieces, pos = [], start
-    for s, e, _ in merged:
-        if s > pos:
-            pieces.append((pos, s))
-        pos = e
-    if pos < end:
-        pieces.append((pos, end))
-    return pieces, [RemovedSpan(s, e, name) for s, e, name in merged]
 
 
 def strip_boilerplate(
@@ -446,84 +787,283 @@ def strip_boilerplate(
     ['related_tail']
     """
     cfg = config or BoilerplateConfig()
-    ruleset = rules if rules is not None else rules_for(cfg)
+    last = _LAST_PLAN
+    if last is not None and last[0] is rules and last[1] is cfg:
+        plan = last[2]  # the same objects as the previous call: skip hashing the rule set
+    else:
+        plan = _plan(rules if rules is not None else rules_for(cfg))
+        globals()["_LAST_PLAN"] = (rules, cfg, plan)
     norm = normalize_config or NormalizeConfig()
     source = prepare(text)
-    plan = _plan(ruleset)
-    raw_lines = source.split("\n")
-    # A rule whose prefilter fails on the whole document fails on every line of it.
-    doc_key = _lower_key(source)
-    # Prefilters are checked per line except for line rules anchored at the start, whose
-    # pattern is one cheap ``search``; strip rules with no chance on a line are not called.
-    active = [
-        (r, () if anchored and r.kind != "strip" else pre)
-        for r, pre, anchored in zip(plan.rules, plan.prefilters, plan.anchored)
-        if doc_key is None or _may_match(r, doc_key)
-    ]
-    # normalized form of each raw line, computed for the whole document at once
-    keys_of_lines = normalize_lines(raw_lines, norm)
+    lines = source.split("\n")
+    n = len(lines)
+    # start offset of each line, and one past the last line
+    starts = [0, *accumulate([len(line) + 1 for line in lines])]
+    finder = _LineFinder(source, lines, starts, plan)
 
+    # 1. the first line a cut rule matches, and that rule's name (the first in rule order)
+    cut_at, cut_name = n, ""
+    for rp in plan.cuts:
+        for i in finder.matching(rp, cut_at):
+            if i < cut_at:
+                cut_at, cut_name = i, rp.rule.name
+            break
+    # 2. lines a drop rule matches (the first in rule order names the removal)
+    drops: dict[int, str] = {}
+    for rp in plan.drops:
+        for i in finder.matching(rp, cut_at):
+            drops.setdefault(i, rp.rule.name)
+    # 3. what the strip rules match in the other lines, in rule order
+    strips: dict[int, list[tuple[int, int, str]]] = {}
+    for rp in plan.strips:
+        for i, a, b in finder.spans(rp, cut_at, drops):
+            strips.setdefault(i, []).append((a, b, rp.rule.name))
+
+    keys = normalize_text_lines(source, norm)  # normalized form of each line
     removed: list[RemovedSpan] = []
-    kept: list[tuple[list[tuple[int, int]], str]] = []  # pieces, normalized key
+    kept_lines: list[tuple[tuple[int, int], ...]] = []
+    kept_keys: list[str] = []
     seen: set[str] = set()
-    pos = 0
-    cut_rule: str | None = None
-    for ln, raw_line in enumerate(raw_lines):
-        start, end = pos, pos + len(raw_line)
-        pos = end + 1
-        if not raw_line.strip():
+    dedupe = cfg.dedupe_lines
+    has_word = _HAS_WORD.search
+    for i in range(cut_at):
+        line = lines[i]
+        if not line:
             continue
-        if cut_rule is not None:
-            removed.append(RemovedSpan(start, end, cut_rule))
+        start = starts[i]
+        end = start + len(line)
+        stripped: list[RemovedSpan] | None = None
+        if i in drops:
+            removed.append(RemovedSpan(start, end, drops[i]))
             continue
-        # the line's slice of the lowercased document is the lowercased line (no exotic chars)
-        low = doc_key[start:end] if doc_key is not None else _lower_key(raw_line)
-        strips: list[Rule] = []
-        drop: str | None = None
-        for r, pre in active:  # cut rules first, then drops, then strips
-            if low is not None and not _passes(pre, low):
-                continue
-            if r.kind == "strip":
-                strips.append(r)
-            elif r.pattern.search(raw_line):
-                if r.kind == "cut_from":
-                    cut_rule = r.name
-                else:
-                    drop = r.name
-                break  # the first match decides
-        if cut_rule is not None:
-            removed.append(RemovedSpan(start, end, cut_rule))
-            continue
-        if drop is not None:
-            removed.append(RemovedSpan(start, end, drop))
-            continue
-        if strips:  # their prefilters were checked above: None skips checking them again
-            pieces, stripped = _strip_line(source, start, end, strips, None)
-        else:
-            pieces, stripped = [(start, end)], []
-        if stripped:
-            kept_text = "".join(source[s:e] for s, e in pieces)
-            if not _HAS_WORD.search(kept_text):
+        if i in strips:
+            pieces, stripped = _merge_cuts(start, end, strips[i])
+            kept_text = "".join(source[a:b] for a, b in pieces)
+            if not has_word(kept_text):
                 removed.append(RemovedSpan(start, end, stripped[0].rule))
                 continue
             key = _line_key(kept_text, norm)
+            kept = tuple(pieces)
         else:
-            if not _HAS_WORD.search(raw_line):
+            key = keys[i]
+            # a line with a token is not blank (no whitespace character folds to a letter);
+            # an ASCII one then has a word character too
+            if not key:
+                if line.isspace():
+                    continue
+                if not has_word(line):
+                    removed.append(RemovedSpan(start, end, "empty"))
+                    continue
+            elif not line.isascii() and not has_word(line):
                 removed.append(RemovedSpan(start, end, "empty"))
                 continue
-            key = keys_of_lines[ln]
-        if cfg.dedupe_lines and key and key in seen:
+            kept = ((start, end),)
+        if dedupe and key and key in seen:
             removed.append(RemovedSpan(start, end, "repeated_line"))
             continue
-        removed.extend(stripped)
+        if stripped:
+            removed.extend(stripped)
         seen.add(key)
-        kept.append((pieces, key))
+        kept_lines.append(kept)
+        kept_keys.append(key)
+    for i in range(cut_at, n):
+        line = lines[i]
+        if line and not line.isspace():
+            removed.append(RemovedSpan(starts[i], starts[i] + len(line), cut_name))
 
     removed.sort(key=lambda r: (r.start, r.end))
-    result = Stripped(
-        source, tuple(tuple(p) for p, _ in kept), tuple(removed), tuple(k for _, k in kept)
-    )
+    result = Stripped(source, tuple(kept_lines), tuple(removed), tuple(kept_keys))
     return apply_learned(result, learned, cfg) if learned else result
+
+
+def _merge_cuts(
+    start: int, end: int, cut: list[tuple[int, int, str]]
+) -> tuple[list[tuple[int, int]], list[RemovedSpan]]:
+    """Kept pieces of the line ``[start, end)`` and removed spans, from the strip matches."""
+    cut.sort()
+    merged: list[tuple[int, int, str]] = []
+    for s, e, name in cut:
+        if merged and s <= merged[-1][1]:
+            ps, pe, pname = merged[-1]
+            merged[-1] = (ps, max(pe, e), pname)
+        else:
+            merged.append((s, e, name))
+    pieces, pos = [], start
+    for s, e, _ in merged:
+        if s > pos:
+            pieces.append((pos, s))
+        pos = e
+    if pos < end:
+        pieces.append((pos, end))
+    return pieces, [RemovedSpan(s, e, name) for s, e, name in merged]
+
+
+def _may_end_with(line: str, suffixes: tuple[str, ...]) -> bool:
+    """False only when ``line`` stripped of trailing whitespace cannot end with one of the
+    ASCII ``suffixes`` as a case-insensitive pattern sees it (a tail holding a non-ASCII
+    character is not judged)."""
+    tail = line.rstrip()[-max(map(len, suffixes)) :]
+    return not tail.isascii() or tail.lower().endswith(suffixes)
+
+
+class _LineFinder:
+    """The lines of one document a rule may match (see the plans above)."""
+
+    def __init__(
+        self, source: str, lines: list[str], starts: list[int], plan: _Plan | None = None
+    ) -> None:
+        self.plan = plan
+        self._found: tuple[np.ndarray, list[int]] | bool | None = None
+        self.source = source
+        self.lines = lines
+        self.starts = starts
+        self._lowered: bytes | None = None
+        self._shifted: str | None = None
+        self._with: dict[Needle, set[int]] = {}
+        self._all: list[int] | None = None
+
+    def _nonblank(self) -> list[int]:
+        if self._all is None:
+            self._all = [i for i, line in enumerate(self.lines) if line and not line.isspace()]
+        return self._all
+
+    def _lines_with(self, needle: Needle) -> set[int]:
+        """Lines holding ``needle`` (case-insensitively); every line when that cannot be told."""
+        found = self._with.get(needle)
+        if found is not None:
+            return found
+        if isinstance(needle, bytes):
+            if self._lowered is None:
+                twins = _ascii_twins() or ()
+                self._lowered = (
+                    b""
+                    if any(ch in self.source for ch in twins)
+                    else self.source.encode("utf-8", "surrogatepass").lower()
+                )
+            text: str | bytes = self._lowered
+            if not text and self.source:  # a document holding a twin: every line
+                found = set(range(len(self.lines)))
+                self._with[needle] = found
+                return found
+            subs: tuple[str, ...] | tuple[bytes, ...] = (needle,)
+            nl: str | bytes = b"\n"
+        else:
+            text, subs, nl = self.source, needle, "\n"
+        found = set()
+        for sub in subs:
+            pos = text.find(sub)  # type: ignore[arg-type]
+            last, line_no = 0, 0
+            while pos >= 0:
+                line_no += text.count(nl, last, pos)  # type: ignore[arg-type]
+                found.add(line_no)
+                last = text.find(nl, pos)  # type: ignore[arg-type]
+                if last < 0:
+                    break
+                pos = text.find(sub, last)  # type: ignore[arg-type]
+        self._with[needle] = found
+        return found
+
+    def _compiled_candidates(self, rp: _RulePlan) -> list[int] | None:
+        """Lines holding a needle of each tuple of ``rp`` by the compiled search, or ``None``."""
+        if self._found is None:
+            self._found = False
+            kernels = _compiled.kernels()
+            plan = self.plan
+            if kernels is None or plan is None or plan.arrays is None:
+                return None
+            units = np.frombuffer(self.source.encode("utf-16-le", "surrogatepass"), dtype=np.uint16)
+            n_bits = plan.n_bits
+            found = np.empty((n_bits, len(self.lines)), dtype=np.int64)
+            counts = np.zeros(n_bits, dtype=np.int64)
+            if kernels.needle_lines(units, *plan.arrays, found, counts) < 0:
+                return None
+            self._found = (found, counts.tolist())
+        if not self._found or self.plan is None:
+            return None
+        found, counts = self._found
+        bits = self.plan.bits[id(rp)]
+        lines = found[bits[0], : counts[bits[0]]].tolist()
+        for b in bits[1:]:
+            if not lines:
+                break
+            other = set(found[b, : counts[b]].tolist())
+            lines = [i for i in lines if i in other]
+        return lines
+
+    def _candidates_of(self, rp: _RulePlan, stop: int) -> list[int]:
+        """Non-blank lines before ``stop`` that may match ``rp``, in order."""
+        found = self._candidates_by_needles(rp, stop)
+        if rp.suffixes:
+            found = [i for i in found if _may_end_with(self.lines[i], rp.suffixes)]
+        return found
+
+    def _candidates_by_needles(self, rp: _RulePlan, stop: int) -> list[int]:
+        if not rp.needles:
+            return [i for i in self._nonblank() if i < stop]
+        compiled = self._compiled_candidates(rp)
+        if compiled is not None:
+            lines = self.lines
+            return [i for i in compiled if i < stop and not lines[i].isspace()]
+        found: set[int] | None = None
+        for alts in rp.needles[:1]:  # the most selective tuple: finds cost more than regexes
+            union: set[int] = set()
+            for needle in alts:
+                union |= self._lines_with(needle)
+            found = union if found is None else found & union
+            if not found:
+                return []
+        lines = self.lines
+        return sorted(i for i in found if i < stop and not lines[i].isspace() and lines[i])  # type: ignore[union-attr]
+
+    def _scanned(self, rp: _RulePlan, stop: int) -> list[tuple[int, int, int]]:
+        """``(line, start, end)`` of the matches of an anchored rule, by line."""
+        if self._shifted is None:
+            self._shifted = "\n" + self.source
+        out = []
+        starts = self.starts
+        limit = starts[stop] if stop < len(self.lines) else len(self._shifted)
+        for m in rp.scan.finditer(self._shifted, 0, limit):  # type: ignore[union-attr]
+            a = m.start()
+            out.append((bisect_left(starts, a), a, m.end() - 1))
+        return out
+
+    def matching(self, rp: _RulePlan, stop: int) -> list[int]:
+        """Non-blank lines before ``stop`` that the line rule ``rp`` matches, in order."""
+        lines = self.lines
+        if rp.scan is not None:
+            return [i for i, _, _ in self._scanned(rp, stop) if lines[i] and not lines[i].isspace()]
+        search = (rp.rest or rp.rule.pattern).search  # ``\s*Y`` matches where ``Y`` does
+        return [i for i in self._candidates_of(rp, stop) if search(lines[i])]
+
+    def spans(self, rp: _RulePlan, stop: int, skip: dict[int, str]) -> list[tuple[int, int, int]]:
+        """``(line, start, end)`` of the non-empty matches of the strip rule ``rp`` in the
+        non-blank lines before ``stop`` not in ``skip``."""
+        lines = self.lines
+        if rp.scan is not None:
+            return [
+                (i, a, b)
+                for i, a, b in self._scanned(rp, stop)
+                if b > a and i not in skip and not lines[i].isspace()
+            ]
+        out = []
+        starts = self.starts
+        finditer = rp.rule.pattern.finditer
+        rest = rp.rest
+        for i in self._candidates_of(rp, stop):
+            if i in skip:
+                continue
+            line = lines[i]
+            pos = 0
+            if rest is not None:  # ``\s*Y``: no match before the spaces ahead of ``Y``'s first
+                first = rest.search(line)
+                if first is None:
+                    continue
+                pos = _space_start(line, first.start())
+            base = starts[i]
+            for m in finditer(line, pos):
+                if m.end() > m.start():
+                    out.append((i, base + m.start(), base + m.end()))
+        return out
 
 
 def apply_learned(

@@ -14,11 +14,13 @@ import re
 import unicodedata
 from collections.abc import Sequence
 
+import numpy as np
 from unidecode import unidecode
 
 from dedup.config import NormalizeConfig
+from dedup.text import _compiled
 
-__all__ = ["fold", "normalize", "normalize_lines", "tokenize"]
+__all__ = ["fold", "normalize", "normalize_lines", "normalize_text_lines", "tokenize"]
 
 _TOKEN_RE = re.compile(r"[a-z0-9]+")
 _TOKEN_RE_CASED = re.compile(r"[A-Za-z0-9]+")
@@ -157,20 +159,166 @@ def normalize(text: str, config: NormalizeConfig | None = None) -> str:
 def normalize_lines(lines: Sequence[str], config: NormalizeConfig | None = None) -> list[str]:
     """``[normalize(line, config) for line in lines]`` for lines of one text (no ``\\n`` inside).
 
-    Folds the lines joined by ``\\n`` in one pass instead of line by line. That gives the
-    same result: NFKC never composes or reorders across a line break (``\\n`` is a stable
-    code point), transliteration and casefolding map characters one by one, and the fast
-    path is only taken when the folded text is ASCII and has exactly as many line breaks as
-    were put in (no character folded into a line break); otherwise each line is normalized.
-
     Examples
     --------
     >>> normalize_lines(["Bùi Van  Nam", "", "l’Intérieur!"])
     ['bui van nam', '', 'l interieur']
     """
+    if not lines:
+        return []
+    return normalize_text_lines("\n".join(lines), config)
+
+
+def normalize_text_lines(text: str, config: NormalizeConfig | None = None) -> list[str]:
+    """``[normalize(line, config) for line in text.split("\\n")]``, for the whole text at once.
+
+    The text is folded in one pass: NFKC of the whole text (it never composes or reorders
+    across a ``\\n``, a stable starter), then every character mapped through a table to its
+    folded, case-folded and tokenized form -- one ASCII byte (a letter or digit, a space for
+    a separator, ``\\n`` for the line break) -- and the runs of separators collapsed, all in
+    numpy. Transliteration, casefolding and the separator mapping act on each character on
+    its own, so the table gives what folding line by line gives. Characters folding to
+    several letters ("œ" -> "oe") are replaced in the text first; a text holding characters
+    outside the Basic Multilingual Plane is normalized line by line.
+
+    Examples
+    --------
+    >>> normalize_text_lines("Bùi Van  Nam\\n\\nl’Intérieur! Œuvre")
+    ['bui van nam', '', 'l interieur oeuvre']
+    """
     cfg = config or NormalizeConfig()
-    folded = fold("\n".join(lines), cfg)
-    if folded.isascii() and folded.count("\n") == len(lines) - 1:
-        table = _SEP_LOWER_NL if cfg.lowercase else _SEP_CASED_NL
-        return [" ".join(seg.split()) for seg in folded.translate(table).split("\n")]
-    return [normalize(line, cfg) for line in lines]
+    keys = _fast_lines(text, cfg)
+    if keys is None:
+        keys = [normalize(line, cfg) for line in text.split("\n")]
+    return keys
+
+
+# ------------------------------------------------------------------ one-pass folding tables
+#
+# _TABLES[(transliterate, lowercase)] maps a UTF-16 code unit to one output byte:
+# a letter or digit kept, 32 for a separator, 10 for the line break; and three markers:
+_MULTI = 255  # folds to several letters/digits: replaced in the text before the table runs
+_DROP = 254  # folds to nothing (unidecode has no transliteration): removed
+_UNKNOWN = 0  # not looked at yet (every other entry is filled on first sight)
+_SURROGATE = 253  # half of a character outside the BMP: the text takes the line-by-line path
+_TABLES: dict[tuple[bool, bool], np.ndarray] = {}
+_MULTI_OUT: dict[tuple[bool, bool], dict[str, str]] = {}
+
+
+def _char_out(ch: str, cfg: NormalizeConfig) -> str:
+    """What ``normalize`` makes of the character ``ch`` of NFKC text, before runs of
+    separators collapse: letters/digits kept, every other character a space."""
+    if cfg.transliterate:
+        out = ch if ch.isascii() else _fold_one(ch)
+    else:
+        out = ch.translate(_PUNCT_TABLE)
+    if cfg.lowercase:
+        out = out.casefold()
+        keep = _KEEP
+    else:
+        keep = _KEEP_CASED
+    return "".join(c if c in keep else " " for c in out)
+
+
+_KEEP_CASED = frozenset(_KEEP | {c.upper() for c in _KEEP})
+
+
+def _table(cfg: NormalizeConfig) -> np.ndarray:
+    key = (cfg.transliterate, cfg.lowercase)
+    table = _TABLES.get(key)
+    if table is None:
+        table = np.zeros(0x10000, dtype=np.uint8)
+        for i in range(128):
+            out = _char_out(chr(i), cfg)
+            table[i] = ord(out) if len(out) == 1 else 32
+        table[10] = 10
+        table[0xD800:0xE000] = _SURROGATE
+        _TABLES[key] = table
+        _MULTI_OUT[key] = {}
+    return table
+
+
+_MULTI_ARRAYS: dict[tuple[bool, bool], tuple[int, np.ndarray, np.ndarray]] = {}
+_MULTI_LONGEST: dict[tuple[bool, bool], int] = {}
+
+
+def _multi_arrays(cfg: NormalizeConfig) -> tuple[np.ndarray, np.ndarray]:
+    """The characters folding to several letters as arrays: ``bytes[index[u]:index[u+1]]``
+    is what unit ``u`` becomes (for the compiled loop)."""
+    key = (cfg.transliterate, cfg.lowercase)
+    multi = _MULTI_OUT[key]
+    cached = _MULTI_ARRAYS.get(key)
+    if cached is None or cached[0] != len(multi):
+        lengths = np.zeros(0x10000, dtype=np.int64)
+        for ch, out in multi.items():
+            lengths[ord(ch)] = len(out)
+        _MULTI_LONGEST[key] = max(map(len, multi.values()), default=0)
+        data = b"".join(out.encode("ascii") for _, out in sorted(multi.items()))
+        index = np.concatenate(([0], np.cumsum(lengths))).astype(np.int64)
+        cached = (len(multi), index, np.frombuffer(data, dtype=np.uint8))
+        _MULTI_ARRAYS[key] = cached
+    return cached[1], cached[2]
+
+
+def _learn(table: np.ndarray, units: np.ndarray, cfg: NormalizeConfig) -> None:
+    """Fill the table entries of the code units of ``units`` not looked at yet."""
+    multi = _MULTI_OUT[(cfg.transliterate, cfg.lowercase)]
+    for u in np.unique(units[table.take(units) == _UNKNOWN]).tolist():
+        ch = chr(u)
+        out = _char_out(ch, cfg)
+        if not out:
+            table[u] = _DROP
+        elif not out.strip():
+            table[u] = 32
+        elif len(out) == 1:
+            table[u] = ord(out)
+        else:
+            table[u] = _MULTI
+            multi[ch] = out
+
+
+def _fast_lines(text: str, cfg: NormalizeConfig) -> list[str] | None:
+    """:func:`normalize_text_lines` through the table, or ``None`` for the line-by-line path."""
+    if not text.isascii():
+        folded = unicodedata.normalize("NFKC", text)
+        if folded is not text and folded.count("\n") != text.count("\n"):
+            return None  # never seen (no character's NFKC holds a line break); kept for safety
+        text = folded
+    table = _table(cfg)
+    if text.isascii():
+        units = np.frombuffer(text.encode("ascii"), dtype=np.uint8)
+    else:
+        units = np.frombuffer(text.encode("utf-16-le", "surrogatepass"), dtype=np.uint16)
+    kernels = _compiled.kernels()
+    if kernels is not None:
+        multi, multi_bytes = _multi_arrays(cfg)
+        # a unit writes at most one byte, or its replacement with a space before each word
+        longest = 1 + 2 * _MULTI_LONGEST.get((cfg.transliterate, cfg.lowercase), 0)
+        out = np.empty(len(units) * longest, dtype=np.uint8)
+        n = kernels.fold_collapse(units, table, multi, multi_bytes, out)
+        if n >= 0:
+            return out[:n].tobytes().decode("ascii").split("\n")
+    codes = table.take(units)
+    if not text.isascii():
+        if (codes == _UNKNOWN).any():
+            _learn(table, units, cfg)
+            codes = table.take(units)
+        if (codes >= _SURROGATE).any():
+            if (codes == _SURROGATE).any():
+                return None
+            if (codes == _MULTI).any():
+                multi = _MULTI_OUT[(cfg.transliterate, cfg.lowercase)]
+                for u in np.unique(units[codes == _MULTI]).tolist():
+                    ch = chr(u)
+                    text = text.replace(ch, multi[ch])
+                units = np.frombuffer(text.encode("utf-16-le", "surrogatepass"), dtype=np.uint16)
+                codes = table.take(units)
+            codes = codes[codes != _DROP]
+    # Collapse: keep letters/digits and line breaks, and of each run of separators between
+    # two letters/digits of one line its last separator.
+    keep = codes != 32
+    pos = np.flatnonzero(keep)
+    word = codes.take(pos) != 10
+    gap = (pos[1:] - pos[:-1] > 1) & word[1:] & word[:-1]
+    keep[pos[1:][gap] - 1] = True
+    return codes[keep].tobytes().decode("ascii").split("\n")

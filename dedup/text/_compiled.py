@@ -1,0 +1,57 @@
+"""Whether the text fast paths run their compiled loops (numba, when installed).
+
+Both paths give the same output; tests switch ``enabled`` off to compare them, and
+``DEDUP_DISABLE_NUMBA=1`` in the environment turns them off as it does for the hashing kernels.
+"""
+
+from __future__ import annotations
+
+import os
+from types import ModuleType
+
+enabled = True
+_module: ModuleType | bool | None = None
+
+
+def kernels() -> ModuleType | None:
+    """The compiled kernels module, or ``None`` (numba missing, or switched off)."""
+    global _module
+    if not enabled:
+        return None
+    if _module is None:
+        if os.environ.get("DEDUP_DISABLE_NUMBA"):
+            _module = False
+            return None
+        registered = _colorama_reset_registered()
+        try:
+            from dedup.text import _numba_kernels
+
+            _numba_kernels.warm_up()
+            _module = _numba_kernels
+        except ImportError:
+            _module = False
+        if registered is False and _colorama_reset_registered():
+            _unregister_colorama_reset()
+    return _module or None  # type: ignore[return-value]
+
+
+# numba's first compilation formats an error message with colorama, whose ``init`` registers
+# an exit handler writing a terminal reset (ESC [0m) to stdout: the output of a command on a
+# terminal would end with it. The handler is removed again when loading the kernels added it.
+
+
+def _colorama_reset_registered() -> bool | None:
+    try:
+        from colorama import initialise
+    except ImportError:
+        return None
+    return bool(getattr(initialise, "atexit_done", None))
+
+
+def _unregister_colorama_reset() -> None:
+    import atexit
+
+    from colorama import initialise
+
+    atexit.unregister(initialise.reset_all)
+    initialise.atexit_done = False
