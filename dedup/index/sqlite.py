@@ -18,8 +18,9 @@ A word's count is ``words.n`` plus the deltas of ``wlog``. Both change in the sa
 transaction as the documents they count, so they can never drift from the stored texts
 (:meth:`~dedup.index.base.Index.word_count_problems` recounts). A single ``add`` appends one
 ``wlog`` row (one page) instead of updating ~150 ``words`` rows on as many pages; a background
-thread folds the log into ``words`` once it holds :data:`FOLD_ROWS` rows (one transaction,
-which also bumps ``meta.fold`` so other connections reload their cached counts). Bulk loads
+thread folds the log into ``words`` once it holds :data:`FOLD_ROWS` rows: it reads and sums
+the log without the write lock, then adds the sums to ``words`` and deletes those rows in one
+transaction, which also bumps ``meta.fold`` so other connections reload their cached counts. Bulk loads
 (many documents per transaction) update ``words`` directly.
 
 A lookup compares candidates on ``sig8`` first: equal 32-bit values have equal low bytes, so
@@ -117,20 +118,57 @@ def _sig8(sig: np.ndarray) -> bytes:
     return (np.asarray(sig, dtype=np.uint32) & 0xFF).astype(np.uint8).tobytes()
 
 
-def fold_log(db: sqlite3.Connection) -> int:
-    """Add the word-count log's deltas to ``words`` and empty the log, inside the caller's
-    write transaction; returns the number of log rows folded. Aggregation runs in SQLite."""
-    (rows,) = db.execute("SELECT count(*) FROM wlog").fetchone()
-    if not rows:
+def read_log(db: sqlite3.Connection) -> tuple[str | None, int, Counter[str], set[str], int]:
+    """A snapshot of the word-count log: ``(fold counter, last seq, summed deltas (``''`` =
+    documents), words with a negative delta, rows)``; one read transaction (readers never
+    block writers)."""
+    totals: Counter[str] = Counter()
+    negative: set[str] = set()
+    last = rows = 0
+    own = not db.in_transaction
+    if own:
+        db.execute("BEGIN")
+    try:
+        row = db.execute("SELECT value FROM meta WHERE key='fold'").fetchone()
+        for seq, delta, words in db.execute("SELECT seq, delta, words FROM wlog ORDER BY seq"):
+            listed = json.loads(words)
+            if delta > 0:
+                totals.update(listed)
+            else:
+                totals.subtract(listed)
+                negative.update(listed)
+            totals[""] += delta
+            last, rows = seq, rows + 1
+    finally:
+        if own:
+            db.execute("COMMIT")
+    return (row[0] if row else None), last, totals, negative, rows
+
+
+def fold_log(db: sqlite3.Connection, snapshot: Any = None) -> int:
+    """Add the word-count log's deltas to ``words`` and delete those log rows, inside the
+    caller's write transaction; returns the number of log rows folded.
+
+    ``snapshot``: a :func:`read_log` result taken before the transaction (so the reading and
+    summing do not hold the write lock); it is used only if no fold happened since (the fold
+    counter is unchanged), else nothing is folded (0).
+    """
+    if snapshot is None:
+        snapshot = read_log(db)
+    gen, last, totals, negative, rows = snapshot
+    row = db.execute("SELECT value FROM meta WHERE key='fold'").fetchone()
+    if not rows or (row[0] if row else None) != gen:
         return 0
-    db.execute(
-        "INSERT INTO words(word, n) SELECT j.value, sum(l.delta) FROM wlog AS l, "
-        "json_each(l.words) AS j WHERE true GROUP BY j.value "
-        "ON CONFLICT(word) DO UPDATE SET n = n + excluded.n"
+    n_docs = totals.pop("", 0)
+    # sorted: neighbouring B-tree pages one after the other
+    db.executemany(
+        "INSERT INTO words(word, n) VALUES (?, ?) "
+        "ON CONFLICT(word) DO UPDATE SET n = n + excluded.n",
+        sorted((w, d) for w, d in totals.items() if d),
     )
-    db.execute("UPDATE words SET n = n + (SELECT sum(delta) FROM wlog) WHERE word = ''")
-    db.execute("DELETE FROM words WHERE n <= 0 AND word != ''")
-    db.execute("DELETE FROM wlog")
+    db.execute("UPDATE words SET n = n + ? WHERE word = ''", (n_docs,))
+    db.executemany("DELETE FROM words WHERE word = ? AND n <= 0", [(w,) for w in sorted(negative)])
+    db.execute("DELETE FROM wlog WHERE seq <= ?", (last,))
     db.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'fold'")
     return int(rows)
 
@@ -242,9 +280,10 @@ class SQLiteIndex(Index):
                 try:
                     lo, hi = db.execute("SELECT min(seq), max(seq) FROM wlog").fetchone()
                     if lo is not None and hi - lo + 1 >= FOLD_ROWS:
+                        snapshot = read_log(db)  # without the write lock
                         db.execute("BEGIN IMMEDIATE")
                         try:
-                            fold_log(db)
+                            fold_log(db, snapshot)
                             db.execute("COMMIT")
                         except BaseException:
                             db.execute("ROLLBACK")
