@@ -345,6 +345,9 @@ class Index(ABC):
     retention : float or None
         Seconds: documents older than this (by ``published_at``, else the time they were added)
         are never returned as matches and are removed by :meth:`evict`.
+    prune : bool
+        Skip candidates that an exact upper bound of the verifier's score proves distinct
+        (default True; False verifies every candidate, with the same results, slower).
     """
 
     config: DedupConfig
