@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import re
 import time
 from abc import ABC, abstractmethod
@@ -34,10 +35,11 @@ from typing import Any, Literal
 
 import numpy as np
 
-from dedup.config import DedupConfig
+from dedup.config import DedupConfig, VerifyConfig
 from dedup.documents import DocLike, Document, as_documents
 from dedup.errors import ConfigMismatchError, DedupError, InputError
-from dedup.match.verify import Verifier, WordWeights
+from dedup.match import verify as _verify_module
+from dedup.match.verify import STORY_MAX, Verifier, WordWeights
 from dedup.sketch.lsh import band_keys, empty_rows
 from dedup.sketch.minhash import minhash_texts
 from dedup.text.boilerplate import rules_for, strip_boilerplate
@@ -63,12 +65,13 @@ __all__ = [
 
 #: Format marker written into every index, and its version.
 FORMAT = "dedup-index"
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4
 #: What each format version added (for the message shown when an old index is opened).
 _FORMAT_HISTORY = {
     1: "without per-word document counts",
     2: "with per-word document counts",
     3: "with per-word document counts; Redis LSH buckets kept oldest first",
+    4: "SQLite: compact candidate rows and a word-count log",
 }
 
 TimeLike = datetime | float | int | str
@@ -342,6 +345,9 @@ class Index(ABC):
     retention : float or None
         Seconds: documents older than this (by ``published_at``, else the time they were added)
         are never returned as matches and are removed by :meth:`evict`.
+    prune : bool
+        Skip candidates that an exact upper bound of the verifier's score proves distinct
+        (default True; False verifies every candidate, with the same results, slower).
     """
 
     config: DedupConfig
@@ -464,6 +470,10 @@ class Index(ABC):
     def _min_ts(self) -> float | None:
         return None if self.retention is None else time.time() - self.retention
 
+    #: Skip candidates whose score provably cannot reach a duplicate (see :func:`_prune`);
+    #: False verifies every candidate (the tests compare both).
+    prune: bool = True
+
     def _verify(self, prep: Prepared, cands: list[Candidate]) -> list[Match]:
         """Signature filter + verification of candidates, exactly like the batch pipeline."""
         if not cands or not prep.normalized:
@@ -480,31 +490,51 @@ class Index(ABC):
             return []
         kept = [cands[i] for i in keep]
         texts = self._texts([c.ref for c in kept])
+        query = prep.normalized
+        qwords = set(query.split())
+        sets = [set(t.split()) for t in texts]
+        union = qwords.union(*sets)
+        # Word weights of the corpus "everything stored + this article": the index counts raw
+        # document frequencies (``set(text.split())`` per stored document) and uses them both
+        # as ``raw_df`` and ``df``; only the words of the compared texts are fetched, each
+        # with a count of at least 1; a glued word is split only when both halves are words
+        # of the compared texts (the query and every candidate that passed the signature filter).
+        stored, n_docs = self._word_counts(sorted(union))
+        # = {w: max(1, stored.get(w, 0) + (w in qwords)) for w in union}, without a Python loop
+        df = dict.fromkeys(union, 0)
+        df.update(stored)
+        for w in qwords:
+            df[w] += 1
+        if 0 in df.values():  # a candidate removed meanwhile: its words count at least 1
+            df = {w: max(1, c) for w, c in df.items()}
+        n = max(n_docs + 1, max(df.values(), default=1))
+        survivors = list(range(len(kept)))
+        if self.prune and _PRUNE_OK:
+            survivors = _prune(query, qwords, texts, sets, df, n, self.config.verify)
+            if not survivors:
+                return []
+            # The verifier needs the counts of the words it scores, plus those of every half a
+            # glued word of theirs could split into (the same halves as with all candidates):
+            # the features, hence the scores, are exactly those of a verifier given them all.
+            words = qwords.union(*(sets[k] for k in survivors))
+            needed = set(words)
+            for w in words:
+                if df[w] == 1 and len(w) >= 4:
+                    needed.update(h for k in range(1, len(w)) for h in (w[:k], w[k:]) if h in df)
+            df = {w: df[w] for w in needed}
         verifier = Verifier(
-            [prep.normalized, *texts], self.config.verify, weights=self._weights(prep, texts)
+            [query, *(texts[k] for k in survivors)],
+            self.config.verify,
+            weights=WordWeights(df, df, n),
         )
         out = []
-        for k, c in enumerate(kept, 1):
-            s = verifier.score(0, k)
+        for j, k in enumerate(survivors, 1):
+            s = verifier.score(0, j)
             if s.is_duplicate:
+                c = kept[k]
                 out.append(Match(c.id, s.score, s.relation, s.containment, s.fuzz, s.overlap, c.ts))
         out.sort(key=lambda m: (-m.score, m.published_at, m.id))
         return out
-
-    def _weights(self, prep: Prepared, texts: Sequence[str]) -> WordWeights:
-        """Word weights of the corpus "everything stored + this article".
-
-        The index counts raw document frequencies (``set(text.split())`` per stored document)
-        and uses them both as ``raw_df`` and ``df`` (no recount after splitting glued words).
-        Only the words of the compared texts are fetched; each gets a count of at least 1.
-        """
-        query = set(prep.normalized.split())
-        words = set(query)
-        for t in texts:
-            words.update(t.split())
-        stored, n_docs = self._word_counts(sorted(words))
-        df = {w: max(1, stored.get(w, 0) + (w in query)) for w in words}
-        return WordWeights(df, df, max(n_docs + 1, max(df.values(), default=1)))
 
     def word_count_problems(self) -> list[str]:
         """Differences between the stored word counts and a recount from the stored texts
@@ -701,6 +731,103 @@ class Index(ABC):
         return f"{type(self).__name__}({self.location!r})"
 
 
+# --------------------------------------------------------------------------- pruning
+
+#: The verifier's constants the bound relies on; when a newer verifier has other names, the
+#: bound is off (every candidate verified) rather than wrong.
+_GATE = getattr(_verify_module, "_GATE", None)
+_STORY_SCALE = getattr(_verify_module, "_STORY_SCALE", None)
+_PRUNE_OK = isinstance(_GATE, float) and isinstance(_STORY_SCALE, float)
+#: Safety margin for floating-point sums in the bound.
+_EPS = 1e-6
+
+
+def _prune(
+    query: str,
+    qwords: set[str],
+    texts: Sequence[str],
+    sets: Sequence[set[str]],
+    df: dict[str, int],
+    n: int,
+    cfg: VerifyConfig,
+) -> list[int]:
+    """Candidates whose verified relation may not be ``distinct``, by an exact upper bound.
+
+    :class:`~dedup.match.verify.Verifier` scores a pair from the IDF-weighted word sets of
+    both texts (glued words split); for a candidate ``b`` and the query ``a``:
+
+    * ``wcont = shared / min(mass_a, mass_b)`` and ``wjac = shared / union <= shared /
+      max(mass_a, mass_b)``; below the gate (``wcont < 0.65``) the character containment is
+      not computed (0), so the score is ``min(0.97 * (wjac + wcont) / 2, 0.75)``.
+    * A word of ``b`` can be split only when it has document count 1 (so it is not a query
+      word) and at least 4 characters: ``mass_b`` is at least the weight of ``b``'s other words,
+      and ``shared`` at most the weight of the query's (split) words found in ``b`` plus, for
+      each splittable word, the heaviest pair of query words it could split into.
+
+    A candidate is dropped only when this bound puts ``wcont`` below the gate and the score
+    below ``threshold`` (both by a margin of 1e-6): its relation is then ``distinct`` whatever
+    the verifier computes. Equal texts are always kept.
+    """
+    if cfg.near_copy <= 0 or cfg.threshold <= 0:
+        return list(range(len(texts)))
+    counts = np.fromiter(df.values(), np.int64, len(df))
+    wt = dict(zip(df, (np.log((n + 1) / (counts + 1.0)) + 1.0).tolist()))
+    keys = list(df)
+    # words a verifier may split (document count 1, at least 4 characters)
+    ones = {w for w in map(keys.__getitem__, np.flatnonzero(counts == 1).tolist()) if len(w) >= 4}
+    a_words = WordWeights.document_words(query, df)
+    wa = {w: wt[w] for w in a_words}
+    mass_a = math.fsum(wa.values())
+    heavy = sorted(wa.values(), reverse=True)
+    splits: dict[str, float] = {}
+
+    def split_gain(w: str) -> float:
+        # the most a glued word can add to ``shared``: its best pair of halves in the query
+        g = splits.get(w)
+        if g is None:
+            g = 0.0
+            for k in range(1, len(w)):
+                x, y = w[:k], w[k:]
+                if df.get(x, 0) >= 2 and df.get(y, 0) >= 2:
+                    g = max(g, wa.get(x, 0.0) + wa.get(y, 0.0))
+            splits[w] = g
+        return g
+
+    out = []
+    gate, scale = float(_GATE), float(_STORY_SCALE)  # type: ignore[arg-type]
+    for k, (text, b) in enumerate(zip(texts, sets)):
+        if text == query or not b:
+            if text == query:
+                out.append(k)
+            continue
+        glued = b & ones
+        # plain sums: the margin in _bounded covers their rounding
+        shared = sum(map(wa.__getitem__, b.intersection(wa)))
+        m_lo = sum(map(wt.__getitem__, b)) - sum(map(wt.__getitem__, glued))
+        if glued:
+            crude = sum(heavy[: 2 * len(glued)])
+            if _bounded(shared + crude, mass_a, m_lo, gate, scale, cfg):
+                continue
+            shared += sum(map(split_gain, glued))
+        if not _bounded(shared, mass_a, m_lo, gate, scale, cfg):
+            out.append(k)
+    return out
+
+
+def _bounded(
+    shared: float, mass_a: float, mass_b_lo: float, gate: float, scale: float, cfg: VerifyConfig
+) -> bool:
+    """True when ``shared`` (an upper bound) and ``mass_b_lo`` (a lower bound) prove the pair
+    distinct (see :func:`_prune`)."""
+    small = min(mass_a, mass_b_lo)
+    if small <= 0:
+        return False
+    wcont = min(1.0, (shared + _EPS) / small)
+    wjac = min(1.0, (shared + _EPS) / max(mass_a, mass_b_lo))
+    story = min(scale * (wjac + wcont) / 2.0, STORY_MAX)
+    return wcont < gate - _EPS and story < cfg.threshold - _EPS
+
+
 def _check_id(doc_id: Any) -> str:
     if isinstance(doc_id, bool) or not isinstance(doc_id, (str, int)) or doc_id == "":
         raise InputError(f"document id must be a non-empty string or an integer, got {doc_id!r}")
@@ -743,10 +870,11 @@ def check_stored(
     version = meta.get("format_version")
     if version not in readable:
         made = _FORMAT_HISTORY.get(version)
+        reads = " or ".join(f"{v} ({_FORMAT_HISTORY[v]})" for v in sorted(readable))
         raise IndexFormatError(
             f"{where} has index format version {version!r}"
             + (f" ({made})" if made else "")
-            + f"; this dedup reads version {FORMAT_VERSION} ({_FORMAT_HISTORY[FORMAT_VERSION]}): "
+            + f"; this dedup reads version {reads}: "
             "rebuild the index with this version (dedup index add NEW_DB INPUT...)"
         )
     try:

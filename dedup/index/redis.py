@@ -42,6 +42,7 @@ import numpy as np
 from dedup.config import DedupConfig
 from dedup.errors import DedupError
 from dedup.index.base import (
+    FORMAT_VERSION,
     AddResult,
     Candidate,
     DuplicateIdError,
@@ -173,7 +174,8 @@ class RedisIndex(Index):
             ) from None
         if not isinstance(meta, dict):
             raise IndexFormatError(f"{self.location}: key {meta_key!r} is not a dedup index marker")
-        cfg = check_stored(self.location, meta, config)  # version 2 had set buckets
+        # version 2 had set buckets; version 4 changed the SQLite layout only
+        cfg = check_stored(self.location, meta, config, readable=(3, FORMAT_VERSION))
         if retention is not None and retention != meta.get("retention"):
             self._r.set(meta_key, dumps_settings(cfg, retention))
         else:

@@ -3,14 +3,29 @@
 Layout (``PRAGMA application_id`` marks the file as a dedup index, ``user_version`` holds the
 format version)::
 
-    meta(key, value)                  format marker, version, settings (JSON)
+    meta(key, value)                  format marker, version, settings (JSON), fold counter
     docs(num, id UNIQUE, ts, published_at, added_at, text_hash, sig BLOB, text)
+    cands(num, ts, text_hash, sig8)   what a lookup reads per candidate: 146 bytes, the low
+                                      byte of each signature value (``sig8``)
     bands(key, num)  WITHOUT ROWID    one row per LSH band of each document
     words(word, n)   WITHOUT ROWID    documents per word (``set(text.split())``); the row
                                       ``''`` holds the number of documents
+    wlog(seq, delta, words)           word-count changes not yet folded into ``words``: one
+                                      row per added (+1) or removed (-1) document, its
+                                      distinct words as a JSON list
 
-Word counts change in the same transaction as the documents they count, so they can never
-drift from the stored texts (:meth:`~dedup.index.base.Index.word_count_problems` recounts).
+A word's count is ``words.n`` plus the deltas of ``wlog``. Both change in the same
+transaction as the documents they count, so they can never drift from the stored texts
+(:meth:`~dedup.index.base.Index.word_count_problems` recounts). A single ``add`` appends one
+``wlog`` row (one page) instead of updating ~150 ``words`` rows on as many pages; a background
+thread folds the log into ``words`` once it holds :data:`FOLD_ROWS` rows: it reads and sums
+the log without the write lock, then adds the sums to ``words`` and deletes those rows in one
+transaction, which also bumps ``meta.fold`` so other connections reload their cached counts. Bulk loads
+(many documents per transaction) update ``words`` directly.
+
+A lookup compares candidates on ``sig8`` first: equal 32-bit values have equal low bytes, so
+``sig8`` agreement is never below the full signature's and no candidate the full filter would
+keep is dropped; the full signature (in ``docs``) is then read for the few that pass.
 
 Signatures are raw little-endian uint32 bytes; texts are stored normalized (what verification
 reads). Nothing is pickled.
@@ -31,7 +46,7 @@ import sqlite3
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -75,12 +90,87 @@ CREATE INDEX IF NOT EXISTS docs_text_hash ON docs(text_hash) WHERE text_hash IS 
 CREATE TABLE IF NOT EXISTS bands(key INTEGER NOT NULL, num INTEGER NOT NULL,
                                  PRIMARY KEY(key, num)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS words(word TEXT PRIMARY KEY, n INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS cands(num INTEGER PRIMARY KEY, ts REAL NOT NULL, text_hash INTEGER,
+                                 sig8 BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS wlog(seq INTEGER PRIMARY KEY, delta INTEGER NOT NULL,
+                                words TEXT NOT NULL);
 """
 
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 _CHECKPOINT_EVERY = 1.0  # seconds
 _CACHE_KIB = -65536  # page cache: 64 MiB (negative: KiB)
 _WORD_CACHE = 2_000_000  # word counts kept in memory (then the cache starts over)
+#: Fold the word-count log into ``words`` once it holds this many documents' changes.
+FOLD_ROWS = 1000
+#: A transaction changing the counts of at least this many documents updates ``words``
+#: directly (a bulk load touches most of its pages anyway) instead of appending to the log.
+_DIRECT = 64
+#: Memory-map the file (reads of candidate and band pages then cost no read() call and no
+#: copy); SQLite caps it at its compile-time maximum (2 GiB in common builds).
+_MMAP_BYTES = 1 << 34
+# The page size stays SQLite's 4096 bytes: a check_and_add writes one row to each of ~20
+# random B-tree pages (band keys, id and hash indexes), and every dirty page goes to the WAL
+# whole, so larger pages would make each commit write more.
+
+
+def _sig8(sig: np.ndarray) -> bytes:
+    """The low byte of each signature value (an index's quick candidate filter)."""
+    return (np.asarray(sig, dtype=np.uint32) & 0xFF).astype(np.uint8).tobytes()
+
+
+def read_log(db: sqlite3.Connection) -> tuple[str | None, int, Counter[str], set[str], int]:
+    """A snapshot of the word-count log: ``(fold counter, last seq, summed deltas (``''`` =
+    documents), words with a negative delta, rows)``; one read transaction (readers never
+    block writers)."""
+    totals: Counter[str] = Counter()
+    negative: set[str] = set()
+    last = rows = 0
+    own = not db.in_transaction
+    if own:
+        db.execute("BEGIN")
+    try:
+        row = db.execute("SELECT value FROM meta WHERE key='fold'").fetchone()
+        for seq, delta, words in db.execute("SELECT seq, delta, words FROM wlog ORDER BY seq"):
+            listed = json.loads(words)
+            if delta > 0:
+                totals.update(listed)
+            else:
+                totals.subtract(listed)
+                negative.update(listed)
+            totals[""] += delta
+            last, rows = seq, rows + 1
+    finally:
+        if own:
+            db.execute("COMMIT")
+    return (row[0] if row else None), last, totals, negative, rows
+
+
+def fold_log(db: sqlite3.Connection, snapshot: Any = None) -> int:
+    """Add the word-count log's deltas to ``words`` and delete those log rows, inside the
+    caller's write transaction; returns the number of log rows folded.
+
+    ``snapshot``: a :func:`read_log` result taken before the transaction (so the reading and
+    summing do not hold the write lock); it is used only if no fold happened since (the fold
+    counter is unchanged), else nothing is folded (0).
+    """
+    if snapshot is None:
+        snapshot = read_log(db)
+    gen, last, totals, negative, rows = snapshot
+    row = db.execute("SELECT value FROM meta WHERE key='fold'").fetchone()
+    if not rows or (row[0] if row else None) != gen:
+        return 0
+    n_docs = totals.pop("", 0)
+    # sorted: neighbouring B-tree pages one after the other
+    db.executemany(
+        "INSERT INTO words(word, n) VALUES (?, ?) "
+        "ON CONFLICT(word) DO UPDATE SET n = n + excluded.n",
+        sorted((w, d) for w, d in totals.items() if d),
+    )
+    db.execute("UPDATE words SET n = n + ? WHERE word = ''", (n_docs,))
+    db.executemany("DELETE FROM words WHERE word = ? AND n <= 0", [(w,) for w in sorted(negative)])
+    db.execute("DELETE FROM wlog WHERE seq <= ?", (last,))
+    db.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'fold'")
+    return int(rows)
 
 
 def _check_file(path: Path) -> None:
@@ -145,8 +235,12 @@ class SQLiteIndex(Index):
         self._lock = threading.RLock()
         # word counts read so far (word -> documents, '' -> number of documents); valid while
         # no other connection commits (PRAGMA data_version), kept current by our own writes
-        self._wc: dict[str, int] = {}
+        self._wc: dict[str, int] = {}  # word -> words.n + pending deltas (read so far)
         self._wc_version: int | None = None
+        self._gen: str | None = None
+        self._pending: Counter[str] | None = None  # deltas of wlog rows read so far
+        self._last_seq = 0
+        self._lsh_candidates = 0  # candidates of the last lookup, before the sig8 filter
         try:
             self._db = sqlite3.connect(
                 str(self.path), timeout=timeout, isolation_level=None, check_same_thread=False
@@ -175,7 +269,8 @@ class SQLiteIndex(Index):
         self._checkpointer.start()
 
     def _checkpoint_loop(self, timeout: float) -> None:
-        """Fold the WAL into the file every second (PASSIVE: never blocks readers or writers)."""
+        """Every second: fold a full word-count log into ``words``, then fold the WAL into the
+        file (PASSIVE: never blocks readers or writers)."""
         try:
             db = sqlite3.connect(str(self.path), timeout=timeout, isolation_level=None)
         except sqlite3.Error:
@@ -183,6 +278,16 @@ class SQLiteIndex(Index):
         try:
             while not self._stop.wait(_CHECKPOINT_EVERY):
                 try:
+                    lo, hi = db.execute("SELECT min(seq), max(seq) FROM wlog").fetchone()
+                    if lo is not None and hi - lo + 1 >= FOLD_ROWS:
+                        snapshot = read_log(db)  # without the write lock
+                        db.execute("BEGIN IMMEDIATE")
+                        try:
+                            fold_log(db, snapshot)
+                            db.execute("COMMIT")
+                        except BaseException:
+                            db.execute("ROLLBACK")
+                            raise
                     db.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
                 except sqlite3.Error:
                     pass  # busy (another process checkpoints) or closing: try again later
@@ -205,6 +310,7 @@ class SQLiteIndex(Index):
         db.execute("PRAGMA synchronous=NORMAL")
         db.execute(f"PRAGMA cache_size={_CACHE_KIB}")
         db.execute("PRAGMA temp_store=MEMORY")
+        db.execute(f"PRAGMA mmap_size={_MMAP_BYTES}")
         # Checkpoints (copying the WAL into the file, with an fsync) run in a background thread
         # on its own connection, not inside a commit: check_and_add never waits for one.
         db.execute("PRAGMA wal_autocheckpoint=0")
@@ -220,6 +326,7 @@ class SQLiteIndex(Index):
                     if statement.strip():
                         db.execute(statement)
                 db.execute("INSERT INTO words VALUES ('', 0)")
+                db.execute("INSERT INTO meta VALUES ('fold', '0')")
                 db.execute(f"PRAGMA application_id={APPLICATION_ID}")
                 db.execute(f"PRAGMA user_version={FORMAT_VERSION}")
                 db.execute(
@@ -236,8 +343,12 @@ class SQLiteIndex(Index):
                 raise IndexFormatError(
                     f"{self.path}: stored settings are not JSON (damaged)"
                 ) from None
-            # versions 2 and 3 have the same SQLite layout (3 changed Redis buckets only)
-            cfg = check_stored(str(self.path), meta, config, readable=(2, FORMAT_VERSION))
+            # versions 2 and 3 have the same SQLite layout (3 changed Redis buckets only);
+            # 4 added the tables cands and wlog: an older file is upgraded in place, in this
+            # transaction (a killed upgrade leaves the old file as it was)
+            cfg = check_stored(str(self.path), meta, config, readable=(2, 3, FORMAT_VERSION))
+            if meta.get("format_version") != FORMAT_VERSION:
+                self._upgrade(db, meta)
             if retention is not None and retention != meta.get("retention"):
                 db.execute(
                     "UPDATE meta SET value=? WHERE key='settings'",
@@ -246,6 +357,25 @@ class SQLiteIndex(Index):
             else:
                 retention = meta.get("retention")
             return cfg, retention
+
+    def _upgrade(self, db: sqlite3.Connection, meta: dict[str, Any]) -> None:
+        """Format 2/3 -> 4: add ``cands`` (from ``docs``) and an empty ``wlog``."""
+        for statement in _SCHEMA.split(";"):
+            if statement.strip():
+                db.execute(statement)
+        db.execute("DELETE FROM cands")  # (none in a real version 2/3 file)
+        rows = db.execute("SELECT num, ts, text_hash, sig FROM docs ORDER BY num")
+        while batch := rows.fetchmany(20000):
+            db.executemany(
+                "INSERT INTO cands VALUES (?, ?, ?, ?)",
+                [(n, ts, h, _sig8(np.frombuffer(sig, dtype="<u4"))) for n, ts, h, sig in batch],
+            )
+        db.execute("INSERT OR IGNORE INTO meta VALUES ('fold', '0')")
+        meta = {**meta, "format_version": FORMAT_VERSION}
+        db.execute(
+            "UPDATE meta SET value=? WHERE key='settings'", (json.dumps(meta, sort_keys=True),)
+        )
+        db.execute(f"PRAGMA user_version={FORMAT_VERSION}")
 
     @contextmanager
     def _guard(self) -> Iterator[None]:
@@ -268,14 +398,14 @@ class SQLiteIndex(Index):
             try:
                 yield self._db
             except BaseException:
-                self._wc_version = None  # the cache may hold this transaction's counts
+                self._pending = None  # the caches may hold this transaction's counts
                 if self._db.in_transaction:
                     self._db.execute("ROLLBACK")
                 raise
             try:
                 self._db.execute("COMMIT")
             except BaseException:
-                self._wc_version = None
+                self._pending = None
                 raise
 
     # ---- primitives ----------------------------------------------------------------------
@@ -309,17 +439,34 @@ class SQLiteIndex(Index):
                         "SELECT num FROM docs WHERE text_hash = ?", (prep.text_hash,)
                     )
                 )
+            self._lsh_candidates = 0
             if not nums:
                 return []
-            sql = (
-                "SELECT num, id, ts, sig, text_hash FROM docs "
-                "WHERE num IN (SELECT value FROM json_each(?))"
-            )
+            sql = "SELECT num, text_hash, sig8 FROM cands WHERE num IN (SELECT value FROM json_each(?))"
             params = [json.dumps(sorted(nums))]
             if min_ts is not None:
                 sql += " AND ts >= ?"
                 params.append(min_ts)
             rows = self._db.execute(sql, params).fetchall()
+            self._lsh_candidates = len(rows)
+            if not rows:
+                return []
+            # sig8 agreement >= full agreement: this keeps every candidate the full filter keeps
+            sig8 = np.frombuffer(b"".join(r[2] for r in rows), dtype=np.uint8)
+            est = sig8.reshape(len(rows), -1) == np.frombuffer(_sig8(prep.signature), np.uint8)
+            est = est.mean(axis=1)
+            floor = self.config.lsh.min_similarity
+            th = prep.text_hash
+            keep = [
+                r[0] for r, e in zip(rows, est) if e >= floor or (th is not None and r[1] == th)
+            ]
+            if not keep:
+                return []
+            rows = self._db.execute(
+                "SELECT num, id, ts, sig, text_hash FROM docs "
+                "WHERE num IN (SELECT value FROM json_each(?))",
+                (json.dumps(keep),),
+            ).fetchall()
         return [Candidate(r[0], r[1], r[2], r[3], r[4]) for r in rows]
 
     def _texts(self, refs: Sequence[Any]) -> list[str]:
@@ -330,62 +477,119 @@ class SQLiteIndex(Index):
             )
         return [rows.get(r, "") for r in refs]  # removed meanwhile: never a match
 
+    def _sync_counts(self) -> Counter[str]:
+        """Bring the cached counts up to date with other connections' commits; returns the
+        pending (not yet folded) deltas, ``''`` = documents."""
+        version = self._db.execute("PRAGMA data_version").fetchone()[0]
+        pending = self._pending
+        if pending is not None and version == self._wc_version:
+            return pending
+        row = self._db.execute("SELECT value FROM meta WHERE key='fold'").fetchone()
+        gen = row[0] if row else None
+        if pending is None or gen != self._gen:
+            # first read, a rollback, or another connection folded the log into ``words``
+            self._wc.clear()
+            pending = self._pending = Counter()
+            self._last_seq = 0
+            self._gen = gen
+        for seq, delta, words in self._db.execute(
+            "SELECT seq, delta, words FROM wlog WHERE seq > ? ORDER BY seq", (self._last_seq,)
+        ):
+            self._apply(pending, json.loads(words), delta, self._wc)
+            self._last_seq = seq
+        self._wc_version = version
+        return pending
+
+    @staticmethod
+    def _apply(
+        pending: Counter[str], words: Sequence[str], delta: int, cache: dict[str, int] | None = None
+    ) -> None:
+        """Add one log row to the pending deltas (and to the cached totals, if given)."""
+        if delta > 0:
+            pending.update(words)
+        else:
+            pending.subtract(words)
+        pending[""] += delta
+        if cache:
+            for w in filter(cache.__contains__, words):
+                cache[w] += delta
+            if "" in cache:
+                cache[""] += delta
+
     def _word_counts(self, words: Sequence[str]) -> tuple[dict[str, int], int]:
         with self._guard():
-            version = self._db.execute("PRAGMA data_version").fetchone()[0]
+            pending = self._sync_counts()
             cache = self._wc
-            if version != self._wc_version or len(cache) > _WORD_CACHE:
-                cache.clear()  # another connection committed: counts may have changed
-                self._wc_version = version
-            missing = [w for w in words if w not in cache]
+            if len(cache) > _WORD_CACHE:
+                cache.clear()
+            missing = set(words).difference(cache)
             if "" not in cache:
-                missing.append("")
+                missing.add("")
             if missing:
                 found = dict(
                     self._db.execute(
                         "SELECT word, n FROM words WHERE word IN (SELECT value FROM json_each(?))",
-                        (json.dumps(missing, ensure_ascii=False),),
+                        (json.dumps(sorted(missing), ensure_ascii=False),),
                     )
                 )
-                for w in missing:
-                    cache[w] = found.get(w, 0)
-            out = {w: n for w in words if (n := cache[w]) and w}
-            return out, int(cache[""])
-
-    def _cache_words(self, counts: Iterable[tuple[str, int]], n_docs: int) -> None:
-        """Apply this connection's own count changes to the word cache."""
-        cache = self._wc
-        if not cache:
-            return
-        for w, d in counts:
-            if w in cache:
-                cache[w] += d
-        if "" in cache:
-            cache[""] += n_docs
+                for w in missing:  # the cache holds totals: folded + pending
+                    cache[w] = found.get(w, 0) + pending.get(w, 0)
+            out = dict(zip(words, map(cache.__getitem__, words)))
+            n_docs = cache[""]
+            out.pop("", None)
+            if 0 in out.values():
+                out = {w: n for w, n in out.items() if n}
+            return out, int(n_docs)
 
     def stored_word_counts(self) -> tuple[dict[str, int], int]:
         with self._guard():
-            counts = dict(self._db.execute("SELECT word, n FROM words"))
-        return counts, int(counts.pop("", 0))
+            pending = self._sync_counts()
+            counts = Counter(dict(self._db.execute("SELECT word, n FROM words")))
+        counts.update(pending)
+        n_docs = counts.pop("", 0)
+        return {w: n for w, n in counts.items() if n}, int(n_docs)
 
     def _all_texts(self) -> Iterator[str]:
         with self._guard():
             texts = [r[0] for r in self._db.execute("SELECT text FROM docs")]
         return iter(texts)
 
-    def _count_words(self, db: sqlite3.Connection, text: str, delta: int) -> None:
-        distinct = set(text.split())
-        self._cache_words(((w, delta) for w in distinct), delta)
-        words = [(w,) for w in distinct]
-        if delta > 0:
+    def _record(self, db: sqlite3.Connection, changes: Sequence[tuple[Sequence[str], int]]) -> None:
+        """Count (+1) or uncount (-1) the distinct words of documents, in this transaction."""
+        if not changes:
+            return
+        pending = self._sync_counts()  # before appending: our rows come after all seen ones
+        if len(changes) < _DIRECT:
+            for words, delta in changes:
+                cur = db.execute(
+                    "INSERT INTO wlog(delta, words) VALUES (?, ?)",
+                    (delta, json.dumps(list(words), ensure_ascii=False)),
+                )
+                self._apply(pending, words, delta, self._wc)
+                self._last_seq = int(cur.lastrowid)  # type: ignore[arg-type]
+            return
+        total: Counter[str] = Counter()
+        for words, delta in changes:
+            self._apply(total, words, delta)
+        n_docs = total.pop("", 0)
+        db.executemany(
+            "INSERT INTO words(word, n) VALUES (?, ?) "
+            "ON CONFLICT(word) DO UPDATE SET n = n + excluded.n",
+            sorted((w, d) for w, d in total.items() if d),
+        )
+        if any(d < 0 for d in total.values()):
             db.executemany(
-                "INSERT INTO words(word, n) VALUES (?, 1) ON CONFLICT(word) DO UPDATE SET n = n + 1",
-                words,
+                "DELETE FROM words WHERE word = ? AND n <= 0",
+                [(w,) for w, d in total.items() if d < 0],
             )
-        else:
-            db.executemany("UPDATE words SET n = n - 1 WHERE word = ?", words)
-            db.executemany("DELETE FROM words WHERE word = ? AND n <= 0", words)
-        db.execute("UPDATE words SET n = n + ? WHERE word = ''", (delta,))
+        db.execute("UPDATE words SET n = n + ? WHERE word = ''", (n_docs,))
+        self._bump_fold(db)
+
+    def _bump_fold(self, db: sqlite3.Connection) -> None:
+        """``words`` changed: other connections must drop their cached counts."""
+        db.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'fold'")
+        self._gen = db.execute("SELECT value FROM meta WHERE key='fold'").fetchone()[0]
+        self._wc.clear()
 
     def _insert_rows(
         self,
@@ -396,24 +600,18 @@ class SQLiteIndex(Index):
         now = time.time()
         n = 0
         bands: list[tuple[int, int]] = []
-        words: Counter[str] = Counter()
-        pending = 0
+        cands: list[tuple[int, float, int | None, bytes]] = []
+        changes: list[tuple[Sequence[str], int]] = []
 
         def flush() -> None:
             # one statement per table for many documents (sorted: neighbouring b-tree pages)
-            nonlocal pending
             bands.sort()
             db.executemany("INSERT OR IGNORE INTO bands(key, num) VALUES (?, ?)", bands)
-            db.executemany(
-                "INSERT INTO words(word, n) VALUES (?, ?) "
-                "ON CONFLICT(word) DO UPDATE SET n = n + excluded.n",
-                sorted(words.items()),
-            )
-            db.execute("UPDATE words SET n = n + ? WHERE word = ''", (pending,))
-            self._cache_words(words.items(), pending)
+            db.executemany("INSERT INTO cands VALUES (?, ?, ?, ?)", cands)
+            self._record(db, changes)
             bands.clear()
-            words.clear()
-            pending = 0
+            cands.clear()
+            changes.clear()
 
         for doc_id, prep, ts, pub in rows:
             old = db.execute("SELECT num, sig FROM docs WHERE id = ?", (doc_id,)).fetchone()
@@ -426,16 +624,16 @@ class SQLiteIndex(Index):
                         "first, or pass on_conflict='skip' or 'replace'"
                     )
                 flush()  # the replaced document may be one of this batch
-                self._delete(db, old[0], old[1])
+                self._record(db, [self._delete(db, old[0], old[1])])
             cur = db.execute(
                 "INSERT INTO docs(id, ts, published_at, added_at, text_hash, sig, text) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (doc_id, ts, pub, now, prep.text_hash, prep.sig_bytes, prep.normalized),
             )
-            num = cur.lastrowid
+            num = int(cur.lastrowid)  # type: ignore[arg-type]
             bands.extend((k, num) for k in prep.keys)
-            words.update(set(prep.normalized.split()))
-            pending += 1
+            cands.append((num, ts, prep.text_hash, _sig8(prep.signature)))
+            changes.append((list(set(prep.normalized.split())), 1))
             n += 1
         flush()
         return n
@@ -470,14 +668,15 @@ class SQLiteIndex(Index):
                 self._insert_rows(db, [(doc_id, prep, ts, published_at)], "error")
         return AddResult(doc_id, added, tuple(matches))
 
-    def _delete(self, db: sqlite3.Connection, num: int, sig: bytes) -> None:
+    def _delete(self, db: sqlite3.Connection, num: int, sig: bytes) -> tuple[list[str], int]:
+        """Delete one document's rows; returns its word-count change for :meth:`_record`."""
         sig_arr = np.frombuffer(sig, dtype="<u4").reshape(1, -1)
         keys = band_keys(sig_arr, self.config.lsh).view(np.int64)[0]
         db.executemany("DELETE FROM bands WHERE key = ? AND num = ?", [(int(k), num) for k in keys])
         text = db.execute("SELECT text FROM docs WHERE num = ?", (num,)).fetchone()
         db.execute("DELETE FROM docs WHERE num = ?", (num,))
-        if text is not None:
-            self._count_words(db, text[0], -1)
+        db.execute("DELETE FROM cands WHERE num = ?", (num,))
+        return (list(set(text[0].split())) if text is not None else []), -1
 
     def _after_bulk(self) -> None:
         # A bulk load leaves a large write-ahead log; folding it in now keeps the next
@@ -491,7 +690,7 @@ class SQLiteIndex(Index):
             row = db.execute("SELECT num, sig FROM docs WHERE id = ?", (str(doc_id),)).fetchone()
             if row is None:
                 return False
-            self._delete(db, row[0], row[1])
+            self._record(db, [self._delete(db, row[0], row[1])])
             return True
 
     def _evict_before(self, cutoff: float) -> int:
@@ -501,8 +700,7 @@ class SQLiteIndex(Index):
                 rows = db.execute(
                     "SELECT num, sig FROM docs WHERE ts < ? ORDER BY ts LIMIT 1000", (cutoff,)
                 ).fetchall()
-                for num, sig in rows:
-                    self._delete(db, num, sig)
+                self._record(db, [self._delete(db, num, sig) for num, sig in rows])
             total += len(rows)
             if len(rows) < 1000:
                 return total
@@ -533,10 +731,18 @@ class SQLiteIndex(Index):
                 orphan = self._db.execute(
                     "SELECT count(*) FROM bands WHERE num NOT IN (SELECT num FROM docs)"
                 ).fetchone()[0]
+                (bad_cands,) = self._db.execute(
+                    "SELECT (SELECT count(*) FROM docs LEFT JOIN cands USING (num) "
+                    "WHERE cands.num IS NULL OR cands.ts IS NOT docs.ts "
+                    "OR cands.text_hash IS NOT docs.text_hash) "
+                    "+ (SELECT count(*) FROM cands WHERE num NOT IN (SELECT num FROM docs))"
+                ).fetchone()
             except sqlite3.DatabaseError as exc:
                 return [*locals().get("problems", []), f"unreadable: {exc}"]
         if orphan:
             problems.append(f"{orphan} band rows of missing documents")
+        if bad_cands:
+            problems.append(f"{bad_cands} candidate rows missing, orphaned or out of date")
         if not problems:
             problems += self.word_count_problems()
         return problems

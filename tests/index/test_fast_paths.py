@@ -1,0 +1,192 @@
+"""The latency work of format 4 changes no answer: the verification bound, the sig8 candidate
+filter, the word-count log and its folding, and the upgrade of older SQLite files."""
+
+from __future__ import annotations
+
+import json
+import random
+import sqlite3
+import time
+
+import numpy as np
+import pytest
+
+import dedup.index.base as base
+import dedup.index.sqlite as sqlite_backend
+from benchmarks.corpus import generate_corpus
+from dedup.index import open_index
+from dedup.match.verify import Verifier, WordWeights
+
+from .conftest import NO_LEARN
+
+
+@pytest.fixture(scope="module")
+def texts() -> list[str]:
+    # the narrow default world: unrelated stories share many words, so many candidates pass
+    # the signature filter and the bound has real work (and real near-misses) to judge
+    gen = generate_corpus(400, seed=23, dup_fraction=0.5, languages=("fr", "en"))
+    return [d["text"] for d in gen]
+
+
+def _glue(text: str, rng: random.Random) -> str:
+    """Lose a few spaces, as scraped pages do (the verifier splits such words back)."""
+    words = text.split(" ")
+    for _ in range(max(1, len(words) // 25)):
+        i = rng.randrange(len(words) - 1)
+        words[i : i + 2] = [words[i] + words[i + 1]]
+    return " ".join(words)
+
+
+def test_pruning_never_changes_a_decision(make_index, texts, monkeypatch):
+    rng = random.Random(5)
+    docs = [(f"d{i}", _glue(t, rng) if i % 3 == 0 else t) for i, t in enumerate(texts)]
+    idx = make_index(NO_LEARN)
+    idx.add_many(docs[:300])
+    kept = []
+    real = base._prune
+
+    def counting(*args, **kw):
+        out = real(*args, **kw)
+        kept.append((len(out), len(args[2])))
+        return out
+
+    monkeypatch.setattr(base, "_prune", counting)
+    compared = 0
+    for _, text in docs[300:]:
+        idx.prune = True
+        fast = idx.check(text)
+        idx.prune = False
+        slow = idx.check(text)
+        assert fast == slow  # same ids, scores, relations, signals, order
+        compared += len(slow)
+    assert compared >= 10  # duplicates were found and compared
+    pruned = sum(n - k for k, n in kept)
+    assert pruned > 0.3 * sum(n for _, n in kept)  # and the bound did skip candidates
+
+
+def test_bound_keeps_every_pair_the_verifier_calls_a_duplicate(texts):
+    # The bound against the verifier itself, on glued texts with small random word counts
+    # (many words of count 1: every split the verifier can make is exercised).
+    rng = random.Random(7)
+    norm = [_glue(" ".join(t.lower().split()), rng) for t in texts[:160]]
+    cfg = NO_LEARN.verify
+    checked = duplicates = 0
+    for q in range(0, 160, 8):
+        query, cands = norm[q], norm[q + 1 : q + 40]
+        qwords = set(query.split())
+        sets = [set(t.split()) for t in cands]
+        union = qwords.union(*sets)
+        df = {w: rng.choice([1, 1, 2, 3, 40]) for w in sorted(union)}
+        n = 400
+        survivors = set(base._prune(query, qwords, cands, sets, df, n, cfg))
+        v = Verifier([query, *cands], cfg, weights=WordWeights(df, df, n))
+        for k in range(len(cands)):
+            s = v.score(0, k + 1)
+            checked += 1
+            if s.is_duplicate:
+                duplicates += 1
+                assert k in survivors, (q, k, s)
+    assert checked > 500 and duplicates > 20
+
+
+def test_sig8_filter_keeps_every_candidate_of_the_full_signature(tmp_path, texts):
+    idx = open_index(tmp_path / "s.db", NO_LEARN)
+    idx.add_many([(f"d{i}", t) for i, t in enumerate(texts[:300])])
+    db = idx._db
+    floor = idx.config.lsh.min_similarity
+    sigs = {
+        num: np.frombuffer(sig, dtype="<u4")
+        for num, sig in db.execute("SELECT num, sig FROM docs").fetchall()
+    }
+    dropped = 0
+    for text in texts[300:]:
+        prep = idx.prepare(text)
+        got = {c.ref for c in idx._lookup(prep, None)}
+        marks = ",".join("?" * len(prep.keys))
+        sharing = {
+            r[0] for r in db.execute(f"SELECT num FROM bands WHERE key IN ({marks})", prep.keys)
+        }
+        full = {n for n in sharing if (sigs[n] == prep.signature).mean() >= floor}
+        assert full <= got  # every candidate the full signature keeps
+        dropped += len(sharing) - len(got)
+    assert dropped > 0  # and the quick filter did drop some
+    idx.close()
+
+
+def _wlog_rows(path) -> int:
+    db = sqlite3.connect(path)
+    try:
+        return db.execute("SELECT count(*) FROM wlog").fetchone()[0]
+    finally:
+        db.close()
+
+
+def test_word_count_log_is_folded_and_other_connections_follow(tmp_path, texts, monkeypatch):
+    monkeypatch.setattr(sqlite_backend, "FOLD_ROWS", 5)
+    path = tmp_path / "log.db"
+    a = open_index(path, NO_LEARN)
+    b = open_index(path)
+    words = sorted(set(a.prepare(texts[0]).normalized.split()))
+    for i, t in enumerate(texts[:12]):
+        a.add(f"d{i}", t)  # one document per transaction: logged
+    a.remove("d3")
+    assert b._word_counts(words)[1] == 11  # b reads the log; its cache is now filled
+    deadline = time.monotonic() + 20
+    while _wlog_rows(path) >= 5 and time.monotonic() < deadline:
+        time.sleep(0.1)  # a's background thread folds the log into the words table
+    assert _wlog_rows(path) < 5, "the log was never folded"
+    for i, t in enumerate(texts[12:16], 12):
+        b.add(f"d{i}", t)
+    truth, n_docs = a.stored_word_counts()
+    assert n_docs == 15
+    for idx in (a, b):
+        assert idx.word_count_problems() == []
+        counts, n = idx._word_counts(words)
+        assert (counts, n) == ({w: truth[w] for w in words if w in truth}, 15)
+    a.close()
+    b.close()
+
+
+def test_a_rolled_back_add_leaves_no_cached_count(tmp_path, texts):
+    idx = open_index(tmp_path / "rb.db", NO_LEARN)
+    idx.add("a", texts[0])
+    words = sorted(set(idx.prepare(texts[1]).normalized.split()))
+    before = idx._word_counts(words)
+    with pytest.raises(base.DuplicateIdError):
+        idx.add_many([("b", texts[1]), ("a", texts[2])])  # one transaction, rolled back
+    assert idx._word_counts(words) == before
+    assert idx.word_count_problems() == []
+    idx.close()
+
+
+def test_version_3_file_is_upgraded_in_place(tmp_path, texts):
+    path = tmp_path / "v3.db"
+    with open_index(path, NO_LEARN) as idx:
+        idx.add_many([(f"d{i}", t) for i, t in enumerate(texts[:40])])
+        expected = [(m.id, m.score) for m in idx.check(texts[40])]
+    db = sqlite3.connect(path)  # make it a version-3 file: no cands, no log, old marker
+    (value,) = db.execute("SELECT value FROM meta WHERE key='settings'").fetchone()
+    meta = json.loads(value)
+    meta["format_version"] = 3
+    db.execute("UPDATE meta SET value=? WHERE key='settings'", (json.dumps(meta),))
+    sqlite_backend.fold_log(db)  # a version-3 file keeps every count in words
+    db.execute("DROP TABLE cands")
+    db.execute("DROP TABLE wlog")
+    db.execute("DELETE FROM meta WHERE key='fold'")
+    db.execute("PRAGMA user_version=3")
+    db.commit()
+    db.close()
+    with open_index(path) as idx:
+        assert idx.stats()["format_version"] == 4
+        assert idx.integrity_check() == []
+        assert [(m.id, m.score) for m in idx.check(texts[40])] == expected
+        idx.add("new", texts[41])
+        assert idx.word_count_problems() == []
+    db = sqlite3.connect(path)
+    assert (
+        json.loads(db.execute("SELECT value FROM meta WHERE key='settings'").fetchone()[0])[
+            "format_version"
+        ]
+        == 4
+    )
+    db.close()
