@@ -18,22 +18,31 @@ Examples
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass, field, replace
+from typing import Any, overload
 
 import numpy as np
 
-from dedup.config import DedupConfig
-from dedup.documents import DocLike, Document, OnError, Skipped, validate_documents
+from dedup.config import DedupConfig, LSHConfig
+from dedup.documents import DocLike, OnError, Skipped, validate_documents
 from dedup.match.cluster import assign_clusters
-from dedup.match.verify import Verifier
+from dedup.match.verify import RELATIONS, PairArrays, Verifier
+from dedup.sketch.hashing import MAX_HASH
 from dedup.sketch.lsh import candidate_pairs, filter_pairs
 from dedup.sketch.minhash import minhash_texts
 from dedup.text.boilerplate import Stripped, apply_learned, count_lines, strip_boilerplate
 
-__all__ = ["ClusterResult", "DocResult", "Pair", "Progress", "cluster", "prepare_texts"]
+__all__ = [
+    "ClusterResult",
+    "DocResult",
+    "Pair",
+    "PairTable",
+    "Progress",
+    "cluster",
+    "prepare_texts",
+]
 
 #: ``progress(stage, done, total)``; called at stage boundaries.
 Progress = Callable[[str, int, int], None]
@@ -74,6 +83,99 @@ class Pair:
     overlap: float
 
 
+class PairTable(Sequence[Pair]):
+    """The verified candidate pairs as columns; reads like a list of :class:`Pair`.
+
+    Every verified candidate is kept, duplicates and not, in candidate order (sorted by
+    ``(i, j)``). A row costs 41 bytes (two int32 document indices, the float64 columns of
+    :class:`~dedup.match.verify.PairArrays`, an int8 relation code) instead of about 400 for
+    a :class:`Pair` object: :class:`Pair` objects are made only when a row is read.
+
+    Attributes
+    ----------
+    i, j : numpy.ndarray
+        Document indices (input order) of each pair, ``i < j``.
+    scores : PairArrays
+        ``score``, ``relation`` (codes into :data:`~dedup.match.verify.RELATIONS`),
+        ``containment``, ``fuzz``, ``overlap``.
+
+    Examples
+    --------
+    >>> res = cluster([("x", "Talks in Hanoi on trade and security cooperation today."),
+    ...                ("y", "Talks in Hanoi on trade and security cooperation today! Photo: AFP")])
+    >>> len(res.pairs), res.pairs[0].relation, [p.b for p in res.pairs]
+    (1, 'exact', ['y'])
+    """
+
+    __slots__ = ("_ids", "i", "j", "scores")
+
+    def __init__(self, ids: Sequence[str], i: np.ndarray, j: np.ndarray, scores: PairArrays):
+        if not len(i) == len(j) == len(scores):
+            raise ValueError("PairTable: i, j and scores must have one row per pair")
+        self._ids = ids
+        self.i = np.asarray(i, dtype=np.int32)
+        self.j = np.asarray(j, dtype=np.int32)
+        self.scores = scores
+
+    @classmethod
+    def empty(cls, ids: Sequence[str] = ()) -> PairTable:
+        z = np.zeros(0)
+        return cls(ids, z, z, PairArrays(z, np.zeros(0, dtype=np.int8), z, z, z))
+
+    def __len__(self) -> int:
+        return len(self.i)
+
+    def _row(self, k: int) -> Pair:
+        s = self.scores
+        return Pair(
+            self._ids[int(self.i[k])],
+            self._ids[int(self.j[k])],
+            float(s.score[k]),
+            RELATIONS[int(s.relation[k])],
+            float(s.containment[k]),
+            float(s.fuzz[k]),
+            float(s.overlap[k]),
+        )
+
+    @overload
+    def __getitem__(self, k: int) -> Pair: ...
+    @overload
+    def __getitem__(self, k: slice) -> list[Pair]: ...
+    def __getitem__(self, k: int | slice) -> Pair | list[Pair]:
+        if isinstance(k, slice):
+            return [self._row(x) for x in range(*k.indices(len(self)))]
+        n = len(self)
+        if not -n <= k < n:
+            raise IndexError(f"pair index {k} out of range ({n} pairs)")
+        return self._row(k % n if n else k)
+
+    def __iter__(self) -> Iterator[Pair]:
+        ids, s, step = self._ids, self.scores, 8192
+        for a in range(0, len(self), step):
+            b = a + step
+            rows = zip(
+                self.i[a:b].tolist(),
+                self.j[a:b].tolist(),
+                s.score[a:b].tolist(),
+                s.relation[a:b].tolist(),
+                s.containment[a:b].tolist(),
+                s.fuzz[a:b].tolist(),
+                s.overlap[a:b].tolist(),
+            )
+            for i, j, sc, rel, c, f, o in rows:
+                yield Pair(ids[i], ids[j], sc, RELATIONS[rel], c, f, o)
+
+    def __repr__(self) -> str:
+        return f"<PairTable: {len(self)} pairs, {int(self.scores.is_duplicate.sum())} duplicates>"
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes held by the columns."""
+        s = self.scores
+        cols = (self.i, self.j, s.score, s.relation, s.containment, s.fuzz, s.overlap)
+        return sum(c.nbytes for c in cols)
+
+
 @dataclass
 class ClusterResult:
     """Output of :func:`cluster`: one record per input document, in input order.
@@ -81,18 +183,25 @@ class ClusterResult:
     Attributes
     ----------
     records : list of DocResult
-    pairs : list of Pair
-        Every verified candidate pair, duplicates and not.
+    pairs : PairTable
+        Every verified candidate pair, duplicates and not (a sequence of :class:`Pair`).
     stats : dict
-        Counts per stage: documents, empty (no tokens after normalization), candidates,
-        duplicate pairs, clusters; ``read`` (input items) = ``documents`` + ``skipped``.
+        Counts per stage: documents, empty (no tokens after normalization), ``lsh_pairs``
+        (pairs the LSH bands found before the signature filter, counted once per band that
+        finds them), candidates, duplicate pairs, clusters; ``read`` (input items) =
+        ``documents`` + ``skipped``.
     config : DedupConfig
+    stripped : list of Stripped
+        What boilerplate removal kept and removed, per document (for reports); empty when
+        :func:`cluster` ran with ``keep_stripped=False``.
+    normalized : list of str
+        Normalized kept text, per document.
     skipped : list of Skipped
         Input items left out with ``on_error="skip"``, with the reason.
     """
 
     records: list[DocResult]
-    pairs: list[Pair]
+    pairs: PairTable
     stats: dict[str, int]
     config: DedupConfig
     stripped: list[Stripped] = field(default_factory=list, repr=False)
@@ -157,6 +266,46 @@ def prepare_texts(
     return stripped, normalized, learned
 
 
+#: Candidate pairs verified per call (progress is reported after each block).
+_VERIFY_BLOCK = 1 << 20
+
+
+def _candidates(sigs: np.ndarray, cfg: LSHConfig) -> tuple[np.ndarray, int]:
+    """LSH candidates that pass the signature filter, one band at a time.
+
+    The same pairs as ``filter_pairs(sigs, candidate_pairs(sigs, cfg), ...)`` (the filter
+    looks at each pair alone, and a band's buckets do not depend on the other bands), but
+    the unfiltered pairs -- about 12 times the filtered ones on news -- are only ever held
+    for one band. Returns the pairs and the number of band pairs before the filter (a pair
+    found in several bands counts once per band).
+    """
+    n = len(sigs)
+    need = cfg.bands * cfg.rows
+    if sigs.ndim != 2 or sigs.shape[1] < need:  # let candidate_pairs word the error
+        candidate_pairs(sigs, cfg)
+    one = replace(cfg, bands=1)
+    # one band's slots, and a last column telling empty documents (no shingles) apart: a
+    # document is empty when its whole signature is, not when one band's slots are at max
+    sub = np.empty((n, cfg.rows + 1), dtype=sigs.dtype)
+    empty = np.all(sigs == MAX_HASH, axis=1)
+    sub[:, cfg.rows] = np.where(empty, MAX_HASH, 0)
+    kept: list[np.ndarray] = []
+    n_band = 0
+    for band in range(cfg.bands):
+        sub[:, : cfg.rows] = sigs[:, band * cfg.rows : (band + 1) * cfg.rows]
+        found = candidate_pairs(sub, one)
+        n_band += len(found)
+        found = filter_pairs(sigs, found, cfg.min_similarity)
+        kept.append(found[:, 0] * (1 << 32) + found[:, 1])
+        del found
+    packed = np.concatenate(kept) if kept else np.zeros(0, dtype=np.int64)
+    del kept
+    packed.sort()  # distinct by sorting in place (numpy 2's np.unique hashes first: slower)
+    if len(packed) > 1:
+        packed = packed[np.concatenate(([True], packed[1:] != packed[:-1]))]
+    return np.stack((packed >> 32, packed & 0xFFFFFFFF), axis=1), n_band
+
+
 def _exact_pairs(normalized: Sequence[str]) -> np.ndarray:
     """Pairs of identical non-empty texts, as a star on each group's first member."""
     first: dict[str, int] = {}
@@ -178,6 +327,7 @@ def cluster(
     progress: Progress | None = None,
     on_error: OnError = "fail",
     max_doc_bytes: int | None = None,
+    keep_stripped: bool = True,
 ) -> ClusterResult:
     """Cluster documents into same-story / duplicate groups.
 
@@ -198,6 +348,9 @@ def cluster(
         ``result.skipped`` (``"skip"``).
     max_doc_bytes : int, optional
         Texts longer than this many UTF-8 bytes are bad items (``too_large``).
+    keep_stripped : bool
+        Keep ``result.stripped`` (the prepared texts and what was removed: HTML reports
+        need it). ``False`` saves about 5 KB per document; nothing else changes.
 
     Returns
     -------
@@ -214,70 +367,81 @@ def cluster(
     {0: ['x', 'y']}
     """
     cfg = config or DedupConfig()
-    documents: list[Document]
     documents, skipped = validate_documents(docs, on_error=on_error, max_doc_bytes=max_doc_bytes)
     n = len(documents)
+    ids = [d.id for d in documents]
+    texts = [d.text for d in documents]
+    del documents  # the input texts are not needed past preparation
     report = progress or (lambda stage, done, total: None)
 
     report("prepare", 0, n)
-    stripped, normalized, learned = prepare_texts([d.text for d in documents], cfg, n_jobs=n_jobs)
+    stripped, normalized, learned = prepare_texts(texts, cfg, n_jobs=n_jobs)
+    del texts
+    if not keep_stripped:
+        stripped = []
     report("prepare", n, n)
 
     report("hash", 0, n)
     sigs = minhash_texts(normalized, cfg.shingle, cfg.minhash, n_jobs=n_jobs)
     report("hash", n, n)
 
-    cands = candidate_pairs(sigs, cfg.lsh)
-    n_lsh = len(cands)
-    cands = filter_pairs(sigs, cands, cfg.lsh.min_similarity)
+    cands, n_lsh = _candidates(sigs, cfg.lsh)
+    del sigs
     exact = _exact_pairs(normalized)
     if len(exact):
         both = np.concatenate((cands, exact))
         packed = np.unique(both[:, 0] * (1 << 32) + both[:, 1])
         cands = np.stack((packed >> 32, packed & 0xFFFFFFFF), axis=1)
-    report("verify", 0, len(cands))
+    m = len(cands)
+    report("verify", 0, m)
     verifier = Verifier(normalized, cfg.verify)
-    scores = verifier.score_pairs(cands)
-    report("verify", len(cands), len(cands))
+    scores = PairArrays(
+        np.empty(m), np.empty(m, dtype=np.int8), np.empty(m), np.empty(m), np.empty(m)
+    )
+    for a in range(0, m, _VERIFY_BLOCK):
+        b = min(m, a + _VERIFY_BLOCK)
+        part = verifier.score_arrays(cands[a:b])
+        for name in ("score", "relation", "containment", "fuzz", "overlap"):
+            getattr(scores, name)[a:b] = getattr(part, name)
+        report("verify", b, m)
+    del verifier
+    pairs = PairTable(ids, cands[:, 0], cands[:, 1], scores)
+    del cands
 
-    edges = [
-        (int(i), int(j), s.score, s.relation) for (i, j), s in zip(cands, scores) if s.is_duplicate
-    ]
+    # only the duplicate pairs become Python objects
+    dup = np.flatnonzero(scores.is_duplicate)
+    edges = list(
+        zip(
+            pairs.i[dup].tolist(),
+            pairs.j[dup].tolist(),
+            scores.score[dup].tolist(),
+            [RELATIONS[c] for c in scores.relation[dup].tolist()],
+        )
+    )
     assignment = assign_clusters(n, edges, cfg.cluster, lengths=[len(t) for t in normalized])
-    records = []
-    for k, doc in enumerate(documents):
-        rep = int(assignment.representative[k])
-        sc = assignment.score[k]
-        records.append(
-            DocResult(
-                id=doc.id,
-                cluster=int(assignment.cluster[k]),
-                representative=documents[rep].id,
-                duplicate=rep != k,
-                score=None if np.isnan(sc) else float(sc),
-                relation=assignment.relation[k],
-            )
+    del edges
+    rep_ids = assignment.representative.tolist()
+    cluster_ids = assignment.cluster.tolist()
+    rep_scores = assignment.score.tolist()
+    records = [
+        DocResult(
+            id=ids[k],
+            cluster=cluster_ids[k],
+            representative=ids[rep],
+            duplicate=rep != k,
+            score=None if math.isnan(rep_scores[k]) else rep_scores[k],
+            relation=assignment.relation[k],
         )
-    pairs = [
-        Pair(
-            documents[int(i)].id,
-            documents[int(j)].id,
-            s.score,
-            s.relation,
-            s.containment,
-            s.fuzz,
-            s.overlap,
-        )
-        for (i, j), s in zip(cands, scores)
+        for k, rep in enumerate(rep_ids)
     ]
     stats = {
         "documents": n,
         "empty": sum(1 for t in normalized if not t),
         "learned_boilerplate_lines": len(learned),
         "lsh_pairs": n_lsh,
-        "candidate_pairs": len(cands),
-        "duplicate_pairs": len(edges),
-        "clusters": len(set(assignment.cluster.tolist())),
+        "candidate_pairs": m,
+        "duplicate_pairs": len(dup),
+        "clusters": len(set(cluster_ids)),
         "read": n + len(skipped),
         "skipped": len(skipped),
     }
