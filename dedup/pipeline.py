@@ -44,7 +44,8 @@ __all__ = [
     "prepare_texts",
 ]
 
-#: ``progress(stage, done, total)``; called at stage boundaries.
+#: ``progress(stage, done, total)``; called at stage boundaries: ``prepare``, ``hash``,
+#: ``lsh`` (after each band), ``features`` (word weights), ``verify`` (after each block).
 Progress = Callable[[str, int, int], None]
 
 
@@ -270,7 +271,9 @@ def prepare_texts(
 _VERIFY_BLOCK = 1 << 20
 
 
-def _candidates(sigs: np.ndarray, cfg: LSHConfig) -> tuple[np.ndarray, int]:
+def _candidates(
+    sigs: np.ndarray, cfg: LSHConfig, report: Progress | None = None
+) -> tuple[np.ndarray, int]:
     """LSH candidates that pass the signature filter, one band at a time.
 
     The same pairs as ``filter_pairs(sigs, candidate_pairs(sigs, cfg), ...)`` (the filter
@@ -279,6 +282,7 @@ def _candidates(sigs: np.ndarray, cfg: LSHConfig) -> tuple[np.ndarray, int]:
     for one band. Returns the pairs and the number of band pairs before the filter (a pair
     found in several bands counts once per band).
     """
+    report = report or (lambda stage, done, total: None)
     n = len(sigs)
     need = cfg.bands * cfg.rows
     if sigs.ndim != 2 or sigs.shape[1] < need:  # let candidate_pairs word the error
@@ -292,12 +296,14 @@ def _candidates(sigs: np.ndarray, cfg: LSHConfig) -> tuple[np.ndarray, int]:
     kept: list[np.ndarray] = []
     n_band = 0
     for band in range(cfg.bands):
+        report("lsh", band, cfg.bands)
         sub[:, : cfg.rows] = sigs[:, band * cfg.rows : (band + 1) * cfg.rows]
         found = candidate_pairs(sub, one)
         n_band += len(found)
         found = filter_pairs(sigs, found, cfg.min_similarity)
         kept.append(found[:, 0] * (1 << 32) + found[:, 1])
         del found
+    report("lsh", cfg.bands, cfg.bands)
     packed = np.concatenate(kept) if kept else np.zeros(0, dtype=np.int64)
     del kept
     packed.sort()  # distinct by sorting in place (numpy 2's np.unique hashes first: slower)
@@ -385,7 +391,7 @@ def cluster(
     sigs = minhash_texts(normalized, cfg.shingle, cfg.minhash, n_jobs=n_jobs)
     report("hash", n, n)
 
-    cands, n_lsh = _candidates(sigs, cfg.lsh)
+    cands, n_lsh = _candidates(sigs, cfg.lsh, report)
     del sigs
     exact = _exact_pairs(normalized)
     if len(exact):
@@ -393,8 +399,11 @@ def cluster(
         packed = np.unique(both[:, 0] * (1 << 32) + both[:, 1])
         cands = np.stack((packed >> 32, packed & 0xFFFFFFFF), axis=1)
     m = len(cands)
-    report("verify", 0, m)
     verifier = Verifier(normalized, cfg.verify)
+    report("features", 0, n)
+    verifier.prepare()  # word weights and per-document word ids: two passes over the texts
+    report("features", n, n)
+    report("verify", 0, m)
     scores = PairArrays(
         np.empty(m), np.empty(m, dtype=np.int8), np.empty(m), np.empty(m), np.empty(m)
     )

@@ -57,3 +57,30 @@ def count_common(a, b):  # type: ignore[no-untyped-def]
         else:
             j += 1
     return n
+
+
+@nb.njit(cache=True, nogil=True)
+def char_grams(cp, k, mul):  # type: ignore[no-untyped-def]
+    """Sorted distinct hashes of the ``k``-grams of code points ``cp`` (uint64, not empty);
+    the same values as the numpy path of :func:`dedup.match.verify._char_grams`."""
+    n = len(cp)
+    kk = min(k, n)
+    m = n - kk + 1
+    h = np.empty(m, dtype=np.uint64)
+    for s in range(m):
+        x = np.uint64(kk)
+        for t in range(kk):
+            x = x * mul + cp[s + t]
+        x ^= x >> np.uint64(30)
+        x *= np.uint64(0xBF58476D1CE4E5B9)
+        x ^= x >> np.uint64(27)
+        x *= np.uint64(0x94D049BB133111EB)
+        x ^= x >> np.uint64(31)
+        h[s] = x
+    h.sort()
+    u = 0
+    for s in range(m):
+        if s == 0 or h[s] != h[u - 1]:
+            h[u] = h[s]
+            u += 1
+    return h[:u].copy()

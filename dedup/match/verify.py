@@ -219,6 +219,8 @@ def _char_grams(text: str) -> np.ndarray:
     if not glued:
         return np.empty(0, dtype=np.uint64)
     cp = np.frombuffer(glued.encode("utf-32-le"), dtype="<u4").astype(np.uint64)
+    if _nbv is not None:
+        return _nbv.char_grams(cp, _CHAR_K, _GRAM_MUL)  # type: ignore[no-any-return]
     k = min(_CHAR_K, len(cp))
     m = len(cp) - k + 1
     h = np.full(m, k, dtype=np.uint64)
@@ -230,7 +232,8 @@ def _char_grams(text: str) -> np.ndarray:
     h ^= h >> np.uint64(27)
     h *= np.uint64(0x94D049BB133111EB)
     h ^= h >> np.uint64(31)
-    return np.unique(h)
+    h.sort()  # distinct by sorting (numpy 2's np.unique hashes first: slower here)
+    return h[np.concatenate(([True], h[1:] != h[:-1]))]
 
 
 def _count_common(a: np.ndarray, b: np.ndarray) -> int:
@@ -350,18 +353,19 @@ def _unglue(words: set[str], df: Mapping[str, int]) -> set[str]:
 
 class _Table:
     """Per-document features of a corpus, compact: word ids of document ``d`` are
-    ``ids[ptr[d]:ptr[d + 1]]`` (sorted, int32); ``mass`` their summed weight (float, exact
-    rounding of the integer sum); ``big`` marks documents whose integer sum might not fit in
-    int64 (their pairs are summed with Python integers); ``thash``/``tlen`` find equal texts."""
+    ``ids[ptr[d]:ptr[d + 1]]`` (sorted, unique, int32); ``mass`` their summed weight (float,
+    the exact rounding of the integer sum); ``big`` marks documents whose integer sum might
+    not fit in int64 (their pairs are summed with Python integers); ``thash``/``tlen`` find
+    equal texts."""
 
     __slots__ = ("big", "ids", "mass", "ptr", "thash", "tlen")
 
     def __init__(self, texts: Sequence[str], weights: WordWeights, ids: np.ndarray,
-                 lens: np.ndarray) -> None:  # fmt: skip
+                 ptr: np.ndarray) -> None:  # fmt: skip
         n = len(texts)
-        self.ptr = np.zeros(n + 1, dtype=np.int64)
-        np.cumsum(lens, out=self.ptr[1:])
-        self.ids = _sort_runs(ids, self.ptr)
+        self.ptr = ptr
+        self.ids = ids
+        lens = np.diff(ptr)
         fixed = weights.fixed
         top = int(fixed.max()) if len(fixed) else 0
         self.big = lens * max(top, 1) > _INT64_MAX // 2
@@ -382,51 +386,116 @@ class _Table:
         return self.ids[self.ptr[d] : self.ptr[d + 1]]
 
 
-def _sort_runs(ids: np.ndarray, ptr: np.ndarray, chunk: int = 1 << 22) -> np.ndarray:
-    """Sort each document's run of ids (vectorized, a few million ids at a time)."""
-    out = np.empty(len(ids), dtype=np.int32)
-    n = len(ptr) - 1
+def _sort_unique_runs(
+    ids: np.ndarray, lens: np.ndarray, chunk: int = 1 << 22
+) -> tuple[np.ndarray, np.ndarray]:
+    """Sort each document's run of ids and drop repeats (vectorized, in chunks of runs).
+
+    Returns the new ids (int32) and ``ptr`` (int64, ``n + 1``).
+    """
+    n = len(lens)
+    ptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(lens, out=ptr[1:])
+    parts: list[np.ndarray] = []
+    new_lens = np.zeros(n, dtype=np.int64)
     d0 = 0
     while d0 < n:
         d1 = int(np.searchsorted(ptr, ptr[d0] + chunk, side="right")) - 1
         d1 = min(max(d1, d0 + 1), n)
         a, b = int(ptr[d0]), int(ptr[d1])
-        row = np.repeat(np.arange(d1 - d0, dtype=np.int64), np.diff(ptr[d0 : d1 + 1]))
+        row = np.repeat(np.arange(d1 - d0, dtype=np.int64), lens[d0:d1])
         key = np.sort((row << 32) | ids[a:b].astype(np.int64))
-        out[a:b] = key & 0xFFFFFFFF
+        if len(key) > 1:
+            key = key[np.concatenate(([True], key[1:] != key[:-1]))]
+        new_lens[d0:d1] = np.bincount(key >> 32, minlength=d1 - d0)
+        parts.append((key & 0xFFFFFFFF).astype(np.int32))
         d0 = d1
-    return out
+    np.cumsum(new_lens, out=ptr[1:])
+    out = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int32)
+    return out, ptr
+
+
+def _split_glued(words: list[str], raw: np.ndarray, vocab: Mapping[str, int]) -> np.ndarray:
+    """``(word id, first half id, second half id)`` of the words :func:`_unglue` splits.
+
+    Only a word of one document (``raw == 1``) of 4+ characters can be split, so the decision
+    is made once per word of the vocabulary, not once per occurrence.
+    """
+    rows = []
+    for t in np.flatnonzero(raw == 1).tolist():
+        w = words[t]
+        if len(w) < 4:
+            continue
+        best = max(
+            (
+                (min(_raw_of(w[:k], raw, vocab), _raw_of(w[k:], raw, vocab)), k)
+                for k in range(1, len(w))
+            ),
+            default=(0, 0),
+        )
+        if best[0] >= 2:
+            rows.append((t, vocab[w[: best[1]]], vocab[w[best[1] :]]))
+    return np.array(rows, dtype=np.int64).reshape(-1, 3)
+
+
+def _raw_of(w: str, raw: np.ndarray, vocab: Mapping[str, int]) -> int:
+    k = vocab.get(w)
+    return 0 if k is None else int(raw[k])
 
 
 def _build(texts: Sequence[str], weights: WordWeights | None) -> tuple[WordWeights, _Table]:
-    """Word weights (if not given) and the feature table, in two passes over the texts."""
+    """Word weights (if not given) and the feature table.
+
+    Without weights: one pass over the texts gives each document's distinct words as ids of
+    a provisional vocabulary; document frequencies, the splitting of glued words (decided
+    once per word) and the final ids are then array operations -- the same weights and
+    features as :meth:`WordWeights.from_texts` and :meth:`WordWeights.features`.
+    """
     n = len(texts)
     lens = np.zeros(n, dtype=np.int64)
     buf = array("i")
     if weights is None:
-        raw = WordWeights.raw_counts(texts)
         vocab: dict[str, int] = {}  # word -> provisional id, in first-seen order
         for d, t in enumerate(texts):
-            words = _unglue(set(t.split()), raw)
-            buf.extend([vocab.setdefault(w, len(vocab)) for w in words])
-            lens[d] = len(words)
-        tmp = np.frombuffer(buf, dtype=np.int32) if len(buf) else np.empty(0, np.int32)
-        df_arr = np.bincount(tmp, minlength=len(vocab))
-        words_list = list(vocab)
-        weights = WordWeights(raw, dict(zip(words_list, df_arr.tolist())), n)
-        final = np.fromiter(
-            (weights.ids[w] for w in words_list), dtype=np.int32, count=len(words_list)
-        )
-        del vocab, words_list
-        ids = final[tmp]
+            run = [vocab.setdefault(w, len(vocab)) for w in set(t.split())]
+            buf.extend(run)
+            lens[d] = len(run)
+        tmp = np.frombuffer(buf, dtype=np.int32) if len(buf) else np.zeros(0, np.int32)
+        words = list(vocab)
+        raw = np.bincount(tmp, minlength=len(words))
+        raw_df = dict(zip(words, raw.tolist()))
+        split = _split_glued(words, raw, vocab)
+        del vocab
+        if len(split):  # replace each split word by its two halves
+            first = np.arange(len(words), dtype=np.int64)
+            second = np.full(len(words), -1, dtype=np.int64)
+            first[split[:, 0]] = split[:, 1]
+            second[split[:, 0]] = split[:, 2]
+            rep = 1 + (second[tmp] >= 0)
+            pos = np.cumsum(rep) - rep
+            out = np.repeat(first[tmp], rep)
+            two = np.flatnonzero(rep == 2)
+            out[pos[two] + 1] = second[tmp[two]]
+            seg = np.repeat(np.arange(n, dtype=np.int64), lens)
+            lens = np.bincount(seg, weights=rep, minlength=n).astype(np.int64)
+            tmp = out.astype(np.int32)
+        present = np.flatnonzero(np.bincount(tmp, minlength=len(words)))
+        order = sorted(present.tolist(), key=words.__getitem__)
+        final = np.full(len(words), -1, dtype=np.int32)
+        final[order] = np.arange(len(order), dtype=np.int32)
+        ids, ptr = _sort_unique_runs(final[tmp], lens)
+        df = np.bincount(ids, minlength=len(order))
+        weights = WordWeights(raw_df, dict(zip([words[t] for t in order], df.tolist())), n)
+        del words, order, final, tmp
     else:
         known = weights.ids
         for d, t in enumerate(texts):
             run = [known[w] for w in _unglue(set(t.split()), weights.raw_df) if w in known]
             buf.extend(run)
             lens[d] = len(run)
-        ids = np.frombuffer(buf, dtype=np.int32) if len(buf) else np.empty(0, np.int32)
-    return weights, _Table(texts, weights, ids, lens)
+        tmp = np.frombuffer(buf, dtype=np.int32) if len(buf) else np.zeros(0, np.int32)
+        ids, ptr = _sort_unique_runs(tmp, lens)
+    return weights, _Table(texts, weights, ids, ptr)
 
 
 def _shared_numpy(tab: _Table, fixed: np.ndarray, pi: np.ndarray, pj: np.ndarray) -> np.ndarray:
@@ -519,6 +588,11 @@ class Verifier:
         if self._table is None:
             self._weights, self._table = _build(self.texts, self._given)
         return self._table
+
+    def prepare(self) -> None:
+        """Compute the word weights (unless given) and every document's features now,
+        instead of on first use: two passes over the texts."""
+        self._prepare()
 
     def _grams(self, d: int) -> np.ndarray:
         g = self._chars.get(d)

@@ -160,3 +160,30 @@ def test_pair_arrays_and_errors(corpus):
     assert isinstance(arr, PairArrays) and len(arr) == 0 and arr.to_scores() == []
     with pytest.raises(IndexError, match="out of range"):
         v.score_arrays([[0, len(corpus)]])
+
+
+def test_one_pass_build_equals_from_texts_and_features(corpus):
+    # the array build (one pass, glued words split once per word) against the two-pass
+    # WordWeights.from_texts and the per-document WordWeights.features
+    texts = [*corpus, "dansla securite", "securite dans la"]
+    v = Verifier(texts)
+    v.prepare()
+    ref = WordWeights.from_texts(texts)
+    got = v._idf
+    assert got.ids == ref.ids and got.raw_df == ref.raw_df and got.n_docs == ref.n_docs
+    np.testing.assert_array_equal(got.fixed, ref.fixed)
+    tab = v._table
+    assert tab is not None
+    split = 0
+    for d, t in enumerate(texts):
+        f = ref.features(t)
+        assert tab.run(d).tolist() == sorted(f.words), d
+        assert tab.mass[d] == f.mass
+        split += len(f.words) != len(set(t.split()))
+    assert split >= 2  # glued words were split back
+    # given weights: the per-document path
+    given = Verifier(texts, weights=ref)
+    given.prepare()
+    assert given._table is not None
+    np.testing.assert_array_equal(given._table.ids, tab.ids)
+    np.testing.assert_array_equal(given._table.ptr, tab.ptr)
