@@ -40,29 +40,7 @@ def shared_weight(ptr, ids, fixed, pi, pj):  # type: ignore[no-untyped-def]
 
 
 @nb.njit(cache=True, nogil=True)
-def count_common(a, b):  # type: ignore[no-untyped-def]
-    """Number of values two sorted unique arrays share."""
-    i = 0
-    j = 0
-    n = 0
-    while i < len(a) and j < len(b):
-        x = a[i]
-        y = b[j]
-        if x == y:
-            n += 1
-            i += 1
-            j += 1
-        elif x < y:
-            i += 1
-        else:
-            j += 1
-    return n
-
-
-@nb.njit(cache=True, nogil=True)
-def char_grams(cp, k, mul):  # type: ignore[no-untyped-def]
-    """Sorted distinct hashes of the ``k``-grams of code points ``cp`` (uint64, not empty);
-    the same values as the numpy path of :func:`dedup.match.verify._char_grams`."""
+def _gram_hashes(cp, k, mul):  # type: ignore[no-untyped-def]
     n = len(cp)
     kk = min(k, n)
     m = n - kk + 1
@@ -77,10 +55,40 @@ def char_grams(cp, k, mul):  # type: ignore[no-untyped-def]
         x *= np.uint64(0x94D049BB133111EB)
         x ^= x >> np.uint64(31)
         h[s] = x
-    h.sort()
-    u = 0
-    for s in range(m):
-        if s == 0 or h[s] != h[u - 1]:
-            h[u] = h[s]
-            u += 1
-    return h[:u].copy()
+    return h
+
+
+@nb.njit(cache=True, nogil=True)
+def gram_counts(cpa, cpb, k, mul):  # type: ignore[no-untyped-def]
+    """``(shared, distinct in a, distinct in b)`` gram hashes of two texts' code points
+    (not empty), through one open-addressing table: no sorting, nothing kept."""
+    ha = _gram_hashes(cpa, k, mul)
+    hb = _gram_hashes(cpb, k, mul)
+    size = 16
+    while size < 2 * (len(ha) + len(hb)):
+        size *= 2
+    mask = np.uint64(size - 1)
+    keys = np.zeros(size, dtype=np.uint64)
+    flag = np.zeros(size, dtype=np.uint8)
+    na = 0
+    nb = 0
+    both = 0
+    for side in range(2):
+        h = ha if side == 0 else hb
+        bit = np.uint8(1) if side == 0 else np.uint8(2)
+        for x in h:
+            p = x & mask
+            while flag[p] != 0 and keys[p] != x:
+                p = (p + np.uint64(1)) & mask
+            f = flag[p]
+            if f & bit:
+                continue
+            keys[p] = x
+            flag[p] = f | bit
+            if side == 0:
+                na += 1
+            else:
+                nb += 1
+                if f & np.uint8(1):
+                    both += 1
+    return both, na, nb

@@ -215,12 +215,9 @@ def _char_grams(text: str) -> np.ndarray:
     A text shorter than 10 characters (spaces removed) has one gram, itself; hashes start
     from the gram's length, so it cannot be mistaken for a 10-gram of the same characters.
     """
-    glued = text.replace(" ", "")
-    if not glued:
+    cp = _code_points(text)
+    if not len(cp):
         return np.empty(0, dtype=np.uint64)
-    cp = np.frombuffer(glued.encode("utf-32-le"), dtype="<u4").astype(np.uint64)
-    if _nbv is not None:
-        return _nbv.char_grams(cp, _CHAR_K, _GRAM_MUL)  # type: ignore[no-any-return]
     k = min(_CHAR_K, len(cp))
     m = len(cp) - k + 1
     h = np.full(m, k, dtype=np.uint64)
@@ -236,10 +233,10 @@ def _char_grams(text: str) -> np.ndarray:
     return h[np.concatenate(([True], h[1:] != h[:-1]))]
 
 
-def _count_common(a: np.ndarray, b: np.ndarray) -> int:
-    if _nbv is not None:
-        return int(_nbv.count_common(a, b))
-    return len(np.intersect1d(a, b, assume_unique=True))
+def _code_points(text: str) -> np.ndarray:
+    """The space-free text's code points (uint64)."""
+    glued = text.replace(" ", "")
+    return np.frombuffer(glued.encode("utf-32-le"), dtype="<u4").astype(np.uint64)
 
 
 def _copy_score(c: np.ndarray) -> np.ndarray:
@@ -602,6 +599,15 @@ class Verifier:
             g = self._chars[d] = _char_grams(self.texts[d])
         return g
 
+    def _gram_counts(self, i: int, j: int) -> tuple[int, int, int]:
+        """Distinct character 10-grams both texts have, and each has (texts not empty)."""
+        if _nbv is not None:  # one hash table per pair: cheaper than sorted arrays
+            a, b = (_code_points(self.texts[d]) for d in (i, j))
+            both, na, nb = _nbv.gram_counts(a, b, _CHAR_K, _GRAM_MUL)
+            return int(both), int(na), int(nb)
+        ca, cb = self._grams(i), self._grams(j)
+        return len(np.intersect1d(ca, cb, assume_unique=True)), len(ca), len(cb)
+
     def score(self, i: int, j: int) -> PairScore:
         """Score documents ``i`` and ``j``."""
         return self.score_arrays(np.array([[i, j]], dtype=np.int64))[0]
@@ -666,8 +672,8 @@ class Verifier:
         # character containment, only where the word containment says it can matter
         containment = np.zeros(m)
         for k in np.flatnonzero(regular & (wcont >= _GATE)).tolist():
-            ca, cb = self._grams(int(pi[k])), self._grams(int(pj[k]))
-            containment[k] = _count_common(ca, cb) / min(len(ca), len(cb))
+            common, na, nb = self._gram_counts(int(pi[k]), int(pj[k]))
+            containment[k] = common / min(na, nb)
         score = np.maximum(_copy_score(containment), np.minimum(overlap, STORY_MAX))
         relation = np.where(
             containment >= cfg.near_copy, _NEAR, np.where(score >= cfg.threshold, _SAME, _DISTINCT)
