@@ -227,10 +227,29 @@ def _prepare_one(args: tuple[str, DedupConfig]) -> Stripped:
     return strip_boilerplate(text, cfg.boilerplate, normalize_config=cfg.normalize)
 
 
+def _prepare_light(args: tuple[str, DedupConfig]) -> Stripped:
+    # what learning boilerplate needs (line spans and normalized lines), not the text
+    return replace(_prepare_one(args), source="", removed=())
+
+
 def prepare_texts(
-    texts: Sequence[str], config: DedupConfig | None = None, *, n_jobs: int = 1
+    texts: Sequence[str],
+    config: DedupConfig | None = None,
+    *,
+    n_jobs: int = 1,
+    keep_stripped: bool = True,
 ) -> tuple[list[Stripped], list[str], frozenset[str]]:
     """Boilerplate removal (rules, repeats, learned lines) and normalization of a corpus.
+
+    Parameters
+    ----------
+    texts : sequence of str
+    config : DedupConfig, optional
+    n_jobs : int
+        Processes (used from 2,000 texts on).
+    keep_stripped : bool
+        Return the :class:`~dedup.text.boilerplate.Stripped` records (else an empty list:
+        each document then holds only what learning needs while the corpus is prepared).
 
     Returns
     -------
@@ -249,22 +268,53 @@ def prepare_texts(
     >>> [r.rule for r in stripped[0].removed]
     ['dateline', 'credit_line']
     """
-    cfg = config or DedupConfig()
-    jobs = [(t, cfg) for t in texts]
-    if n_jobs > 1 and len(texts) >= 2000:
-        chunk = max(1, math.ceil(len(texts) / (n_jobs * 8)))
+    return _prepare(texts, config or DedupConfig(), n_jobs, keep_stripped, consume=False)
+
+
+def _prepare(
+    texts: Sequence[str] | list[str | None],
+    cfg: DedupConfig,
+    n_jobs: int,
+    keep_stripped: bool,
+    *,
+    consume: bool,
+) -> tuple[list[Stripped], list[str], frozenset[str]]:
+    """:func:`prepare_texts`; with ``consume`` (``texts`` a list the caller gives up), each
+    text is dropped from the list once prepared, so input texts and prepared records do not
+    all exist at once."""
+    one = _prepare_one if keep_stripped else _prepare_light
+    n = len(texts)
+    if n_jobs > 1 and n >= 2000:
+        chunk = max(1, math.ceil(n / (n_jobs * 8)))
+
+        def jobs() -> Iterator[tuple[str, DedupConfig]]:
+            for k in range(n):
+                text = texts[k]
+                if consume:  # held by the pending chunk only, until it is prepared
+                    texts[k] = None  # type: ignore[index]
+                yield text, cfg  # type: ignore[misc]
+
         with ProcessPoolExecutor(max_workers=n_jobs) as pool:
-            stripped = list(pool.map(_prepare_one, jobs, chunksize=chunk))
+            stripped = list(pool.map(one, jobs(), chunksize=chunk))
     else:
-        stripped = [_prepare_one(j) for j in jobs]
+        stripped = []
+        for k in range(n):
+            stripped.append(one((texts[k], cfg)))  # type: ignore[arg-type]
+            if consume:
+                texts[k] = None  # type: ignore[index]
     learned: frozenset[str] = frozenset()
     if cfg.boilerplate.learn and len(stripped) >= cfg.boilerplate.learn_min_docs:
         learned = count_lines(stripped, cfg.boilerplate)
         if learned:
             stripped = [apply_learned(s, learned, cfg.boilerplate) for s in stripped]
     # == normalize(s.text, cfg.normalize): the lines were normalized with cfg.normalize already
-    normalized = [s.normalized for s in stripped]
-    return stripped, normalized, learned
+    if keep_stripped:
+        return stripped, [s.normalized for s in stripped], learned
+    normalized = []
+    for k in range(n):  # release each record once its normalized text is made
+        normalized.append(stripped[k].normalized)
+        stripped[k] = None  # type: ignore[call-overload]
+    return [], normalized, learned
 
 
 #: Candidate pairs verified per call (progress is reported after each block).
@@ -376,15 +426,13 @@ def cluster(
     documents, skipped = validate_documents(docs, on_error=on_error, max_doc_bytes=max_doc_bytes)
     n = len(documents)
     ids = [d.id for d in documents]
-    texts = [d.text for d in documents]
+    texts: list[str | None] = [d.text for d in documents]
     del documents  # the input texts are not needed past preparation
     report = progress or (lambda stage, done, total: None)
 
     report("prepare", 0, n)
-    stripped, normalized, learned = prepare_texts(texts, cfg, n_jobs=n_jobs)
+    stripped, normalized, learned = _prepare(texts, cfg, n_jobs, keep_stripped, consume=True)
     del texts
-    if not keep_stripped:
-        stripped = []
     report("prepare", n, n)
 
     report("hash", 0, n)
