@@ -18,6 +18,7 @@ Examples
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
@@ -30,7 +31,7 @@ from dedup.documents import DocLike, OnError, Skipped, validate_documents
 from dedup.match.cluster import assign_clusters
 from dedup.match.verify import RELATIONS, PairArrays, Verifier
 from dedup.sketch.hashing import MAX_HASH
-from dedup.sketch.lsh import candidate_pairs, filter_pairs
+from dedup.sketch.lsh import band_keys, candidate_pairs, filter_pairs
 from dedup.sketch.minhash import minhash_texts
 from dedup.text.boilerplate import Stripped, apply_learned, count_lines, strip_boilerplate
 
@@ -43,6 +44,13 @@ __all__ = [
     "cluster",
     "prepare_texts",
 ]
+
+try:  # the compiled path is optional (extra ``dedup-news[fast]``)
+    if os.environ.get("DEDUP_DISABLE_NUMBA"):
+        raise ImportError("disabled by DEDUP_DISABLE_NUMBA")
+    from dedup import _numba_pipeline as _nbp
+except ImportError:  # pragma: no cover - depends on the environment
+    _nbp = None
 
 #: ``progress(stage, done, total)``; called at stage boundaries: ``prepare``, ``hash``,
 #: ``lsh`` (after each band), ``features`` (word weights), ``verify`` (after each block).
@@ -187,10 +195,9 @@ class ClusterResult:
     pairs : PairTable
         Every verified candidate pair, duplicates and not (a sequence of :class:`Pair`).
     stats : dict
-        Counts per stage: documents, empty (no tokens after normalization), ``lsh_pairs``
-        (pairs the LSH bands found before the signature filter, counted once per band that
-        finds them), candidates, duplicate pairs, clusters; ``read`` (input items) =
-        ``documents`` + ``skipped``.
+        Counts per stage: documents, empty (no tokens after normalization), LSH pairs
+        (before the signature filter), candidates, duplicate pairs, clusters; ``read``
+        (input items) = ``documents`` + ``skipped``.
     config : DedupConfig
     stripped : list of Stripped
         What boilerplate removal kept and removed, per document (for reports); empty when
@@ -329,8 +336,9 @@ def _candidates(
     The same pairs as ``filter_pairs(sigs, candidate_pairs(sigs, cfg), ...)`` (the filter
     looks at each pair alone, and a band's buckets do not depend on the other bands), but
     the unfiltered pairs -- about 12 times the filtered ones on news -- are only ever held
-    for one band. Returns the pairs and the number of band pairs before the filter (a pair
-    found in several bands counts once per band).
+    for one band. Also returns ``len(candidate_pairs(sigs, cfg))``, the distinct pairs
+    before the filter: a band's pair is counted when no earlier band produced it (same key
+    there, and not left out of an over-sized bucket's star).
     """
     report = report or (lambda stage, done, total: None)
     n = len(sigs)
@@ -342,24 +350,62 @@ def _candidates(
     # document is empty when its whole signature is, not when one band's slots are at max
     sub = np.empty((n, cfg.rows + 1), dtype=sigs.dtype)
     empty = np.all(sigs == MAX_HASH, axis=1)
+    valid = np.flatnonzero(~empty)
     sub[:, cfg.rows] = np.where(empty, MAX_HASH, 0)
+    keys = np.zeros((n, cfg.bands), dtype=np.uint64)  # each band's bucket key
+    star_only = np.zeros((n, cfg.bands), dtype=bool)  # non-first member of a big bucket
     kept: list[np.ndarray] = []
-    n_band = 0
+    n_lsh = 0
     for band in range(cfg.bands):
         report("lsh", band, cfg.bands)
         sub[:, : cfg.rows] = sigs[:, band * cfg.rows : (band + 1) * cfg.rows]
+        keys[:, band] = band_keys(sub, one)[:, 0]
+        _mark_stars(keys[valid, band], valid, cfg.max_bucket, star_only[:, band])
         found = candidate_pairs(sub, one)
-        n_band += len(found)
+        n_lsh += _count_first_found(found, keys, star_only, band)
         found = filter_pairs(sigs, found, cfg.min_similarity)
         kept.append(found[:, 0] * (1 << 32) + found[:, 1])
         del found
+    del keys, star_only, sub
     report("lsh", cfg.bands, cfg.bands)
     packed = np.concatenate(kept) if kept else np.zeros(0, dtype=np.int64)
     del kept
     packed.sort()  # distinct by sorting in place (numpy 2's np.unique hashes first: slower)
     if len(packed) > 1:
         packed = packed[np.concatenate(([True], packed[1:] != packed[:-1]))]
-    return np.stack((packed >> 32, packed & 0xFFFFFFFF), axis=1), n_band
+    return np.stack((packed >> 32, packed & 0xFFFFFFFF), axis=1), n_lsh
+
+
+def _mark_stars(k: np.ndarray, docs: np.ndarray, max_bucket: int, out: np.ndarray) -> None:
+    """``out[d] = True`` for the members of buckets over ``max_bucket`` but their first
+    (smallest) document: the star of such a bucket pairs its first document only."""
+    if len(k) < 2:
+        return
+    order = np.argsort(k, kind="stable")
+    ks = k[order]
+    start = np.concatenate(([True], ks[1:] != ks[:-1]))
+    starts = np.flatnonzero(start)
+    sizes = np.diff(np.append(starts, len(ks)))
+    big = sizes > max_bucket
+    if not big.any():
+        return
+    bucket = np.cumsum(start) - 1
+    members = docs[order]
+    first = np.minimum.reduceat(members, starts)
+    out[members] = big[bucket] & (members != first[bucket])
+
+
+def _count_first_found(
+    found: np.ndarray, keys: np.ndarray, star_only: np.ndarray, band: int
+) -> int:
+    """Pairs of ``found`` (band ``band``) that no earlier band produced."""
+    pi, pj = found[:, 0], found[:, 1]
+    if _nbp is not None:
+        return int(_nbp.count_first_found(pi, pj, keys, star_only, band))
+    seen = np.zeros(len(pi), dtype=bool)
+    for c in range(band):
+        seen |= (keys[pi, c] == keys[pj, c]) & ~star_only[pi, c]
+    return int(len(pi) - seen.sum())
 
 
 def _exact_pairs(normalized: Sequence[str]) -> np.ndarray:

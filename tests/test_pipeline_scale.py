@@ -19,7 +19,7 @@ from benchmarks.corpus import generate_corpus
 from dedup.config import DedupConfig, LSHConfig
 from dedup.match.verify import Verifier
 from dedup.sketch.hashing import MAX_HASH
-from dedup.sketch.lsh import candidate_pairs, filter_pairs
+from dedup.sketch.lsh import band_keys, candidate_pairs, filter_pairs
 from dedup.sketch.minhash import minhash_texts
 
 
@@ -41,11 +41,16 @@ def result(docs) -> dedup.ClusterResult:
     return dedup.cluster(docs)
 
 
+@pytest.mark.parametrize("compiled", [True, False])
 @pytest.mark.parametrize(
     "lsh",
     [LSHConfig(), LSHConfig(bands=20, rows=2, max_bucket=3, min_similarity=0.1)],
 )
-def test_candidates_band_by_band_equal_all_bands_at_once(docs, lsh):
+def test_candidates_band_by_band_equal_all_bands_at_once(docs, lsh, compiled, monkeypatch):
+    if not compiled:
+        monkeypatch.setattr(P, "_nbp", None)
+    elif P._nbp is None:
+        pytest.skip("no numba")
     _, norm, _ = P.prepare_texts([t for _, t in docs])
     sigs = minhash_texts(norm)
     # a document whose first band is at the maximum is not empty (the whole row decides)
@@ -56,7 +61,10 @@ def test_candidates_band_by_band_equal_all_bands_at_once(docs, lsh):
     got, n_band = P._candidates(sigs, lsh)
     assert len(want) > 50 and (want[:, 0] == 0).any() and (want == [0, len(sigs) - 1]).all(1).any()
     np.testing.assert_array_equal(got, want)
-    assert n_band >= len(candidate_pairs(sigs, lsh))
+    assert n_band == len(candidate_pairs(sigs, lsh))  # distinct pairs before the filter
+    if lsh.max_bucket == 3:  # over-sized buckets (stars) are exercised
+        keys = band_keys(sigs, lsh)
+        assert max(np.unique(keys[:, b], return_counts=True)[1].max() for b in range(20)) > 3
 
 
 def test_pair_table_reads_as_the_list_of_pairs(docs, result):
