@@ -174,15 +174,37 @@ def measure_stages(corpus: Path, out: Path, jobs: int, timeout: float) -> dict: 
     reads ``VmRSS``/``VmHWM`` from ``/proc/self/status``: where the memory goes.
     """
     env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
-    proc = subprocess.run(
-        [sys.executable, "-c", _STAGES_CODE, str(corpus), str(out), str(jobs)],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=True,
+    log_path = out.with_suffix(".stages.log")  # one JSON line per stage boundary, as it runs
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t = time.perf_counter()
+    with log_path.open("w") as log:
+        proc = subprocess.Popen(
+            [sys.executable, "-c", _STAGES_CODE, str(corpus), str(out), str(jobs)],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=log,
+            text=True,
+        )
+        try:
+            stdout, _ = proc.communicate(timeout=timeout)
+            status = "ok" if proc.returncode == 0 else f"exit {proc.returncode}"
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            stdout, _ = proc.communicate()
+            status = f"timeout after {timeout:.0f} s"
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if status == "ok":
+        result = json.loads(stdout.strip().splitlines()[-1])
+    else:  # what was reached before the end
+        lines = log_path.read_text().splitlines()
+        result = {"log": [json.loads(x) for x in lines if x.startswith("{")]}
+    result.update(
+        status=status,
+        wall_s=time.perf_counter() - t,
+        cpu_s=(after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime),
+        peak_rss_mb=after.ru_maxrss / 1024.0,
     )
-    return json.loads(proc.stdout.strip().splitlines()[-1])
+    return result
 
 
 def format_stages(stages: dict) -> str:  # type: ignore[type-arg]

@@ -66,7 +66,7 @@ from __future__ import annotations
 import math
 import os
 from array import array
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -366,12 +366,15 @@ class _Table:
         fixed = weights.fixed
         top = int(fixed.max()) if len(fixed) else 0
         self.big = lens * max(top, 1) > _INT64_MAX // 2
-        # exact per-document sums: int64 prefix sums wrap, but differences of documents that
-        # fit are exact (two's complement)
-        with np.errstate(over="ignore"):
-            cs = np.zeros(len(self.ids) + 1, dtype=np.int64)
-            np.cumsum(fixed[self.ids], out=cs[1:])
-            mass = cs[self.ptr[1:]] - cs[self.ptr[:-1]]
+        # exact per-document sums, a few million words at a time: int64 prefix sums may
+        # wrap, but differences of documents that fit are exact (two's complement)
+        mass = np.zeros(n, dtype=np.int64)
+        for d0, d1 in _chunks(ptr):
+            a, b = int(ptr[d0]), int(ptr[d1])
+            cs = np.zeros(b - a + 1, dtype=np.int64)
+            with np.errstate(over="ignore"):
+                np.cumsum(fixed[ids[a:b]], out=cs[1:])
+                mass[d0:d1] = cs[ptr[d0 + 1 : d1 + 1] - a] - cs[ptr[d0:d1] - a]
         self.mass = mass.astype(np.float64) / _FIX
         for d in np.flatnonzero(self.big).tolist():
             run = self.ids[self.ptr[d] : self.ptr[d + 1]].tolist()
@@ -383,9 +386,18 @@ class _Table:
         return self.ids[self.ptr[d] : self.ptr[d + 1]]
 
 
-def _sort_unique_runs(
-    ids: np.ndarray, lens: np.ndarray, chunk: int = 1 << 22
-) -> tuple[np.ndarray, np.ndarray]:
+def _chunks(ptr: np.ndarray, chunk: int = 1 << 20) -> Iterator[tuple[int, int]]:
+    """Ranges ``(d0, d1)`` of documents holding about ``chunk`` ids each (at least one doc)."""
+    n = len(ptr) - 1
+    d0 = 0
+    while d0 < n:
+        d1 = int(np.searchsorted(ptr, ptr[d0] + chunk, side="right")) - 1
+        d1 = min(max(d1, d0 + 1), n)
+        yield d0, d1
+        d0 = d1
+
+
+def _sort_unique_runs(ids: np.ndarray, lens: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Sort each document's run of ids and drop repeats (vectorized, in chunks of runs).
 
     Returns the new ids (int32) and ``ptr`` (int64, ``n + 1``).
@@ -393,23 +405,20 @@ def _sort_unique_runs(
     n = len(lens)
     ptr = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(lens, out=ptr[1:])
-    parts: list[np.ndarray] = []
+    out = np.empty(len(ids), dtype=np.int32)
     new_lens = np.zeros(n, dtype=np.int64)
-    d0 = 0
-    while d0 < n:
-        d1 = int(np.searchsorted(ptr, ptr[d0] + chunk, side="right")) - 1
-        d1 = min(max(d1, d0 + 1), n)
+    w = 0
+    for d0, d1 in _chunks(ptr):
         a, b = int(ptr[d0]), int(ptr[d1])
         row = np.repeat(np.arange(d1 - d0, dtype=np.int64), lens[d0:d1])
         key = np.sort((row << 32) | ids[a:b].astype(np.int64))
         if len(key) > 1:
             key = key[np.concatenate(([True], key[1:] != key[:-1]))]
         new_lens[d0:d1] = np.bincount(key >> 32, minlength=d1 - d0)
-        parts.append((key & 0xFFFFFFFF).astype(np.int32))
-        d0 = d1
+        out[w : w + len(key)] = key & 0xFFFFFFFF
+        w += len(key)
     np.cumsum(new_lens, out=ptr[1:])
-    out = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int32)
-    return out, ptr
+    return out[:w], ptr
 
 
 def _split_glued(words: list[str], raw: np.ndarray, vocab: Mapping[str, int]) -> np.ndarray:
@@ -463,24 +472,30 @@ def _build(texts: Sequence[str], weights: WordWeights | None) -> tuple[WordWeigh
         raw_df = dict(zip(words, raw.tolist()))
         split = _split_glued(words, raw, vocab)
         del vocab
-        if len(split):  # replace each split word by its two halves
-            first = np.arange(len(words), dtype=np.int64)
-            second = np.full(len(words), -1, dtype=np.int64)
-            first[split[:, 0]] = split[:, 1]
-            second[split[:, 0]] = split[:, 2]
-            rep = 1 + (second[tmp] >= 0)
-            pos = np.cumsum(rep) - rep
-            out = np.repeat(first[tmp], rep)
-            two = np.flatnonzero(rep == 2)
-            out[pos[two] + 1] = second[tmp[two]]
-            seg = np.repeat(np.arange(n, dtype=np.int64), lens)
-            lens = np.bincount(seg, weights=rep, minlength=n).astype(np.int64)
-            tmp = out.astype(np.int32)
+        if len(split):  # replace each split word by its first half, insert the second
+            is_split = np.zeros(len(words), dtype=bool)
+            is_split[split[:, 0]] = True
+            halves = np.zeros((len(words), 2), dtype=np.int32)
+            halves[split[:, 0]] = split[:, 1:]
+            at = np.flatnonzero(is_split[tmp])
+            old_ids = tmp[at]
+            tmp = np.array(tmp)  # writable
+            tmp[at] = halves[old_ids, 0]
+            tmp = np.insert(tmp, at + 1, halves[old_ids, 1])
+            ptr0 = np.zeros(n + 1, dtype=np.int64)
+            np.cumsum(lens, out=ptr0[1:])
+            lens = lens + np.bincount(np.searchsorted(ptr0, at, side="right") - 1, minlength=n)
+            del is_split, halves, at, old_ids, ptr0
         present = np.flatnonzero(np.bincount(tmp, minlength=len(words)))
         order = sorted(present.tolist(), key=words.__getitem__)
         final = np.full(len(words), -1, dtype=np.int32)
         final[order] = np.arange(len(order), dtype=np.int32)
-        ids, ptr = _sort_unique_runs(final[tmp], lens)
+        if not tmp.flags.writeable:
+            tmp = np.array(tmp)
+        for a in range(0, len(tmp), 1 << 22):  # to final ids, in place
+            tmp[a : a + (1 << 22)] = final[tmp[a : a + (1 << 22)]]
+        del buf
+        ids, ptr = _sort_unique_runs(tmp, lens)
         df = np.bincount(ids, minlength=len(order))
         weights = WordWeights(raw_df, dict(zip([words[t] for t in order], df.tolist())), n)
         del words, order, final, tmp
