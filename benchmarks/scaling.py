@@ -162,7 +162,7 @@ mark("clusters", "end")
 with atomic_output(sys.argv[2]) as fh:
     WRITERS["jsonl"](res.records, fh)
 mark("write", "end")
-print(json.dumps({"log": log, "pairs_mb": res.pairs.nbytes / 1e6}))
+print(json.dumps({"log": log, "pairs_mb": res.pairs.nbytes / 1e6, "stats": res.stats}))
 """
 
 
