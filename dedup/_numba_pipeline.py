@@ -4,6 +4,7 @@ path there gives the same count."""
 from __future__ import annotations
 
 import numba as nb
+import numpy as np
 
 
 @nb.njit(cache=True, nogil=True)
@@ -25,3 +26,20 @@ def count_first_found(pi, pj, keys, star_only, band):  # type: ignore[no-untyped
         if not seen:
             n += 1
     return n
+
+
+@nb.njit(cache=True, nogil=True)
+def similar_enough(sigs, pi, pj, min_similarity):  # type: ignore[no-untyped-def]
+    """``(sigs[pi] == sigs[pj]).mean(axis=1) >= min_similarity``, pair by pair (the
+    signature filter of :func:`dedup.sketch.lsh.filter_pairs`, same float comparison)."""
+    m = sigs.shape[1]
+    keep = np.zeros(len(pi), dtype=np.bool_)
+    for k in range(len(pi)):
+        a = sigs[pi[k]]
+        b = sigs[pj[k]]
+        same = 0
+        for s in range(m):
+            if a[s] == b[s]:
+                same += 1
+        keep[k] = same / m >= min_similarity
+    return keep

@@ -363,7 +363,7 @@ def _candidates(
         _mark_stars(keys[valid, band], valid, cfg.max_bucket, star_only[:, band])
         found = candidate_pairs(sub, one)
         n_lsh += _count_first_found(found, keys, star_only, band)
-        found = filter_pairs(sigs, found, cfg.min_similarity)
+        found = _filter(sigs, found, cfg.min_similarity)
         kept.append(found[:, 0] * (1 << 32) + found[:, 1])
         del found
     del keys, star_only, sub
@@ -374,6 +374,14 @@ def _candidates(
     if len(packed) > 1:
         packed = packed[np.concatenate(([True], packed[1:] != packed[:-1]))]
     return np.stack((packed >> 32, packed & 0xFFFFFFFF), axis=1), n_lsh
+
+
+def _filter(sigs: np.ndarray, pairs: np.ndarray, min_similarity: float) -> np.ndarray:
+    """:func:`~dedup.sketch.lsh.filter_pairs`, compiled when numba is there (same pairs)."""
+    if _nbp is None or len(pairs) == 0 or min_similarity <= 0.0:
+        return filter_pairs(sigs, pairs, min_similarity)
+    sigs = np.ascontiguousarray(sigs)
+    return pairs[_nbp.similar_enough(sigs, pairs[:, 0], pairs[:, 1], float(min_similarity))]
 
 
 def _mark_stars(k: np.ndarray, docs: np.ndarray, max_bucket: int, out: np.ndarray) -> None:
