@@ -12,30 +12,32 @@ import numpy as np
 
 
 @nb.njit(cache=True, nogil=True)
-def shared_weight(ptr, ids, fixed, pi, pj):  # type: ignore[no-untyped-def]
-    """For each pair ``(pi[k], pj[k])``: the summed fixed-point weight of the shared word ids.
+def shared_weight(ptr, ids, fixed, pi, pj, mark):  # type: ignore[no-untyped-def]
+    """For each pair ``(pi[k], pj[k])``: the summed fixed-point weight of the shared words.
 
-    ``ids[ptr[d]:ptr[d + 1]]`` are document ``d``'s word ids, sorted and unique.
+    ``ids[ptr[d]:ptr[d + 1]]`` are document ``d``'s word numbers. The weights of ``pi[k]``'s
+    words are written into ``mark`` (zeros elsewhere, and again on return) and ``pj[k]``'s
+    words look them up: no branches per word. Pairs sorted by ``pi`` mark each document once.
     """
     out = np.zeros(len(pi), dtype=np.int64)
+    cur = -1
     for k in range(len(pi)):
-        a0 = ptr[pi[k]]
-        a1 = ptr[pi[k] + 1]
-        b0 = ptr[pj[k]]
-        b1 = ptr[pj[k] + 1]
+        i = pi[k]
+        if i != cur:
+            if cur >= 0:
+                for t in range(ptr[cur], ptr[cur + 1]):
+                    mark[ids[t]] = 0
+            for t in range(ptr[i], ptr[i + 1]):
+                mark[ids[t]] = fixed[ids[t]]
+            cur = i
+        j = pj[k]
         s = np.int64(0)
-        while a0 < a1 and b0 < b1:
-            x = ids[a0]
-            y = ids[b0]
-            if x == y:
-                s += fixed[x]
-                a0 += 1
-                b0 += 1
-            elif x < y:
-                a0 += 1
-            else:
-                b0 += 1
+        for t in range(ptr[j], ptr[j + 1]):
+            s += mark[ids[t]]
         out[k] = s
+    if cur >= 0:
+        for t in range(ptr[cur], ptr[cur + 1]):
+            mark[ids[t]] = 0
     return out
 
 

@@ -355,15 +355,26 @@ class _Table:
     not fit in int64 (their pairs are summed with Python integers); ``thash``/``tlen`` find
     equal texts."""
 
-    __slots__ = ("big", "ids", "mass", "ptr", "thash", "tlen")
+    __slots__ = ("big", "fixed", "ids", "mass", "order", "ptr", "thash", "tlen")
 
     def __init__(self, texts: Sequence[str], weights: WordWeights, ids: np.ndarray,
                  ptr: np.ndarray) -> None:  # fmt: skip
         n = len(texts)
+        # internal word numbers: most frequent words first, so that the words most documents
+        # share sit together in memory (the kernel looks weights up by number)
+        df = np.bincount(ids, minlength=len(weights.fixed))
+        #: ``order[internal number] = WordWeights id``
+        self.order = np.argsort(-df, kind="stable").astype(np.int32)
+        rank = np.empty(len(self.order), dtype=np.int32)
+        rank[self.order] = np.arange(len(self.order), dtype=np.int32)
+        for a in range(0, len(ids), 1 << 20):  # renumber in place, then sort each run again
+            ids[a : a + (1 << 20)] = rank[ids[a : a + (1 << 20)]]
+        del rank, df
+        ids, ptr = _sort_unique_runs(ids, np.diff(ptr))
         self.ptr = ptr
         self.ids = ids
         lens = np.diff(ptr)
-        fixed = weights.fixed
+        self.fixed = fixed = weights.fixed[self.order]
         top = int(fixed.max()) if len(fixed) else 0
         self.big = lens * max(top, 1) > _INT64_MAX // 2
         # exact per-document sums, a few million words at a time: int64 prefix sums may
@@ -383,7 +394,12 @@ class _Table:
         self.tlen = np.fromiter((len(t) for t in texts), dtype=np.int64, count=n)
 
     def run(self, d: int) -> np.ndarray:
+        """Document ``d``'s internal word numbers, sorted."""
         return self.ids[self.ptr[d] : self.ptr[d + 1]]
+
+    def word_ids(self, d: int) -> np.ndarray:
+        """Document ``d``'s :class:`WordWeights` ids, sorted."""
+        return np.sort(self.order[self.run(d)])
 
 
 def _chunks(ptr: np.ndarray, chunk: int = 1 << 20) -> Iterator[tuple[int, int]]:
@@ -588,6 +604,7 @@ class Verifier:
         self._weights: WordWeights | None = weights
         self._table: _Table | None = None
         self._chars: dict[int, np.ndarray] = {}
+        self._mark: np.ndarray | None = None
 
     @property
     def _idf(self) -> WordWeights:
@@ -613,6 +630,12 @@ class Verifier:
                 self._chars.pop(next(iter(self._chars)))
             g = self._chars[d] = _char_grams(self.texts[d])
         return g
+
+    def _marks(self, size: int) -> np.ndarray:
+        """Scratch array of the kernel (all zeros between calls)."""
+        if self._mark is None or len(self._mark) != size:
+            self._mark = np.zeros(size, dtype=np.int64)
+        return self._mark
 
     def _gram_counts(self, i: int, j: int) -> tuple[int, int, int]:
         """Distinct character 10-grams both texts have, and each has (texts not empty)."""
@@ -654,7 +677,7 @@ class Verifier:
 
     def _score_block(self, pi: np.ndarray, pj: np.ndarray, out: PairArrays, s: int) -> None:
         tab = self._prepare()
-        fixed = self._idf.fixed
+        fixed = tab.fixed
         cfg = self.config
         texts = self.texts
         m = len(pi)
@@ -670,7 +693,7 @@ class Verifier:
         shared = np.zeros(m, dtype=np.float64)
         fi, fj = pi[fast], pj[fast]
         if _nbv is not None:
-            ints = _nbv.shared_weight(tab.ptr, tab.ids, fixed, fi, fj)
+            ints = _nbv.shared_weight(tab.ptr, tab.ids, fixed, fi, fj, self._marks(len(fixed)))
         else:
             ints = _shared_numpy(tab, fixed, fi, fj)
         shared[fast] = ints.astype(np.float64) / _FIX

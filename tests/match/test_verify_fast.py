@@ -177,7 +177,7 @@ def test_one_pass_build_equals_from_texts_and_features(corpus):
     split = 0
     for d, t in enumerate(texts):
         f = ref.features(t)
-        assert tab.run(d).tolist() == sorted(f.words), d
+        assert tab.word_ids(d).tolist() == sorted(f.words), d
         assert tab.mass[d] == f.mass
         split += len(f.words) != len(set(t.split()))
     assert split >= 2  # glued words were split back
@@ -185,5 +185,5 @@ def test_one_pass_build_equals_from_texts_and_features(corpus):
     given = Verifier(texts, weights=ref)
     given.prepare()
     assert given._table is not None
-    np.testing.assert_array_equal(given._table.ids, tab.ids)
-    np.testing.assert_array_equal(given._table.ptr, tab.ptr)
+    for d in range(len(texts)):
+        assert given._table.word_ids(d).tolist() == tab.word_ids(d).tolist()
