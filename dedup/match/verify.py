@@ -63,9 +63,11 @@ Examples
 
 from __future__ import annotations
 
+import itertools
 import math
 import os
 from array import array
+from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -477,11 +479,13 @@ def _build(texts: Sequence[str], weights: WordWeights | None) -> tuple[WordWeigh
     lens = np.zeros(n, dtype=np.int64)
     buf = array("i")
     if weights is None:
-        vocab: dict[str, int] = {}  # word -> provisional id, in first-seen order
+        # word -> provisional id, in first-seen order; the loop over words runs in C
+        vocab: defaultdict[str, int] = defaultdict(itertools.count().__next__)
+        get = vocab.__getitem__
         for d, t in enumerate(texts):
-            run = [vocab.setdefault(w, len(vocab)) for w in set(t.split())]
-            buf.extend(run)
-            lens[d] = len(run)
+            before = len(buf)
+            buf.extend(map(get, set(t.split())))
+            lens[d] = len(buf) - before
         tmp = np.frombuffer(buf, dtype=np.int32) if len(buf) else np.zeros(0, np.int32)
         words = list(vocab)
         raw = np.bincount(tmp, minlength=len(words))
