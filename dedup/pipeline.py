@@ -18,6 +18,7 @@ Examples
 from __future__ import annotations
 
 import math
+import multiprocessing
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -301,7 +302,9 @@ def _prepare(
                     texts[k] = None  # type: ignore[index]
                 yield text, cfg  # type: ignore[misc]
 
-        with ProcessPoolExecutor(max_workers=n_jobs) as pool:
+        # forkserver: workers do not inherit (and copy, page by page) this process's heap
+        ctx = multiprocessing.get_context("forkserver")
+        with ProcessPoolExecutor(max_workers=n_jobs, mp_context=ctx) as pool:
             stripped = list(pool.map(one, jobs(), chunksize=chunk))
     else:
         stripped = []
