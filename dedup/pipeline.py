@@ -327,6 +327,9 @@ def _prepare(
     return [], normalized, learned
 
 
+#: Fewer pairs take the numpy paths (same results): loading compiled kernels costs more.
+_COMPILED_FROM = 4096
+
 #: Candidate pairs verified per call (progress is reported after each block).
 _VERIFY_BLOCK = 1 << 20
 
@@ -381,7 +384,7 @@ def _candidates(
 
 def _filter(sigs: np.ndarray, pairs: np.ndarray, min_similarity: float) -> np.ndarray:
     """:func:`~dedup.sketch.lsh.filter_pairs`, compiled when numba is there (same pairs)."""
-    if _nbp is None or len(pairs) == 0 or min_similarity <= 0.0:
+    if _nbp is None or len(pairs) < _COMPILED_FROM or min_similarity <= 0.0:
         return filter_pairs(sigs, pairs, min_similarity)
     sigs = np.ascontiguousarray(sigs)
     return pairs[_nbp.similar_enough(sigs, pairs[:, 0], pairs[:, 1], float(min_similarity))]
@@ -411,7 +414,7 @@ def _count_first_found(
 ) -> int:
     """Pairs of ``found`` (band ``band``) that no earlier band produced."""
     pi, pj = found[:, 0], found[:, 1]
-    if _nbp is not None:
+    if _nbp is not None and len(pi) >= _COMPILED_FROM:
         return int(_nbp.count_first_found(pi, pj, keys, star_only, band))
     seen = np.zeros(len(pi), dtype=bool)
     for c in range(band):

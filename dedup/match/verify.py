@@ -114,6 +114,9 @@ _CHAR_K = 10
 _GATE = 0.65
 _CHAR_CACHE = 4096
 _BLOCK = 1 << 16  # pairs per vectorized block
+#: Smaller blocks take the numpy path (same results): loading compiled kernels costs more
+#: than a few pairs (and numba leaves a colour reset code on a terminal at exit).
+_COMPILED_FROM = 256
 #: Calibration of the story score, chosen on the tune split of benchmarks/data so that the
 #: default threshold 0.5 sits between rewrites of one event and other events of one family.
 _STORY_SCALE = 0.97
@@ -641,9 +644,9 @@ class Verifier:
             self._mark = np.zeros(size, dtype=np.int64)
         return self._mark
 
-    def _gram_counts(self, i: int, j: int) -> tuple[int, int, int]:
+    def _gram_counts(self, i: int, j: int, compiled: bool) -> tuple[int, int, int]:
         """Distinct character 10-grams both texts have, and each has (texts not empty)."""
-        if _nbv is not None:  # one hash table per pair: cheaper than sorted arrays
+        if compiled and _nbv is not None:  # one hash table per pair: cheaper than sorted arrays
             a, b = (_code_points(self.texts[d]) for d in (i, j))
             both, na, nb = _nbv.gram_counts(a, b, _CHAR_K, _GRAM_MUL)
             return int(both), int(na), int(nb)
@@ -696,7 +699,8 @@ class Verifier:
         fast = regular & ~big
         shared = np.zeros(m, dtype=np.float64)
         fi, fj = pi[fast], pj[fast]
-        if _nbv is not None:
+        compiled = _nbv is not None and m >= _COMPILED_FROM
+        if compiled:
             ints = _nbv.shared_weight(tab.ptr, tab.ids, fixed, fi, fj, self._marks(len(fixed)))
         else:
             ints = _shared_numpy(tab, fixed, fi, fj)
@@ -714,7 +718,7 @@ class Verifier:
         # character containment, only where the word containment says it can matter
         containment = np.zeros(m)
         for k in np.flatnonzero(regular & (wcont >= _GATE)).tolist():
-            common, na, nb = self._gram_counts(int(pi[k]), int(pj[k]))
+            common, na, nb = self._gram_counts(int(pi[k]), int(pj[k]), compiled)
             containment[k] = common / min(na, nb)
         score = np.maximum(_copy_score(containment), np.minimum(overlap, STORY_MAX))
         relation = np.where(

@@ -74,6 +74,8 @@ def _pairs(texts: list[str]) -> np.ndarray:
 def test_batch_equals_reference_bit_for_bit(corpus, path, explain, monkeypatch):
     if path == "numpy":
         monkeypatch.setattr(V, "_nbv", None)
+    else:
+        monkeypatch.setattr(V, "_COMPILED_FROM", 0)  # compiled kernels for every block
     pairs = _pairs(corpus)
     v = Verifier(corpus, explain=explain)
     got = v.score_arrays(pairs, block=257)  # several blocks, an uneven last one
