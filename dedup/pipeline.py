@@ -504,7 +504,10 @@ def cluster(
     exact = _exact_pairs(normalized)
     if len(exact):
         both = np.concatenate((cands, exact))
-        packed = np.unique(both[:, 0] * (1 << 32) + both[:, 1])
+        packed = both[:, 0] * (1 << 32) + both[:, 1]
+        del both
+        packed.sort()  # distinct by sorting (numpy 2's np.unique hashes first: slower)
+        packed = packed[np.concatenate(([True], packed[1:] != packed[:-1]))]
         cands = np.stack((packed >> 32, packed & 0xFFFFFFFF), axis=1)
     m = len(cands)
     verifier = Verifier(normalized, cfg.verify)
