@@ -8,7 +8,8 @@ table, writes it as JSON (``--json-out``) and plots it (``--plot``, needs matplo
 
 Options: ``--sizes 10000,100000`` (default ``10000,100000,1000000``), ``--jobs N`` (passed to
 ``dedup cluster --jobs``), ``--workdir DIR`` (corpora are kept there and reused),
-``--timeout SECONDS`` per run. A size that does not finish in time is reported as such.
+``--timeout SECONDS`` per run, ``--stages`` (instead: seconds and RSS at each pipeline stage
+boundary, see :func:`measure_stages`). A size that does not finish in time is reported as such.
 Previous results in ``--json-out`` are kept for sizes not run again, so sizes can be run
 one at a time.
 """
@@ -126,6 +127,105 @@ def measure_candidates(corpus: Path, n: int, timeout: float) -> dict:  # type: i
         check=True,
     )
     return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+_STAGES_CODE = """
+import json, sys, time
+from dedup.config import DedupConfig
+from dedup.io import WRITERS, InputReader, atomic_output
+from dedup.pipeline import cluster
+
+def mem():
+    out = {}
+    with open("/proc/self/status") as fh:
+        for line in fh:
+            if line.startswith(("VmRSS:", "VmHWM:")):
+                out[line[:5]] = int(line.split()[1]) / 1024
+    return out
+
+log = []
+t0, c0 = time.perf_counter(), time.process_time()
+def mark(stage, event):
+    m = mem()
+    log.append({"stage": stage, "event": event, "wall_s": time.perf_counter() - t0,
+                "cpu_s": time.process_time() - c0, "rss_mb": m["VmRSS"], "peak_mb": m["VmHWM"]})
+    print(json.dumps(log[-1]), file=sys.stderr, flush=True)
+def progress(stage, done, total):
+    if done == 0:
+        mark(stage, "start")
+    if done >= total:
+        mark(stage, "end")
+mark("read", "start")
+res = cluster(InputReader([sys.argv[1]]), DedupConfig(), n_jobs=int(sys.argv[3]),
+              progress=progress, keep_stripped=False)
+mark("clusters", "end")
+with atomic_output(sys.argv[2]) as fh:
+    WRITERS["jsonl"](res.records, fh)
+mark("write", "end")
+print(json.dumps({"log": log, "pairs_mb": res.pairs.nbytes / 1e6, "stats": res.stats}))
+"""
+
+
+def measure_stages(corpus: Path, out: Path, jobs: int, timeout: float) -> dict:  # type: ignore[type-arg]
+    """Wall/CPU seconds and RSS (now, and peak so far) at each stage boundary of one run.
+
+    Runs :func:`dedup.pipeline.cluster` as ``dedup cluster`` does (same reader, same
+    settings, ``keep_stripped=False``) in a child process with a progress callback that
+    reads ``VmRSS``/``VmHWM`` from ``/proc/self/status``: where the memory goes.
+    """
+    env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    log_path = out.with_suffix(".stages.log")  # one JSON line per stage boundary, as it runs
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t = time.perf_counter()
+    with log_path.open("w") as log:
+        proc = subprocess.Popen(
+            [sys.executable, "-c", _STAGES_CODE, str(corpus), str(out), str(jobs)],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=log,
+            text=True,
+        )
+        try:
+            stdout, _ = proc.communicate(timeout=timeout)
+            status = "ok" if proc.returncode == 0 else f"exit {proc.returncode}"
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            stdout, _ = proc.communicate()
+            status = f"timeout after {timeout:.0f} s"
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if status == "ok":
+        result = json.loads(stdout.strip().splitlines()[-1])
+    else:  # what was reached before the end
+        lines = log_path.read_text().splitlines()
+        result = {"log": [json.loads(x) for x in lines if x.startswith("{")]}
+    result.update(
+        status=status,
+        wall_s=time.perf_counter() - t,
+        cpu_s=(after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime),
+        peak_rss_mb=after.ru_maxrss / 1024.0,
+    )
+    return result
+
+
+def format_stages(stages: dict) -> str:  # type: ignore[type-arg]
+    """Markdown table: per stage, seconds and RSS at its end, peak RSS so far."""
+    lines = [
+        "| documents | stage | wall s (stage) | RSS MB at end | peak MB so far |",
+        "| ---: | --- | ---: | ---: | ---: |",
+    ]
+    for k in sorted(stages, key=int):
+        log = stages[k]["log"]
+        start = {}
+        for e in log:
+            if e["event"] == "start":
+                start[e["stage"]] = e["wall_s"]
+            else:
+                took = e["wall_s"] - start.get(e["stage"], e["wall_s"])
+                lines.append(
+                    f"| {int(k):,d} | {e['stage']} | {took:.1f} | {e['rss_mb']:.0f} "
+                    f"| {e['peak_mb']:.0f} |"
+                )
+    return "\n".join(lines)
 
 
 def summarize(out: Path) -> dict:  # type: ignore[type-arg]
@@ -253,6 +353,12 @@ def main(argv: list[str] | None = None) -> int:
         help="sizes (e.g. 5000,10000,20000,40000) whose candidate pairs are counted without "
         "verification, on prefixes of the largest --sizes corpus",
     )
+    p.add_argument(
+        "--stages",
+        action="store_true",
+        help="instead of the CLI runs: time and RSS per pipeline stage (in-process, one child "
+        "per size; results under 'stages' in the JSON)",
+    )
     args = p.parse_args(argv)
     tag = "" if args.world == "default" else f"-{args.world}"
     args.json_out = args.json_out or ROOT / "benchmarks" / f"scaling{tag}.json"
@@ -272,6 +378,16 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{n:>9,d} docs  {growth[str(n)]}", flush=True)
             args.json_out.write_text(json.dumps(results, indent=2))
         plot(results, args.plot)
+        return 0
+    if args.stages:
+        stages = results.setdefault("stages", {})
+        for n in sorted(int(s) for s in args.sizes.split(",") if s.strip()):
+            corpus, _ = ensure_corpus(args.workdir, n, world=args.world)
+            out = args.workdir / f"out_stages_{n}.jsonl"
+            stages[str(n)] = measure_stages(corpus, out, args.jobs, args.timeout)
+            stages[str(n)]["jobs"] = args.jobs
+            args.json_out.write_text(json.dumps(results, indent=2))
+        print(format_stages(stages))
         return 0
     for n in sorted(int(s) for s in args.sizes.split(",") if s.strip()):
         t = time.perf_counter()

@@ -18,24 +18,43 @@ Examples
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Sequence
+import multiprocessing
+import os
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass, field, replace
+from typing import Any, overload
 
 import numpy as np
 
-from dedup.config import DedupConfig
-from dedup.documents import DocLike, Document, OnError, Skipped, validate_documents
+from dedup.config import DedupConfig, LSHConfig
+from dedup.documents import DocLike, OnError, Skipped, validate_documents
 from dedup.match.cluster import assign_clusters
-from dedup.match.verify import Verifier
-from dedup.sketch.lsh import candidate_pairs, filter_pairs
+from dedup.match.verify import RELATIONS, PairArrays, Verifier
+from dedup.sketch.hashing import MAX_HASH
+from dedup.sketch.lsh import band_keys, candidate_pairs, filter_pairs
 from dedup.sketch.minhash import minhash_texts
 from dedup.text.boilerplate import Stripped, apply_learned, count_lines, strip_boilerplate
 
-__all__ = ["ClusterResult", "DocResult", "Pair", "Progress", "cluster", "prepare_texts"]
+__all__ = [
+    "ClusterResult",
+    "DocResult",
+    "Pair",
+    "PairTable",
+    "Progress",
+    "cluster",
+    "prepare_texts",
+]
 
-#: ``progress(stage, done, total)``; called at stage boundaries.
+try:  # the compiled path is optional (extra ``dedup-news[fast]``)
+    if os.environ.get("DEDUP_DISABLE_NUMBA"):
+        raise ImportError("disabled by DEDUP_DISABLE_NUMBA")
+    from dedup import _numba_pipeline as _nbp
+except ImportError:  # pragma: no cover - depends on the environment
+    _nbp = None
+
+#: ``progress(stage, done, total)``; called at stage boundaries: ``prepare``, ``hash``,
+#: ``lsh`` (after each band), ``features`` (word weights), ``verify`` (after each block).
 Progress = Callable[[str, int, int], None]
 
 
@@ -74,6 +93,99 @@ class Pair:
     overlap: float
 
 
+class PairTable(Sequence[Pair]):
+    """The verified candidate pairs as columns; reads like a list of :class:`Pair`.
+
+    Every verified candidate is kept, duplicates and not, in candidate order (sorted by
+    ``(i, j)``). A row costs 41 bytes (two int32 document indices, the float64 columns of
+    :class:`~dedup.match.verify.PairArrays`, an int8 relation code) instead of about 400 for
+    a :class:`Pair` object: :class:`Pair` objects are made only when a row is read.
+
+    Attributes
+    ----------
+    i, j : numpy.ndarray
+        Document indices (input order) of each pair, ``i < j``.
+    scores : PairArrays
+        ``score``, ``relation`` (codes into :data:`~dedup.match.verify.RELATIONS`),
+        ``containment``, ``fuzz``, ``overlap``.
+
+    Examples
+    --------
+    >>> res = cluster([("x", "Talks in Hanoi on trade and security cooperation today."),
+    ...                ("y", "Talks in Hanoi on trade and security cooperation today! Photo: AFP")])
+    >>> len(res.pairs), res.pairs[0].relation, [p.b for p in res.pairs]
+    (1, 'exact', ['y'])
+    """
+
+    __slots__ = ("_ids", "i", "j", "scores")
+
+    def __init__(self, ids: Sequence[str], i: np.ndarray, j: np.ndarray, scores: PairArrays):
+        if not len(i) == len(j) == len(scores):
+            raise ValueError("PairTable: i, j and scores must have one row per pair")
+        self._ids = ids
+        self.i = np.asarray(i, dtype=np.int32)
+        self.j = np.asarray(j, dtype=np.int32)
+        self.scores = scores
+
+    @classmethod
+    def empty(cls, ids: Sequence[str] = ()) -> PairTable:
+        z = np.zeros(0)
+        return cls(ids, z, z, PairArrays(z, np.zeros(0, dtype=np.int8), z, z, z))
+
+    def __len__(self) -> int:
+        return len(self.i)
+
+    def _row(self, k: int) -> Pair:
+        s = self.scores
+        return Pair(
+            self._ids[int(self.i[k])],
+            self._ids[int(self.j[k])],
+            float(s.score[k]),
+            RELATIONS[int(s.relation[k])],
+            float(s.containment[k]),
+            float(s.fuzz[k]),
+            float(s.overlap[k]),
+        )
+
+    @overload
+    def __getitem__(self, k: int) -> Pair: ...
+    @overload
+    def __getitem__(self, k: slice) -> list[Pair]: ...
+    def __getitem__(self, k: int | slice) -> Pair | list[Pair]:
+        if isinstance(k, slice):
+            return [self._row(x) for x in range(*k.indices(len(self)))]
+        n = len(self)
+        if not -n <= k < n:
+            raise IndexError(f"pair index {k} out of range ({n} pairs)")
+        return self._row(k % n if n else k)
+
+    def __iter__(self) -> Iterator[Pair]:
+        ids, s, step = self._ids, self.scores, 8192
+        for a in range(0, len(self), step):
+            b = a + step
+            rows = zip(
+                self.i[a:b].tolist(),
+                self.j[a:b].tolist(),
+                s.score[a:b].tolist(),
+                s.relation[a:b].tolist(),
+                s.containment[a:b].tolist(),
+                s.fuzz[a:b].tolist(),
+                s.overlap[a:b].tolist(),
+            )
+            for i, j, sc, rel, c, f, o in rows:
+                yield Pair(ids[i], ids[j], sc, RELATIONS[rel], c, f, o)
+
+    def __repr__(self) -> str:
+        return f"<PairTable: {len(self)} pairs, {int(self.scores.is_duplicate.sum())} duplicates>"
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes held by the columns."""
+        s = self.scores
+        cols = (self.i, self.j, s.score, s.relation, s.containment, s.fuzz, s.overlap)
+        return sum(c.nbytes for c in cols)
+
+
 @dataclass
 class ClusterResult:
     """Output of :func:`cluster`: one record per input document, in input order.
@@ -81,18 +193,24 @@ class ClusterResult:
     Attributes
     ----------
     records : list of DocResult
-    pairs : list of Pair
-        Every verified candidate pair, duplicates and not.
+    pairs : PairTable
+        Every verified candidate pair, duplicates and not (a sequence of :class:`Pair`).
     stats : dict
-        Counts per stage: documents, empty (no tokens after normalization), candidates,
-        duplicate pairs, clusters; ``read`` (input items) = ``documents`` + ``skipped``.
+        Counts per stage: documents, empty (no tokens after normalization), LSH pairs
+        (before the signature filter), candidates, duplicate pairs, clusters; ``read``
+        (input items) = ``documents`` + ``skipped``.
     config : DedupConfig
+    stripped : list of Stripped
+        What boilerplate removal kept and removed, per document (for reports); empty when
+        :func:`cluster` ran with ``keep_stripped=False``.
+    normalized : list of str
+        Normalized kept text, per document.
     skipped : list of Skipped
         Input items left out with ``on_error="skip"``, with the reason.
     """
 
     records: list[DocResult]
-    pairs: list[Pair]
+    pairs: PairTable
     stats: dict[str, int]
     config: DedupConfig
     stripped: list[Stripped] = field(default_factory=list, repr=False)
@@ -117,10 +235,29 @@ def _prepare_one(args: tuple[str, DedupConfig]) -> Stripped:
     return strip_boilerplate(text, cfg.boilerplate, normalize_config=cfg.normalize)
 
 
+def _prepare_light(args: tuple[str, DedupConfig]) -> Stripped:
+    # what learning boilerplate needs (line spans and normalized lines), not the text
+    return replace(_prepare_one(args), source="", removed=())
+
+
 def prepare_texts(
-    texts: Sequence[str], config: DedupConfig | None = None, *, n_jobs: int = 1
+    texts: Sequence[str],
+    config: DedupConfig | None = None,
+    *,
+    n_jobs: int = 1,
+    keep_stripped: bool = True,
 ) -> tuple[list[Stripped], list[str], frozenset[str]]:
     """Boilerplate removal (rules, repeats, learned lines) and normalization of a corpus.
+
+    Parameters
+    ----------
+    texts : sequence of str
+    config : DedupConfig, optional
+    n_jobs : int
+        Processes (used from 2,000 texts on).
+    keep_stripped : bool
+        Return the :class:`~dedup.text.boilerplate.Stripped` records (else an empty list:
+        each document then holds only what learning needs while the corpus is prepared).
 
     Returns
     -------
@@ -139,22 +276,150 @@ def prepare_texts(
     >>> [r.rule for r in stripped[0].removed]
     ['dateline', 'credit_line']
     """
-    cfg = config or DedupConfig()
-    jobs = [(t, cfg) for t in texts]
-    if n_jobs > 1 and len(texts) >= 2000:
-        chunk = max(1, math.ceil(len(texts) / (n_jobs * 8)))
-        with ProcessPoolExecutor(max_workers=n_jobs) as pool:
-            stripped = list(pool.map(_prepare_one, jobs, chunksize=chunk))
+    return _prepare(texts, config or DedupConfig(), n_jobs, keep_stripped, consume=False)
+
+
+def _prepare(
+    texts: Sequence[str] | list[str | None],
+    cfg: DedupConfig,
+    n_jobs: int,
+    keep_stripped: bool,
+    *,
+    consume: bool,
+) -> tuple[list[Stripped], list[str], frozenset[str]]:
+    """:func:`prepare_texts`; with ``consume`` (``texts`` a list the caller gives up), each
+    text is dropped from the list once prepared, so input texts and prepared records do not
+    all exist at once."""
+    one = _prepare_one if keep_stripped else _prepare_light
+    n = len(texts)
+    if n_jobs > 1 and n >= 2000:
+        chunk = max(1, math.ceil(n / (n_jobs * 8)))
+
+        def jobs() -> Iterator[tuple[str, DedupConfig]]:
+            for k in range(n):
+                text = texts[k]
+                if consume:  # held by the pending chunk only, until it is prepared
+                    texts[k] = None  # type: ignore[index]
+                yield text, cfg  # type: ignore[misc]
+
+        # forkserver: workers do not inherit (and copy, page by page) this process's heap
+        ctx = multiprocessing.get_context("forkserver")
+        with ProcessPoolExecutor(max_workers=n_jobs, mp_context=ctx) as pool:
+            stripped = list(pool.map(one, jobs(), chunksize=chunk))
     else:
-        stripped = [_prepare_one(j) for j in jobs]
+        stripped = []
+        for k in range(n):
+            stripped.append(one((texts[k], cfg)))  # type: ignore[arg-type]
+            if consume:
+                texts[k] = None  # type: ignore[index]
     learned: frozenset[str] = frozenset()
     if cfg.boilerplate.learn and len(stripped) >= cfg.boilerplate.learn_min_docs:
         learned = count_lines(stripped, cfg.boilerplate)
         if learned:
             stripped = [apply_learned(s, learned, cfg.boilerplate) for s in stripped]
     # == normalize(s.text, cfg.normalize): the lines were normalized with cfg.normalize already
-    normalized = [s.normalized for s in stripped]
-    return stripped, normalized, learned
+    if keep_stripped:
+        return stripped, [s.normalized for s in stripped], learned
+    normalized = []
+    for k in range(n):  # release each record once its normalized text is made
+        normalized.append(stripped[k].normalized)
+        stripped[k] = None  # type: ignore[call-overload]
+    return [], normalized, learned
+
+
+#: Fewer pairs take the numpy paths (same results): loading compiled kernels costs more.
+_COMPILED_FROM = 4096
+
+#: Candidate pairs verified per call (progress is reported after each block).
+_VERIFY_BLOCK = 1 << 20
+
+
+def _candidates(
+    sigs: np.ndarray, cfg: LSHConfig, report: Progress | None = None
+) -> tuple[np.ndarray, int]:
+    """LSH candidates that pass the signature filter, one band at a time.
+
+    The same pairs as ``filter_pairs(sigs, candidate_pairs(sigs, cfg), ...)`` (the filter
+    looks at each pair alone, and a band's buckets do not depend on the other bands), but
+    the unfiltered pairs -- about 12 times the filtered ones on news -- are only ever held
+    for one band. Also returns ``len(candidate_pairs(sigs, cfg))``, the distinct pairs
+    before the filter: a band's pair is counted when no earlier band produced it (same key
+    there, and not left out of an over-sized bucket's star).
+    """
+    report = report or (lambda stage, done, total: None)
+    n = len(sigs)
+    need = cfg.bands * cfg.rows
+    if sigs.ndim != 2 or sigs.shape[1] < need:  # let candidate_pairs word the error
+        candidate_pairs(sigs, cfg)
+    one = replace(cfg, bands=1)
+    # one band's slots, and a last column telling empty documents (no shingles) apart: a
+    # document is empty when its whole signature is, not when one band's slots are at max
+    sub = np.empty((n, cfg.rows + 1), dtype=sigs.dtype)
+    empty = np.all(sigs == MAX_HASH, axis=1)
+    valid = np.flatnonzero(~empty)
+    sub[:, cfg.rows] = np.where(empty, MAX_HASH, 0)
+    keys = np.zeros((n, cfg.bands), dtype=np.uint64)  # each band's bucket key
+    star_only = np.zeros((n, cfg.bands), dtype=bool)  # non-first member of a big bucket
+    kept: list[np.ndarray] = []
+    n_lsh = 0
+    for band in range(cfg.bands):
+        report("lsh", band, cfg.bands)
+        sub[:, : cfg.rows] = sigs[:, band * cfg.rows : (band + 1) * cfg.rows]
+        keys[:, band] = band_keys(sub, one)[:, 0]
+        _mark_stars(keys[valid, band], valid, cfg.max_bucket, star_only[:, band])
+        found = candidate_pairs(sub, one)
+        n_lsh += _count_first_found(found, keys, star_only, band)
+        found = _filter(sigs, found, cfg.min_similarity)
+        kept.append(found[:, 0] * (1 << 32) + found[:, 1])
+        del found
+    del keys, star_only, sub
+    report("lsh", cfg.bands, cfg.bands)
+    packed = np.concatenate(kept) if kept else np.zeros(0, dtype=np.int64)
+    del kept
+    packed.sort()  # distinct by sorting in place (numpy 2's np.unique hashes first: slower)
+    if len(packed) > 1:
+        packed = packed[np.concatenate(([True], packed[1:] != packed[:-1]))]
+    return np.stack((packed >> 32, packed & 0xFFFFFFFF), axis=1), n_lsh
+
+
+def _filter(sigs: np.ndarray, pairs: np.ndarray, min_similarity: float) -> np.ndarray:
+    """:func:`~dedup.sketch.lsh.filter_pairs`, compiled when numba is there (same pairs)."""
+    if _nbp is None or len(pairs) < _COMPILED_FROM or min_similarity <= 0.0:
+        return filter_pairs(sigs, pairs, min_similarity)
+    sigs = np.ascontiguousarray(sigs)
+    return pairs[_nbp.similar_enough(sigs, pairs[:, 0], pairs[:, 1], float(min_similarity))]
+
+
+def _mark_stars(k: np.ndarray, docs: np.ndarray, max_bucket: int, out: np.ndarray) -> None:
+    """``out[d] = True`` for the members of buckets over ``max_bucket`` but their first
+    (smallest) document: the star of such a bucket pairs its first document only."""
+    if len(k) < 2:
+        return
+    order = np.argsort(k, kind="stable")
+    ks = k[order]
+    start = np.concatenate(([True], ks[1:] != ks[:-1]))
+    starts = np.flatnonzero(start)
+    sizes = np.diff(np.append(starts, len(ks)))
+    big = sizes > max_bucket
+    if not big.any():
+        return
+    bucket = np.cumsum(start) - 1
+    members = docs[order]
+    first = np.minimum.reduceat(members, starts)
+    out[members] = big[bucket] & (members != first[bucket])
+
+
+def _count_first_found(
+    found: np.ndarray, keys: np.ndarray, star_only: np.ndarray, band: int
+) -> int:
+    """Pairs of ``found`` (band ``band``) that no earlier band produced."""
+    pi, pj = found[:, 0], found[:, 1]
+    if _nbp is not None and len(pi) >= _COMPILED_FROM:
+        return int(_nbp.count_first_found(pi, pj, keys, star_only, band))
+    seen = np.zeros(len(pi), dtype=bool)
+    for c in range(band):
+        seen |= (keys[pi, c] == keys[pj, c]) & ~star_only[pi, c]
+    return int(len(pi) - seen.sum())
 
 
 def _exact_pairs(normalized: Sequence[str]) -> np.ndarray:
@@ -178,6 +443,7 @@ def cluster(
     progress: Progress | None = None,
     on_error: OnError = "fail",
     max_doc_bytes: int | None = None,
+    keep_stripped: bool = True,
 ) -> ClusterResult:
     """Cluster documents into same-story / duplicate groups.
 
@@ -198,6 +464,9 @@ def cluster(
         ``result.skipped`` (``"skip"``).
     max_doc_bytes : int, optional
         Texts longer than this many UTF-8 bytes are bad items (``too_large``).
+    keep_stripped : bool
+        Keep ``result.stripped`` (the prepared texts and what was removed: HTML reports
+        need it). ``False`` saves about 5 KB per document; nothing else changes.
 
     Returns
     -------
@@ -214,70 +483,85 @@ def cluster(
     {0: ['x', 'y']}
     """
     cfg = config or DedupConfig()
-    documents: list[Document]
     documents, skipped = validate_documents(docs, on_error=on_error, max_doc_bytes=max_doc_bytes)
     n = len(documents)
+    ids = [d.id for d in documents]
+    texts: list[str | None] = [d.text for d in documents]
+    del documents  # the input texts are not needed past preparation
     report = progress or (lambda stage, done, total: None)
 
     report("prepare", 0, n)
-    stripped, normalized, learned = prepare_texts([d.text for d in documents], cfg, n_jobs=n_jobs)
+    stripped, normalized, learned = _prepare(texts, cfg, n_jobs, keep_stripped, consume=True)
+    del texts
     report("prepare", n, n)
 
     report("hash", 0, n)
     sigs = minhash_texts(normalized, cfg.shingle, cfg.minhash, n_jobs=n_jobs)
     report("hash", n, n)
 
-    cands = candidate_pairs(sigs, cfg.lsh)
-    n_lsh = len(cands)
-    cands = filter_pairs(sigs, cands, cfg.lsh.min_similarity)
+    cands, n_lsh = _candidates(sigs, cfg.lsh, report)
+    del sigs
     exact = _exact_pairs(normalized)
     if len(exact):
         both = np.concatenate((cands, exact))
-        packed = np.unique(both[:, 0] * (1 << 32) + both[:, 1])
+        packed = both[:, 0] * (1 << 32) + both[:, 1]
+        del both
+        packed.sort()  # distinct by sorting (numpy 2's np.unique hashes first: slower)
+        packed = packed[np.concatenate(([True], packed[1:] != packed[:-1]))]
         cands = np.stack((packed >> 32, packed & 0xFFFFFFFF), axis=1)
-    report("verify", 0, len(cands))
+    m = len(cands)
     verifier = Verifier(normalized, cfg.verify)
-    scores = verifier.score_pairs(cands)
-    report("verify", len(cands), len(cands))
+    report("features", 0, n)
+    verifier.prepare()  # word weights and per-document word ids: two passes over the texts
+    report("features", n, n)
+    report("verify", 0, m)
+    scores = PairArrays(
+        np.empty(m), np.empty(m, dtype=np.int8), np.empty(m), np.empty(m), np.empty(m)
+    )
+    for a in range(0, m, _VERIFY_BLOCK):
+        b = min(m, a + _VERIFY_BLOCK)
+        part = verifier.score_arrays(cands[a:b])
+        for name in ("score", "relation", "containment", "fuzz", "overlap"):
+            getattr(scores, name)[a:b] = getattr(part, name)
+        report("verify", b, m)
+    del verifier
+    pairs = PairTable(ids, cands[:, 0], cands[:, 1], scores)
+    del cands
 
-    edges = [
-        (int(i), int(j), s.score, s.relation) for (i, j), s in zip(cands, scores) if s.is_duplicate
-    ]
+    # only the duplicate pairs become Python objects
+    dup = np.flatnonzero(scores.is_duplicate)
+    edges = list(
+        zip(
+            pairs.i[dup].tolist(),
+            pairs.j[dup].tolist(),
+            scores.score[dup].tolist(),
+            [RELATIONS[c] for c in scores.relation[dup].tolist()],
+        )
+    )
     assignment = assign_clusters(n, edges, cfg.cluster, lengths=[len(t) for t in normalized])
-    records = []
-    for k, doc in enumerate(documents):
-        rep = int(assignment.representative[k])
-        sc = assignment.score[k]
-        records.append(
-            DocResult(
-                id=doc.id,
-                cluster=int(assignment.cluster[k]),
-                representative=documents[rep].id,
-                duplicate=rep != k,
-                score=None if np.isnan(sc) else float(sc),
-                relation=assignment.relation[k],
-            )
+    del edges
+    rep_ids = assignment.representative.tolist()
+    cluster_ids = assignment.cluster.tolist()
+    rep_scores = assignment.score.tolist()
+    records = [
+        DocResult(
+            id=ids[k],
+            cluster=cluster_ids[k],
+            representative=ids[rep],
+            duplicate=rep != k,
+            score=None if math.isnan(rep_scores[k]) else rep_scores[k],
+            relation=assignment.relation[k],
         )
-    pairs = [
-        Pair(
-            documents[int(i)].id,
-            documents[int(j)].id,
-            s.score,
-            s.relation,
-            s.containment,
-            s.fuzz,
-            s.overlap,
-        )
-        for (i, j), s in zip(cands, scores)
+        for k, rep in enumerate(rep_ids)
     ]
     stats = {
         "documents": n,
         "empty": sum(1 for t in normalized if not t),
         "learned_boilerplate_lines": len(learned),
         "lsh_pairs": n_lsh,
-        "candidate_pairs": len(cands),
-        "duplicate_pairs": len(edges),
-        "clusters": len(set(assignment.cluster.tolist())),
+        "candidate_pairs": m,
+        "duplicate_pairs": len(dup),
+        "clusters": len(set(cluster_ids)),
         "read": n + len(skipped),
         "skipped": len(skipped),
     }

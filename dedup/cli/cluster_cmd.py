@@ -151,8 +151,15 @@ def run(args: argparse.Namespace) -> int:
         on_error=args.on_error,
         max_doc_bytes=args.max_doc_bytes,
     )
-    docs = list(reader)
-    result = cluster(docs, config, n_jobs=args.jobs, progress=make_progress(args.progress))
+    # the reader is consumed by cluster(): input texts are freed once prepared; the prepared
+    # texts (result.stripped) are kept only for the HTML report
+    result = cluster(
+        reader,
+        config,
+        n_jobs=args.jobs,
+        progress=make_progress(args.progress),
+        keep_stripped=bool(args.report),
+    )
     write = WRITERS[args.format]
     if args.output:
         with atomic_output(args.output) as fh:

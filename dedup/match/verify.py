@@ -34,6 +34,19 @@ of the score; it is kept as an explanation: :func:`score_texts` always fills it,
 :class:`Verifier` (batch) only for duplicate pairs unless ``explain=True`` (``nan`` otherwise;
 it was the costliest step).
 
+Numerics and speed. Word weights are fixed-point numbers: each IDF weight is rounded to a
+multiple of ``2**-40`` (:data:`FIXED_BITS`), so sums of weights are exact integer sums --
+the same whatever order the words come in (processes, engines, a persistent index), in a
+compiled kernel as in Python. (Before, the unrounded weights were summed with ``math.fsum``;
+the weights moved by less than ``1e-12``, and scores, rounded to 6 decimals, can move in
+the last digit in rare cases.) :meth:`Verifier.score_arrays` scores a block of pairs at
+once: each document's word ids are one sorted ``int32`` run of a shared array, the shared
+weight of a pair is a merge of two runs (numba kernel with the ``[fast]`` extra, else a
+vectorized numpy sort; both give the same integers), and everything after that is the same
+vectorized numpy arithmetic. The character 10-grams of the gated pairs are 64-bit hashes of
+code points, kept as sorted arrays (two different 10-grams colliding is as unlikely as with
+Python's ``hash``, which the sets of grams used before relied on).
+
 Examples
 --------
 >>> v = score_texts("le ministre a signe un accord de cooperation a moscou",
@@ -50,8 +63,12 @@ Examples
 
 from __future__ import annotations
 
+import itertools
 import math
-from collections.abc import Iterable, Mapping, Sequence
+import os
+from array import array
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -61,8 +78,11 @@ from rapidfuzz import fuzz
 from dedup.config import VerifyConfig
 
 __all__ = [
+    "FIXED_BITS",
+    "HAVE_NUMBA",
     "RELATIONS",
     "STORY_MAX",
+    "PairArrays",
     "PairScore",
     "Relation",
     "Verifier",
@@ -70,17 +90,37 @@ __all__ = [
     "score_texts",
 ]
 
+try:  # the compiled path is optional (extra ``dedup-news[fast]``)
+    if os.environ.get("DEDUP_DISABLE_NUMBA"):
+        raise ImportError("disabled by DEDUP_DISABLE_NUMBA")
+    from dedup.match import _numba_verify as _nbv
+
+    HAVE_NUMBA = True
+except ImportError:  # pragma: no cover - depends on the environment
+    _nbv = None
+    HAVE_NUMBA = False
+
 Relation = Literal["exact", "near_copy", "same_story", "distinct"]
 RELATIONS: tuple[Relation, ...] = ("exact", "near_copy", "same_story", "distinct")
+_EXACT, _NEAR, _SAME, _DISTINCT = range(4)
 
 #: The story score never exceeds this: thresholds above it keep copies only.
 STORY_MAX = 0.75
+#: Word weights are multiples of ``2**-FIXED_BITS``: sums of weights are exact integer sums.
+FIXED_BITS = 40
+_FIX = float(2**FIXED_BITS)
+_INT64_MAX = 2**63 - 1
 _CHAR_K = 10
 _GATE = 0.65
-_CHAR_CACHE = 2048
+_CHAR_CACHE = 4096
+_BLOCK = 1 << 16  # pairs per vectorized block
+#: Smaller blocks take the numpy path (same results): loading compiled kernels costs more
+#: than a few pairs (and numba leaves a colour reset code on a terminal at exit).
+_COMPILED_FROM = 256
 #: Calibration of the story score, chosen on the tune split of benchmarks/data so that the
 #: default threshold 0.5 sits between rewrites of one event and other events of one family.
 _STORY_SCALE = 0.97
+_GRAM_MUL = np.uint64(0x9E3779B97F4A7C15)  # odd: multiplication is a bijection mod 2**64
 
 
 @dataclass(frozen=True)
@@ -115,22 +155,115 @@ class PairScore:
 
 
 @dataclass(frozen=True)
+class PairArrays:
+    """Scores of many pairs as arrays (one row per pair), what :class:`PairScore` holds.
+
+    ``relation`` holds codes: ``RELATIONS[code]`` is the label (0 exact, 1 near_copy,
+    2 same_story, 3 distinct). ``score`` is rounded to 6 decimals exactly like
+    ``PairScore.score`` (Python's ``round``).
+
+    Examples
+    --------
+    >>> arr = Verifier(["a b c d", "a b c d", "x y"]).score_arrays(np.array([[0, 1], [0, 2]]))
+    >>> arr.relation.tolist(), arr.score.tolist(), arr[1].relation
+    ([0, 3], [1.0, 0.0], 'distinct')
+    """
+
+    score: np.ndarray  # float64
+    relation: np.ndarray  # int8 codes into RELATIONS
+    containment: np.ndarray  # float64
+    fuzz: np.ndarray  # float64, nan when not computed
+    overlap: np.ndarray  # float64
+
+    def __len__(self) -> int:
+        return len(self.score)
+
+    def __getitem__(self, k: int) -> PairScore:
+        return PairScore(
+            float(self.score[k]),
+            RELATIONS[int(self.relation[k])],
+            float(self.containment[k]),
+            float(self.fuzz[k]),
+            float(self.overlap[k]),
+        )
+
+    @property
+    def is_duplicate(self) -> np.ndarray:
+        """Boolean mask of the pairs labelled anything but ``distinct``."""
+        return self.relation != _DISTINCT
+
+    def to_scores(self) -> list[PairScore]:
+        """One :class:`PairScore` per row."""
+        rel = [RELATIONS[c] for c in self.relation.tolist()]
+        return [
+            PairScore(s, r, c, f, o)
+            for s, r, c, f, o in zip(
+                self.score.tolist(),
+                rel,
+                self.containment.tolist(),
+                self.fuzz.tolist(),
+                self.overlap.tolist(),
+            )
+        ]
+
+
+@dataclass(frozen=True)
 class _Features:
     text: str
     words: frozenset[int]  # word ids (see WordWeights)
-    mass: float  # sum of the words' weights
+    mass: float  # sum of the words' weights (exact: fixed-point)
 
 
-def _char_grams(text: str) -> frozenset[int]:
+def _char_grams(text: str) -> np.ndarray:
+    """Sorted distinct 64-bit hashes of the space-free text's character 10-grams.
+
+    A text shorter than 10 characters (spaces removed) has one gram, itself; hashes start
+    from the gram's length, so it cannot be mistaken for a 10-gram of the same characters.
+    """
+    cp = _code_points(text)
+    if not len(cp):
+        return np.empty(0, dtype=np.uint64)
+    k = min(_CHAR_K, len(cp))
+    m = len(cp) - k + 1
+    h = np.full(m, k, dtype=np.uint64)
+    for t in range(k):  # polynomial hash, wrapping mod 2**64
+        h = h * _GRAM_MUL + cp[t : t + m]
+    # mix the bits (splitmix64 finalizer): the polynomial's low bits are weak
+    h ^= h >> np.uint64(30)
+    h *= np.uint64(0xBF58476D1CE4E5B9)
+    h ^= h >> np.uint64(27)
+    h *= np.uint64(0x94D049BB133111EB)
+    h ^= h >> np.uint64(31)
+    h.sort()  # distinct by sorting (numpy 2's np.unique hashes first: slower here)
+    return h[np.concatenate(([True], h[1:] != h[:-1]))]
+
+
+def _code_points(text: str) -> np.ndarray:
+    """The space-free text's code points (uint64)."""
     glued = text.replace(" ", "")
-    k = _CHAR_K
-    if len(glued) >= k:
-        return frozenset(hash(glued[i : i + k]) for i in range(len(glued) - k + 1))
-    return frozenset([hash(glued)]) if glued else frozenset()
+    return np.frombuffer(glued.encode("utf-32-le"), dtype="<u4").astype(np.uint64)
 
 
-def _copy_score(c: float) -> float:
-    return 0.5 + 1.25 * (c - 0.6) if c >= 0.6 else c / 1.2
+def _copy_score(c: np.ndarray) -> np.ndarray:
+    return np.where(c >= 0.6, 0.5 + 1.25 * (c - 0.6), c / 1.2)
+
+
+def _round6(x: np.ndarray) -> np.ndarray:
+    """``[round(v, 6) for v in x]``, vectorized, with the same results.
+
+    ``rint(x * 1e6) / 1e6`` is Python's correctly rounded ``round(v, 6)`` whenever ``x * 1e6``
+    is not within rounding error of a half; those few values are rounded by Python.
+    """
+    y = x * 1e6
+    out = np.rint(y) / 1e6
+    tie = np.abs(y - np.floor(y) - 0.5) < 1e-6
+    for k in np.flatnonzero(tie).tolist():
+        out[k] = round(float(x[k]), 6)
+    return out
+
+
+def _quantize(w: float) -> int:
+    return round(w * _FIX)
 
 
 class WordWeights:
@@ -138,7 +271,9 @@ class WordWeights:
 
     Words glued by a lost space ("dansla") are split back when the word occurs in one document
     only (``raw_df``) and both halves are words of the corpus found in two or more documents;
-    ``df`` counts documents per word after that split.
+    ``df`` counts documents per word after that split. Weights are rounded to multiples of
+    ``2**-40`` (:data:`FIXED_BITS`; ``fixed`` holds them as integers), so that their sums are
+    exact.
 
     Build it from a corpus with :meth:`from_texts`, or from counts made elsewhere (a
     persistent index, a Spark job) with the constructor: the same counts give the same weights,
@@ -155,10 +290,13 @@ class WordWeights:
         self.raw_df = raw_df
         self.n_docs = n_docs
         self.ids: dict[str, int] = {}
-        self.weight: list[float] = []
+        fixed: list[int] = []
         for w in sorted(df):  # ids independent of the order counts arrive in
-            self.ids[w] = len(self.weight)
-            self.weight.append(math.log((n_docs + 1) / (df[w] + 1)) + 1.0)
+            self.ids[w] = len(fixed)
+            fixed.append(_quantize(math.log((n_docs + 1) / (df[w] + 1)) + 1.0))
+        #: Weights as integers, in units of ``2**-FIXED_BITS``.
+        self.fixed = np.array(fixed, dtype=np.int64)
+        self.weight: list[float] = [f / _FIX for f in fixed]
 
     @staticmethod
     def raw_counts(texts: Iterable[str]) -> dict[str, int]:
@@ -187,15 +325,19 @@ class WordWeights:
     def weight_of(self, word: str) -> float:
         """Weight of a word; a word the corpus has not seen weighs as a word of one document."""
         k = self.ids.get(word)
-        return self.weight[k] if k is not None else math.log((self.n_docs + 1) / 2) + 1.0
+        if k is not None:
+            return self.weight[k]
+        return _quantize(math.log((self.n_docs + 1) / 2) + 1.0) / _FIX
 
     def features(self, text: str) -> _Features:
+        """One document's word ids and their summed weight (exact)."""
         words = _unglue(set(text.split()), self.raw_df)
         ids = frozenset(self.ids[w] for w in words if w in self.ids)
-        return _Features(text, ids, math.fsum(map(self.weight.__getitem__, ids)))
+        fixed = self.fixed.tolist() if len(ids) else []
+        return _Features(text, ids, sum(fixed[i] for i in ids) / _FIX)
 
 
-def _unglue(words: set[str], df: dict[str, int]) -> set[str]:
+def _unglue(words: set[str], df: Mapping[str, int]) -> set[str]:
     out = set()
     for w in words:
         if df.get(w, 0) == 1 and len(w) >= 4:
@@ -211,40 +353,207 @@ def _unglue(words: set[str], df: dict[str, int]) -> set[str]:
     return out
 
 
-def _score(
-    a: _Features, b: _Features, cfg: VerifyConfig, idf: WordWeights, chars: Any, explain: bool
-) -> PairScore:
-    if a.text == b.text:
-        return PairScore(1.0, "exact" if a.text else "distinct", 1.0, 1.0, 1.0)
-    if not a.text or not b.text:
-        return PairScore(0.0, "distinct", 0.0, 0.0, 0.0)
-    # exact sums: the score does not depend on set iteration order (processes, engines)
-    shared = math.fsum(map(idf.weight.__getitem__, a.words & b.words))
-    union = a.mass + b.mass - shared
-    wjac = shared / union if union else 0.0
-    small = min(a.mass, b.mass)
-    wcont = shared / small if small else 0.0
-    overlap = _STORY_SCALE * (wjac + wcont) / 2.0
-    # A copy -- even truncated, glued or re-accented -- keeps most of its words: the costly
-    # character comparison is only made when the word containment says it can matter.
-    if wcont >= _GATE:
-        ca, cb = chars(a.text), chars(b.text)
-        containment = len(ca & cb) / min(len(ca), len(cb))
+class _Table:
+    """Per-document features of a corpus, compact: word ids of document ``d`` are
+    ``ids[ptr[d]:ptr[d + 1]]`` (sorted, unique, int32); ``mass`` their summed weight (float,
+    the exact rounding of the integer sum); ``big`` marks documents whose integer sum might
+    not fit in int64 (their pairs are summed with Python integers); ``thash``/``tlen`` find
+    equal texts."""
+
+    __slots__ = ("big", "fixed", "ids", "mass", "order", "ptr", "thash", "tlen")
+
+    def __init__(self, texts: Sequence[str], weights: WordWeights, ids: np.ndarray,
+                 ptr: np.ndarray) -> None:  # fmt: skip
+        n = len(texts)
+        # internal word numbers: most frequent words first, so that the words most documents
+        # share sit together in memory (the kernel looks weights up by number)
+        df = np.bincount(ids, minlength=len(weights.fixed))
+        #: ``order[internal number] = WordWeights id``
+        self.order = np.argsort(-df, kind="stable").astype(np.int32)
+        rank = np.empty(len(self.order), dtype=np.int32)
+        rank[self.order] = np.arange(len(self.order), dtype=np.int32)
+        for a in range(0, len(ids), 1 << 20):  # renumber in place, then sort each run again
+            ids[a : a + (1 << 20)] = rank[ids[a : a + (1 << 20)]]
+        del rank, df
+        ids, ptr = _sort_unique_runs(ids, np.diff(ptr))
+        self.ptr = ptr
+        self.ids = ids
+        lens = np.diff(ptr)
+        self.fixed = fixed = weights.fixed[self.order]
+        top = int(fixed.max()) if len(fixed) else 0
+        self.big = lens * max(top, 1) > _INT64_MAX // 2
+        # exact per-document sums, a few million words at a time: int64 prefix sums may
+        # wrap, but differences of documents that fit are exact (two's complement)
+        mass = np.zeros(n, dtype=np.int64)
+        for d0, d1 in _chunks(ptr):
+            a, b = int(ptr[d0]), int(ptr[d1])
+            cs = np.zeros(b - a + 1, dtype=np.int64)
+            with np.errstate(over="ignore"):
+                np.cumsum(fixed[ids[a:b]], out=cs[1:])
+                mass[d0:d1] = cs[ptr[d0 + 1 : d1 + 1] - a] - cs[ptr[d0:d1] - a]
+        self.mass = mass.astype(np.float64) / _FIX
+        for d in np.flatnonzero(self.big).tolist():
+            run = self.ids[self.ptr[d] : self.ptr[d + 1]].tolist()
+            self.mass[d] = sum(fixed[run].tolist()) / _FIX
+        self.thash = np.fromiter((hash(t) for t in texts), dtype=np.int64, count=n)
+        self.tlen = np.fromiter((len(t) for t in texts), dtype=np.int64, count=n)
+
+    def run(self, d: int) -> np.ndarray:
+        """Document ``d``'s internal word numbers, sorted."""
+        return self.ids[self.ptr[d] : self.ptr[d + 1]]
+
+    def word_ids(self, d: int) -> np.ndarray:
+        """Document ``d``'s :class:`WordWeights` ids, sorted."""
+        return np.sort(self.order[self.run(d)])
+
+
+def _chunks(ptr: np.ndarray, chunk: int = 1 << 20) -> Iterator[tuple[int, int]]:
+    """Ranges ``(d0, d1)`` of documents holding about ``chunk`` ids each (at least one doc)."""
+    n = len(ptr) - 1
+    d0 = 0
+    while d0 < n:
+        d1 = int(np.searchsorted(ptr, ptr[d0] + chunk, side="right")) - 1
+        d1 = min(max(d1, d0 + 1), n)
+        yield d0, d1
+        d0 = d1
+
+
+def _sort_unique_runs(ids: np.ndarray, lens: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Sort each document's run of ids and drop repeats (vectorized, in chunks of runs).
+
+    Returns the new ids (int32) and ``ptr`` (int64, ``n + 1``).
+    """
+    n = len(lens)
+    ptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(lens, out=ptr[1:])
+    out = np.empty(len(ids), dtype=np.int32)
+    new_lens = np.zeros(n, dtype=np.int64)
+    w = 0
+    for d0, d1 in _chunks(ptr):
+        a, b = int(ptr[d0]), int(ptr[d1])
+        row = np.repeat(np.arange(d1 - d0, dtype=np.int64), lens[d0:d1])
+        key = np.sort((row << 32) | ids[a:b].astype(np.int64))
+        if len(key) > 1:
+            key = key[np.concatenate(([True], key[1:] != key[:-1]))]
+        new_lens[d0:d1] = np.bincount(key >> 32, minlength=d1 - d0)
+        out[w : w + len(key)] = key & 0xFFFFFFFF
+        w += len(key)
+    np.cumsum(new_lens, out=ptr[1:])
+    return out[:w], ptr
+
+
+def _split_glued(words: list[str], raw: np.ndarray, vocab: Mapping[str, int]) -> np.ndarray:
+    """``(word id, first half id, second half id)`` of the words :func:`_unglue` splits.
+
+    Only a word of one document (``raw == 1``) of 4+ characters can be split, so the decision
+    is made once per word of the vocabulary, not once per occurrence.
+    """
+    rows = []
+    for t in np.flatnonzero(raw == 1).tolist():
+        w = words[t]
+        if len(w) < 4:
+            continue
+        best = max(
+            (
+                (min(_raw_of(w[:k], raw, vocab), _raw_of(w[k:], raw, vocab)), k)
+                for k in range(1, len(w))
+            ),
+            default=(0, 0),
+        )
+        if best[0] >= 2:
+            rows.append((t, vocab[w[: best[1]]], vocab[w[best[1] :]]))
+    return np.array(rows, dtype=np.int64).reshape(-1, 3)
+
+
+def _raw_of(w: str, raw: np.ndarray, vocab: Mapping[str, int]) -> int:
+    k = vocab.get(w)
+    return 0 if k is None else int(raw[k])
+
+
+def _build(texts: Sequence[str], weights: WordWeights | None) -> tuple[WordWeights, _Table]:
+    """Word weights (if not given) and the feature table.
+
+    Without weights: one pass over the texts gives each document's distinct words as ids of
+    a provisional vocabulary; document frequencies, the splitting of glued words (decided
+    once per word) and the final ids are then array operations -- the same weights and
+    features as :meth:`WordWeights.from_texts` and :meth:`WordWeights.features`.
+    """
+    n = len(texts)
+    lens = np.zeros(n, dtype=np.int64)
+    buf = array("i")
+    if weights is None:
+        # word -> provisional id, in first-seen order; the loop over words runs in C
+        vocab: defaultdict[str, int] = defaultdict(itertools.count().__next__)
+        get = vocab.__getitem__
+        for d, t in enumerate(texts):
+            before = len(buf)
+            buf.extend(map(get, set(t.split())))
+            lens[d] = len(buf) - before
+        tmp = np.frombuffer(buf, dtype=np.int32) if len(buf) else np.zeros(0, np.int32)
+        words = list(vocab)
+        raw = np.bincount(tmp, minlength=len(words))
+        raw_df = dict(zip(words, raw.tolist()))
+        split = _split_glued(words, raw, vocab)
+        del vocab
+        if len(split):  # replace each split word by its first half, insert the second
+            is_split = np.zeros(len(words), dtype=bool)
+            is_split[split[:, 0]] = True
+            halves = np.zeros((len(words), 2), dtype=np.int32)
+            halves[split[:, 0]] = split[:, 1:]
+            at = np.flatnonzero(is_split[tmp])
+            old_ids = tmp[at]
+            tmp = np.array(tmp)  # writable
+            tmp[at] = halves[old_ids, 0]
+            tmp = np.insert(tmp, at + 1, halves[old_ids, 1])
+            ptr0 = np.zeros(n + 1, dtype=np.int64)
+            np.cumsum(lens, out=ptr0[1:])
+            lens = lens + np.bincount(np.searchsorted(ptr0, at, side="right") - 1, minlength=n)
+            del is_split, halves, at, old_ids, ptr0
+        present = np.flatnonzero(np.bincount(tmp, minlength=len(words)))
+        order = sorted(present.tolist(), key=words.__getitem__)
+        final = np.full(len(words), -1, dtype=np.int32)
+        final[order] = np.arange(len(order), dtype=np.int32)
+        if not tmp.flags.writeable:
+            tmp = np.array(tmp)
+        for a in range(0, len(tmp), 1 << 22):  # to final ids, in place
+            tmp[a : a + (1 << 22)] = final[tmp[a : a + (1 << 22)]]
+        del buf
+        ids, ptr = _sort_unique_runs(tmp, lens)
+        df = np.bincount(ids, minlength=len(order))
+        weights = WordWeights(raw_df, dict(zip([words[t] for t in order], df.tolist())), n)
+        del words, order, final, tmp
     else:
-        containment = 0.0
-    score = max(_copy_score(containment), min(overlap, STORY_MAX))
-    if containment >= cfg.near_copy:
-        relation: Relation = "near_copy"
-    elif score >= cfg.threshold:
-        relation = "same_story"
-    else:
-        relation = "distinct"
-    fz = (
-        fuzz.token_set_ratio(a.text, b.text, processor=None) / 100.0
-        if explain or relation != "distinct"
-        else math.nan
-    )
-    return PairScore(round(score, 6), relation, containment, fz, overlap)
+        known = weights.ids
+        for d, t in enumerate(texts):
+            run = [known[w] for w in _unglue(set(t.split()), weights.raw_df) if w in known]
+            buf.extend(run)
+            lens[d] = len(run)
+        tmp = np.frombuffer(buf, dtype=np.int32) if len(buf) else np.zeros(0, np.int32)
+        ids, ptr = _sort_unique_runs(tmp, lens)
+    return weights, _Table(texts, weights, ids, ptr)
+
+
+def _shared_numpy(tab: _Table, fixed: np.ndarray, pi: np.ndarray, pj: np.ndarray) -> np.ndarray:
+    """Summed fixed-point weight of the words each pair shares (sort-based, exact)."""
+    la = tab.ptr[pi + 1] - tab.ptr[pi]
+    lb = tab.ptr[pj + 1] - tab.ptr[pj]
+    m = len(pi)
+    pair = np.repeat(np.arange(m, dtype=np.int64), la + lb)
+    # gather both runs of every pair back to back
+    starts = np.empty(2 * m, dtype=np.int64)
+    starts[0::2] = tab.ptr[pi]
+    starts[1::2] = tab.ptr[pj]
+    sizes = np.empty(2 * m, dtype=np.int64)
+    sizes[0::2] = la
+    sizes[1::2] = lb
+    offs = np.cumsum(sizes) - sizes
+    pos = np.arange(int(sizes.sum()), dtype=np.int64) - np.repeat(offs - starts, sizes)
+    key = np.sort((pair << 32) | tab.ids[pos].astype(np.int64))
+    dup = np.flatnonzero(key[1:] == key[:-1])  # a word in both runs of one pair
+    out = np.zeros(m, dtype=np.int64)
+    if len(dup):
+        np.add.at(out, key[dup] >> 32, fixed[key[dup] & 0xFFFFFFFF])
+    return out
 
 
 def score_texts(a: str, b: str, config: VerifyConfig | None = None) -> PairScore:
@@ -267,6 +576,8 @@ class Verifier:
     """Scores candidate pairs of one corpus, computing each document's features once.
 
     Word weights (IDF) are computed over ``texts``: pass the whole corpus, not just the pair.
+    The features of all documents are built on first use, as compact arrays (about 4 bytes
+    per distinct word of a document).
 
     Parameters
     ----------
@@ -296,30 +607,138 @@ class Verifier:
         self.texts = texts
         self.config = config or VerifyConfig()
         self.explain = explain
-        self._idf = weights if weights is not None else WordWeights.from_texts(texts)
-        self._cache: dict[int, _Features] = {}
-        self._chars: dict[str, frozenset[int]] = {}
+        self._given = weights
+        self._weights: WordWeights | None = weights
+        self._table: _Table | None = None
+        self._chars: dict[int, np.ndarray] = {}
+        self._mark: np.ndarray | None = None
 
-    def _get(self, i: int) -> _Features:
-        f = self._cache.get(i)
-        if f is None:
-            f = self._cache[i] = self._idf.features(self.texts[i])
-        return f
+    @property
+    def _idf(self) -> WordWeights:
+        if self._weights is None:
+            self._prepare()
+        assert self._weights is not None
+        return self._weights
 
-    def _char_grams(self, text: str) -> frozenset[int]:
-        g = self._chars.get(text)
+    def _prepare(self) -> _Table:
+        if self._table is None:
+            self._weights, self._table = _build(self.texts, self._given)
+        return self._table
+
+    def prepare(self) -> None:
+        """Compute the word weights (unless given) and every document's features now,
+        instead of on first use: two passes over the texts."""
+        self._prepare()
+
+    def _grams(self, d: int) -> np.ndarray:
+        g = self._chars.get(d)
         if g is None:
             if len(self._chars) >= _CHAR_CACHE:  # bounded: a few thousand texts' grams
                 self._chars.pop(next(iter(self._chars)))
-            g = self._chars[text] = _char_grams(text)
+            g = self._chars[d] = _char_grams(self.texts[d])
         return g
+
+    def _marks(self, size: int) -> np.ndarray:
+        """Scratch array of the kernel (all zeros between calls)."""
+        if self._mark is None or len(self._mark) != size:
+            self._mark = np.zeros(size, dtype=np.int64)
+        return self._mark
+
+    def _gram_counts(self, i: int, j: int, compiled: bool) -> tuple[int, int, int]:
+        """Distinct character 10-grams both texts have, and each has (texts not empty)."""
+        if compiled and _nbv is not None:  # one hash table per pair: cheaper than sorted arrays
+            a, b = (_code_points(self.texts[d]) for d in (i, j))
+            both, na, nb = _nbv.gram_counts(a, b, _CHAR_K, _GRAM_MUL)
+            return int(both), int(na), int(nb)
+        ca, cb = self._grams(i), self._grams(j)
+        return len(np.intersect1d(ca, cb, assume_unique=True)), len(ca), len(cb)
 
     def score(self, i: int, j: int) -> PairScore:
         """Score documents ``i`` and ``j``."""
-        return _score(
-            self._get(i), self._get(j), self.config, self._idf, self._char_grams, self.explain
-        )
+        return self.score_arrays(np.array([[i, j]], dtype=np.int64))[0]
 
-    def score_pairs(self, pairs: np.ndarray) -> list[PairScore]:
+    def score_pairs(self, pairs: Any) -> list[PairScore]:
         """Score every ``(i, j)`` row of ``pairs``, in order."""
-        return [self.score(int(i), int(j)) for i, j in pairs]
+        return self.score_arrays(pairs).to_scores()
+
+    def score_arrays(self, pairs: Any, *, block: int = _BLOCK) -> PairArrays:
+        """Score every ``(i, j)`` row of ``pairs`` (an ``(m, 2)`` integer array), in order.
+
+        The same scores as :meth:`score_pairs`, as arrays: nothing is allocated per pair
+        but the rows of the result (33 bytes), computed ``block`` pairs at a time.
+        """
+        p = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
+        m = len(p)
+        n = len(self.texts)
+        if m and (p.min() < 0 or p.max() >= n):
+            raise IndexError(f"pair index out of range: the verifier has {n} texts")
+        out = PairArrays(
+            np.empty(m), np.empty(m, dtype=np.int8), np.empty(m), np.empty(m), np.empty(m)
+        )
+        if m:
+            self._prepare()
+        for s in range(0, m, block):
+            e = min(m, s + block)
+            self._score_block(p[s:e, 0], p[s:e, 1], out, s)
+        return out
+
+    def _score_block(self, pi: np.ndarray, pj: np.ndarray, out: PairArrays, s: int) -> None:
+        tab = self._prepare()
+        fixed = tab.fixed
+        cfg = self.config
+        texts = self.texts
+        m = len(pi)
+        # equal texts (hash and length first, then the texts themselves) and empty ones
+        eq = (tab.thash[pi] == tab.thash[pj]) & (tab.tlen[pi] == tab.tlen[pj])
+        for k in np.flatnonzero(eq).tolist():
+            eq[k] = texts[int(pi[k])] == texts[int(pj[k])]
+        empty = ~eq & ((tab.tlen[pi] == 0) | (tab.tlen[pj] == 0))
+        regular = ~(eq | empty)
+        # shared weight: exact integer sums
+        big = tab.big[pi] | tab.big[pj]
+        fast = regular & ~big
+        shared = np.zeros(m, dtype=np.float64)
+        fi, fj = pi[fast], pj[fast]
+        compiled = _nbv is not None and m >= _COMPILED_FROM
+        if compiled:
+            ints = _nbv.shared_weight(tab.ptr, tab.ids, fixed, fi, fj, self._marks(len(fixed)))
+        else:
+            ints = _shared_numpy(tab, fixed, fi, fj)
+        shared[fast] = ints.astype(np.float64) / _FIX
+        for k in np.flatnonzero(regular & big).tolist():
+            common = np.intersect1d(tab.run(int(pi[k])), tab.run(int(pj[k])), assume_unique=True)
+            shared[k] = sum(fixed[common].tolist()) / _FIX
+        # the same float operations, in the same order, as the scalar definition
+        ma, mb = tab.mass[pi], tab.mass[pj]
+        union = ma + mb - shared
+        wjac = np.divide(shared, union, out=np.zeros(m), where=union != 0)
+        small = np.minimum(ma, mb)
+        wcont = np.divide(shared, small, out=np.zeros(m), where=small != 0)
+        overlap = _STORY_SCALE * (wjac + wcont) / 2.0
+        # character containment, only where the word containment says it can matter
+        containment = np.zeros(m)
+        for k in np.flatnonzero(regular & (wcont >= _GATE)).tolist():
+            common, na, nb = self._gram_counts(int(pi[k]), int(pj[k]), compiled)
+            containment[k] = common / min(na, nb)
+        score = np.maximum(_copy_score(containment), np.minimum(overlap, STORY_MAX))
+        relation = np.where(
+            containment >= cfg.near_copy, _NEAR, np.where(score >= cfg.threshold, _SAME, _DISTINCT)
+        ).astype(np.int8)
+        fz = np.full(m, np.nan)
+        for k in np.flatnonzero(regular & ((relation != _DISTINCT) | self.explain)).tolist():
+            a, b = texts[int(pi[k])], texts[int(pj[k])]
+            fz[k] = fuzz.token_set_ratio(a, b, processor=None) / 100.0
+        score = _round6(score)
+        # equal texts: exact (two empty texts are equal but not a duplicate); one empty: zeros
+        filled = eq.astype(np.float64)
+        for arr in (score, containment, fz, overlap):
+            arr[~regular] = filled[~regular]
+        relation[eq] = _EXACT
+        relation[eq & (tab.tlen[pi] == 0)] = _DISTINCT
+        relation[empty] = _DISTINCT
+        e = s + m
+        out.score[s:e] = score
+        out.relation[s:e] = relation
+        out.containment[s:e] = containment
+        out.fuzz[s:e] = fz
+        out.overlap[s:e] = overlap
