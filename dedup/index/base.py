@@ -38,8 +38,7 @@ import numpy as np
 from dedup.config import DedupConfig, VerifyConfig
 from dedup.documents import DocLike, Document, as_documents
 from dedup.errors import ConfigMismatchError, DedupError, InputError
-from dedup.match import verify as _verify_module
-from dedup.match.verify import STORY_MAX, Verifier, WordWeights
+from dedup.match.verify import COPY_GATE, STORY_MAX, STORY_SCALE, Verifier, WordWeights
 from dedup.sketch.lsh import band_keys, empty_rows
 from dedup.sketch.minhash import minhash_texts
 from dedup.text.boilerplate import rules_for, strip_boilerplate
@@ -509,7 +508,7 @@ class Index(ABC):
             df = {w: max(1, c) for w, c in df.items()}
         n = max(n_docs + 1, max(df.values(), default=1))
         survivors = list(range(len(kept)))
-        if self.prune and _PRUNE_OK:
+        if self.prune:
             survivors = _prune(query, qwords, texts, sets, df, n, self.config.verify)
             if not survivors:
                 return []
@@ -733,11 +732,9 @@ class Index(ABC):
 
 # --------------------------------------------------------------------------- pruning
 
-#: The verifier's constants the bound relies on; when a newer verifier has other names, the
-#: bound is off (every candidate verified) rather than wrong.
-_GATE = getattr(_verify_module, "_GATE", None)
-_STORY_SCALE = getattr(_verify_module, "_STORY_SCALE", None)
-_PRUNE_OK = isinstance(_GATE, float) and isinstance(_STORY_SCALE, float)
+#: The verifier's constants the bound relies on (its public ones, so a rename breaks loudly).
+_GATE = COPY_GATE
+_STORY_SCALE = STORY_SCALE
 #: Safety margin for floating-point sums in the bound.
 _EPS = 1e-6
 
@@ -794,7 +791,7 @@ def _prune(
         return g
 
     out = []
-    gate, scale = float(_GATE), float(_STORY_SCALE)  # type: ignore[arg-type]
+    gate, scale = _GATE, _STORY_SCALE
     for k, (text, b) in enumerate(zip(texts, sets)):
         if text == query or not b:
             if text == query:

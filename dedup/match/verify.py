@@ -78,10 +78,12 @@ from rapidfuzz import fuzz
 from dedup.config import VerifyConfig
 
 __all__ = [
+    "COPY_GATE",
     "FIXED_BITS",
     "HAVE_NUMBA",
     "RELATIONS",
     "STORY_MAX",
+    "STORY_SCALE",
     "PairArrays",
     "PairScore",
     "Relation",
@@ -120,6 +122,11 @@ _COMPILED_FROM = 256
 #: Calibration of the story score, chosen on the tune split of benchmarks/data so that the
 #: default threshold 0.5 sits between rewrites of one event and other events of one family.
 _STORY_SCALE = 0.97
+#: Word containment from which the character containment (the copy signal) is computed;
+#: below it a pair's containment is 0. Public for exact bounds built elsewhere (the index).
+COPY_GATE = _GATE
+#: Scale of the story score: ``overlap = STORY_SCALE * (wjac + wcont) / 2``. Public, as above.
+STORY_SCALE = _STORY_SCALE
 _GRAM_MUL = np.uint64(0x9E3779B97F4A7C15)  # odd: multiplication is a bijection mod 2**64
 
 
