@@ -153,7 +153,7 @@ def mark(stage, event):
 def progress(stage, done, total):
     if done == 0:
         mark(stage, "start")
-    if done >= total:
+    if total >= 0 and done >= total:
         mark(stage, "end")
 mark("read", "start")
 res = cluster(InputReader([sys.argv[1]]), DedupConfig(), n_jobs=int(sys.argv[3]),

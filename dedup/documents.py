@@ -20,7 +20,7 @@ Examples
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, Union
 
@@ -34,6 +34,7 @@ __all__ = [
     "Skipped",
     "as_documents",
     "check_document",
+    "iter_documents",
     "parse_size",
     "validate_documents",
 ]
@@ -257,6 +258,55 @@ def _one(item: Any, position: int, max_doc_bytes: int | None) -> Document | Skip
     )
 
 
+def iter_documents(
+    items: Iterable[DocLike],
+    *,
+    on_error: OnError = "fail",
+    max_doc_bytes: int | None = None,
+    skipped: list[Skipped] | None = None,
+) -> Iterator[Document]:
+    """Validate and convert input items one at a time (see :func:`validate_documents`).
+
+    The streaming form: each good item is yielded as soon as it is read, so a caller can
+    work on a corpus without holding it all. Bad items raise :class:`~dedup.errors.InputError`
+    when they are reached (``on_error="fail"``) or are appended to ``skipped`` (``"skip"``).
+
+    Examples
+    --------
+    >>> bad: list[Skipped] = []
+    >>> [d.id for d in iter_documents([("a", "x"), ("a", "y"), ("b", 3)], on_error="skip",
+    ...                               skipped=bad)]
+    ['a']
+    >>> [s.reason for s in bad]
+    ['duplicate_id', 'bad_text']
+    """
+    if on_error not in ("fail", "skip"):
+        raise ValueError(f"on_error must be 'fail' or 'skip', got {on_error!r}")
+    if skipped is None:
+        skipped = []
+    seen: dict[str, str] = {}
+    for pos, item in enumerate(items):
+        doc = _one(item, pos, max_doc_bytes)
+        if isinstance(doc, Document):
+            where = _where(doc.meta, f"#{pos}")
+            if doc.id in seen:
+                doc = Skipped(
+                    "duplicate_id",
+                    f"{_where(doc.meta, f'document #{pos}')}: duplicate id {doc.id!r} "
+                    f"(first seen at {seen[doc.id]})",
+                    doc.id,
+                    doc.meta.get("source"),
+                    doc.meta.get("line"),
+                )
+            else:
+                seen[doc.id] = where
+                yield doc
+                continue
+        if on_error == "fail":
+            raise InputError(doc.detail, skipped=doc)
+        skipped.append(doc)
+
+
 def validate_documents(
     items: Iterable[DocLike],
     *,
@@ -283,31 +333,10 @@ def validate_documents(
     skipped : list of Skipped
         Empty with ``on_error="fail"``.
     """
-    if on_error not in ("fail", "skip"):
-        raise ValueError(f"on_error must be 'fail' or 'skip', got {on_error!r}")
-    docs: list[Document] = []
     skipped: list[Skipped] = []
-    seen: dict[str, str] = {}
-    for pos, item in enumerate(items):
-        doc = _one(item, pos, max_doc_bytes)
-        if isinstance(doc, Document):
-            where = _where(doc.meta, f"#{pos}")
-            if doc.id in seen:
-                doc = Skipped(
-                    "duplicate_id",
-                    f"{_where(doc.meta, f'document #{pos}')}: duplicate id {doc.id!r} "
-                    f"(first seen at {seen[doc.id]})",
-                    doc.id,
-                    doc.meta.get("source"),
-                    doc.meta.get("line"),
-                )
-            else:
-                seen[doc.id] = where
-                docs.append(doc)
-                continue
-        if on_error == "fail":
-            raise InputError(doc.detail, skipped=doc)
-        skipped.append(doc)
+    docs = list(
+        iter_documents(items, on_error=on_error, max_doc_bytes=max_doc_bytes, skipped=skipped)
+    )
     return docs, skipped
 
 

@@ -17,18 +17,20 @@ Examples
 
 from __future__ import annotations
 
+import itertools
 import math
 import multiprocessing
 import os
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import Any, overload
 
 import numpy as np
 
 from dedup.config import DedupConfig, LSHConfig
-from dedup.documents import DocLike, OnError, Skipped, validate_documents
+from dedup.documents import DocLike, OnError, Skipped, iter_documents
 from dedup.match.cluster import assign_clusters
 from dedup.match.verify import RELATIONS, PairArrays, Verifier
 from dedup.sketch.hashing import MAX_HASH
@@ -53,8 +55,9 @@ try:  # the compiled path is optional (extra ``dedup-news[fast]``)
 except ImportError:  # pragma: no cover - depends on the environment
     _nbp = None
 
-#: ``progress(stage, done, total)``; called at stage boundaries: ``prepare``, ``hash``,
-#: ``lsh`` (after each band), ``features`` (word weights), ``verify`` (after each block).
+#: ``progress(stage, done, total)``; called at stage boundaries: ``prepare`` (every 10,000
+#: documents, with ``total`` -1 while documents are still being read, then ``(n, n)``),
+#: ``hash``, ``lsh`` (after each band), ``features`` (word weights), ``verify`` (after each block).
 Progress = Callable[[str, int, int], None]
 
 
@@ -276,44 +279,77 @@ def prepare_texts(
     >>> [r.rule for r in stripped[0].removed]
     ['dateline', 'credit_line']
     """
-    return _prepare(texts, config or DedupConfig(), n_jobs, keep_stripped, consume=False)
+    return _prepare(texts, config or DedupConfig(), n_jobs, keep_stripped)
+
+
+#: Preparation uses worker processes (with ``n_jobs > 1``) from this many documents on.
+_POOL_FROM = 2000
+
+#: Documents per task sent to a worker process; a few tasks per worker are in flight, so
+#: the input texts held at once are bounded whatever the corpus size.
+_CHUNK = 256
+
+#: Progress is reported every this many documents prepared.
+_REPORT_EVERY = 10_000
+
+
+def _prepare_chunk(texts: list[str], cfg: DedupConfig, keep_stripped: bool) -> list[Stripped]:
+    one = _prepare_one if keep_stripped else _prepare_light
+    return [one((t, cfg)) for t in texts]
 
 
 def _prepare(
-    texts: Sequence[str] | list[str | None],
+    texts: Iterable[str],
     cfg: DedupConfig,
     n_jobs: int,
     keep_stripped: bool,
-    *,
-    consume: bool,
+    report: Progress | None = None,
 ) -> tuple[list[Stripped], list[str], frozenset[str]]:
-    """:func:`prepare_texts`; with ``consume`` (``texts`` a list the caller gives up), each
-    text is dropped from the list once prepared, so input texts and prepared records do not
-    all exist at once."""
+    """:func:`prepare_texts` on an iterable that is read as it is prepared.
+
+    Texts are taken from ``texts`` only as fast as they are prepared (at most a few chunks
+    per worker ahead), so when ``texts`` is a reader the input texts never all exist at once:
+    each is dropped once its prepared record exists. ``report("prepare", done, -1)`` while
+    the number of texts is not known yet.
+    """
     one = _prepare_one if keep_stripped else _prepare_light
-    n = len(texts)
-    if n_jobs > 1 and n >= 2000:
-        chunk = max(1, math.ceil(n / (n_jobs * 8)))
+    it = iter(texts)
+    stripped: list[Stripped] = []
+    head = list(itertools.islice(it, _POOL_FROM))
 
-        def jobs() -> Iterator[tuple[str, DedupConfig]]:
-            for k in range(n):
-                text = texts[k]
-                if consume:  # held by the pending chunk only, until it is prepared
-                    texts[k] = None  # type: ignore[index]
-                yield text, cfg  # type: ignore[misc]
+    def progress(done: int) -> None:
+        if report is not None and done % _REPORT_EVERY < _CHUNK:
+            report("prepare", done, -1)
 
+    if n_jobs > 1 and len(head) >= _POOL_FROM:
+        source = itertools.chain(head, it)
+        del head
+        window = 4 * n_jobs
+        pending: deque[Future[list[Stripped]]] = deque()
         # forkserver: workers do not inherit (and copy, page by page) this process's heap
         ctx = multiprocessing.get_context("forkserver")
         with ProcessPoolExecutor(max_workers=n_jobs, mp_context=ctx) as pool:
-            stripped = list(pool.map(one, jobs(), chunksize=chunk))
+
+            def submit() -> bool:
+                chunk = list(itertools.islice(source, _CHUNK))
+                if chunk:
+                    pending.append(pool.submit(_prepare_chunk, chunk, cfg, keep_stripped))
+                return bool(chunk)
+
+            while len(pending) < window and submit():
+                pass
+            while pending:
+                stripped.extend(pending.popleft().result())
+                progress(len(stripped))
+                submit()
     else:
-        stripped = []
-        for k in range(n):
-            stripped.append(one((texts[k], cfg)))  # type: ignore[arg-type]
-            if consume:
-                texts[k] = None  # type: ignore[index]
+        for text in itertools.chain(head, it):
+            stripped.append(one((text, cfg)))
+            if len(stripped) % _REPORT_EVERY == 0:
+                progress(len(stripped))
+    n = len(stripped)
     learned: frozenset[str] = frozenset()
-    if cfg.boilerplate.learn and len(stripped) >= cfg.boilerplate.learn_min_docs:
+    if cfg.boilerplate.learn and n >= cfg.boilerplate.learn_min_docs:
         learned = count_lines(stripped, cfg.boilerplate)
         if learned:
             stripped = [apply_learned(s, learned, cfg.boilerplate) for s in stripped]
@@ -483,16 +519,22 @@ def cluster(
     {0: ['x', 'y']}
     """
     cfg = config or DedupConfig()
-    documents, skipped = validate_documents(docs, on_error=on_error, max_doc_bytes=max_doc_bytes)
-    n = len(documents)
-    ids = [d.id for d in documents]
-    texts: list[str | None] = [d.text for d in documents]
-    del documents  # the input texts are not needed past preparation
     report = progress or (lambda stage, done, total: None)
+    skipped: list[Skipped] = []
+    ids: list[str] = []
 
-    report("prepare", 0, n)
-    stripped, normalized, learned = _prepare(texts, cfg, n_jobs, keep_stripped, consume=True)
-    del texts
+    def texts() -> Iterator[str]:
+        # documents are validated as they are read and prepared: the input texts are never
+        # all held at once (a bad item still stops the run, or is skipped and listed)
+        for doc in iter_documents(
+            docs, on_error=on_error, max_doc_bytes=max_doc_bytes, skipped=skipped
+        ):
+            ids.append(doc.id)
+            yield doc.text
+
+    report("prepare", 0, -1)
+    stripped, normalized, learned = _prepare(texts(), cfg, n_jobs, keep_stripped, report)
+    n = len(ids)
     report("prepare", n, n)
 
     report("hash", 0, n)

@@ -163,6 +163,10 @@ def make_progress(enabled: bool | None) -> Callable[[str, int, int], None] | Non
         return None
 
     def progress(stage: str, done: int, total: int) -> None:
+        if total < 0:  # not known yet: documents are still being read
+            sys.stderr.write(f"\r{stage:>8} {done} documents")
+            sys.stderr.flush()
+            return
         width = 30
         filled = width if total == 0 else int(width * done / total)
         end = "\n" if done >= total else ""
