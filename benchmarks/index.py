@@ -35,6 +35,10 @@ Usage::
     flock /work/wt/heavy.lock python -m benchmarks.index --sizes 1000000 --world wide \
         --systems dedup-sqlite --configs copies --batch-size 20000 --jobs 2
 
+``--index-cache DIR`` keeps each bulk-loaded SQLite index in ``DIR`` and later runs of the same
+world, seed, settings and size check a copy of it instead of loading again (a 1M index takes
+4-5 minutes to load): the way to compare two versions of the check path on identical files.
+
 A redis-server is started on a free loopback port (``--redis-url`` to use another one;
 it is FLUSHDB-ed between systems, so never point it at data you need).
 """
@@ -205,8 +209,9 @@ def _pct(xs: list[float], q: float) -> float:
 class Base:
     """The loaded articles, signed on the fly in slices (a million Prepared would not fit)."""
 
-    def __init__(self, helper: Any, ids: list[str], normalized: list[str]) -> None:
+    def __init__(self, helper: Any, ids: list[str], normalized: list[str], tag: str = "") -> None:
         self.helper, self.ids, self.normalized, self.n = helper, ids, normalized, len(ids)
+        self.tag = tag  # names a cached index built from these articles (--index-cache)
 
     def rows(self, step: int = 20000) -> Any:
         t0 = time.perf_counter()
@@ -226,19 +231,30 @@ def run_dedup(
     workdir: Path,
     redis_url: str | None,
     batch_size: int = 5000,
+    index_cache: Path | None = None,
 ) -> dict[str, Any]:
+    cached = None
     if system == "dedup-sqlite":
         path = workdir / "bench.db"
         for suffix in ("", "-wal", "-shm"):
             Path(str(path) + suffix).unlink(missing_ok=True)
+        if index_cache is not None:
+            index_cache.mkdir(parents=True, exist_ok=True)
+            cached = index_cache / f"{base.tag}.db"
+            if cached.exists():  # built by an earlier run: check a copy (the checks add to it)
+                shutil.copyfile(cached, path)
         idx = open_index(path, cfg)
     else:
         _flush(redis_url)
         idx = open_index(redis_url, cfg, prefix="bench:")
         used0 = int(idx._r.info("memory")["used_memory"])  # type: ignore[attr-defined]
     t0 = time.perf_counter()
-    idx.add_prepared(base.rows(), batch_size=batch_size)
-    load_s = time.perf_counter() - t0
+    if cached is not None and cached.exists():
+        load_s = json.loads(cached.with_suffix(".json").read_text())["load_s"]
+        print(f"#     reusing {cached} (load time of the run that built it)", flush=True)
+    else:
+        idx.add_prepared(base.rows(), batch_size=batch_size)
+        load_s = time.perf_counter() - t0
     if system == "dedup-sqlite":
         import sqlite3
 
@@ -246,6 +262,13 @@ def run_dedup(
         con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         con.close()
         size = os.path.getsize(path)
+        if cached is not None and not cached.exists():
+            idx.close()  # (closing checkpoints; reopened below)
+            tmp = cached.with_suffix(f".tmp{os.getpid()}")
+            shutil.copyfile(path, tmp)
+            cached.with_suffix(".json").write_text(json.dumps({"load_s": load_s}))
+            tmp.rename(cached)
+            idx = open_index(path, cfg)
     else:
         size = int(idx._r.info("memory")["used_memory"]) - used0  # type: ignore[attr-defined]
 
@@ -398,6 +421,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument(
         "--batch-size", type=int, default=5000, help="documents per bulk-load transaction"
     )
+    ap.add_argument(
+        "--index-cache",
+        help="keep each bulk-loaded dedup-sqlite index here and reuse it in later runs of the "
+        "same world, seed, settings and size (a copy is checked; the load rate reported is "
+        "the building run's)",
+    )
     args = ap.parse_args(argv)
     sizes = [2000] if args.quick else [int(x) for x in args.sizes.split(",")]
     n_queries = 100 if args.quick else args.queries
@@ -455,7 +484,7 @@ def main(argv: list[str] | None = None) -> int:
                 t = time.perf_counter()
                 helper.sign_normalized(norm[:2000])
                 sign_s = (time.perf_counter() - t) / min(n, 2000) * n
-                base = Base(helper, base_ids, norm)
+                base = Base(helper, base_ids, norm, f"index-{args.world}-s{args.seed}-{cname}-{n}")
                 prep_lat, qprep = [], []
                 for q in queries:
                     t = time.perf_counter()
@@ -470,7 +499,14 @@ def main(argv: list[str] | None = None) -> int:
                     gc.collect()
                     if system.startswith("dedup"):
                         res = run_dedup(
-                            system, cfg, base, qprep, workdir, redis_url, args.batch_size
+                            system,
+                            cfg,
+                            base,
+                            qprep,
+                            workdir,
+                            redis_url,
+                            args.batch_size,
+                            Path(args.index_cache) if args.index_cache else None,
                         )
                         decisions[system] = res.pop("decisions")
                     else:

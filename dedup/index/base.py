@@ -23,6 +23,7 @@ Backends implement a handful of storage primitives (:class:`Index` below);
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import math
 import re
@@ -498,7 +499,7 @@ class Index(ABC):
         # as ``raw_df`` and ``df``; only the words of the compared texts are fetched, each
         # with a count of at least 1; a glued word is split only when both halves are words
         # of the compared texts (the query and every candidate that passed the signature filter).
-        stored, n_docs = self._word_counts(sorted(union))
+        stored, n_docs = self._word_counts(list(union))
         # = {w: max(1, stored.get(w, 0) + (w in qwords)) for w in union}, without a Python loop
         df = dict.fromkeys(union, 0)
         df.update(stored)
@@ -509,7 +510,7 @@ class Index(ABC):
         n = max(n_docs + 1, max(df.values(), default=1))
         survivors = list(range(len(kept)))
         if self.prune:
-            survivors = _prune(query, qwords, texts, sets, df, n, self.config.verify)
+            survivors = _prune_arrays(query, qwords, texts, sets, df, n, self.config.verify)
             if not survivors:
                 return []
             # The verifier needs the counts of the words it scores, plus those of every half a
@@ -526,12 +527,14 @@ class Index(ABC):
             self.config.verify,
             weights=WordWeights(df, df, n),
         )
+        # every survivor against the query in one call (the scores of per-pair calls)
+        pairs = np.zeros((len(survivors), 2), dtype=np.int64)
+        pairs[:, 1] = np.arange(1, len(survivors) + 1)
+        scored = verifier.score_arrays(pairs)
         out = []
-        for j, k in enumerate(survivors, 1):
-            s = verifier.score(0, j)
-            if s.is_duplicate:
-                c = kept[k]
-                out.append(Match(c.id, s.score, s.relation, s.containment, s.fuzz, s.overlap, c.ts))
+        for j in np.flatnonzero(scored.is_duplicate).tolist():
+            s, c = scored[j], kept[survivors[j]]
+            out.append(Match(c.id, s.score, s.relation, s.containment, s.fuzz, s.overlap, c.ts))
         out.sort(key=lambda m: (-m.score, m.published_at, m.id))
         return out
 
@@ -809,6 +812,96 @@ def _prune(
         if not _bounded(shared, mass_a, m_lo, gate, scale, cfg):
             out.append(k)
     return out
+
+
+def _prune_arrays(
+    query: str,
+    qwords: set[str],
+    texts: Sequence[str],
+    sets: Sequence[set[str]],
+    df: dict[str, int],
+    n: int,
+    cfg: VerifyConfig,
+) -> list[int]:
+    """:func:`_prune` with the per-candidate sums made by numpy over word numbers.
+
+    The same bound (the candidates kept are those :func:`_prune` keeps; the tests compare
+    both): every candidate's words are numbered through one dictionary, the weight each adds
+    to ``shared`` and to ``mass_b`` is gathered from arrays and summed per candidate with
+    ``bincount``; only candidates with splittable words take the per-word path.
+    """
+    k_all = len(texts)
+    if cfg.near_copy <= 0 or cfg.threshold <= 0 or not k_all:
+        return list(range(k_all))
+    keys = list(df)
+    counts = np.fromiter(df.values(), np.int64, len(df))
+    wt_arr = np.log((n + 1) / (counts + 1.0)) + 1.0
+    number = dict(zip(keys, range(len(keys))))
+    # words a verifier may split (document count 1, at least 4 characters)
+    glue = np.zeros(len(keys), dtype=bool)
+    for i in np.flatnonzero(counts == 1).tolist():
+        glue[i] = len(keys[i]) >= 4
+    a_words = WordWeights.document_words(query, df)
+    a_ids = np.fromiter(map(number.__getitem__, a_words), np.int64, len(a_words))
+    wa_arr = np.zeros(len(keys))
+    wa_arr[a_ids] = wt_arr[a_ids]
+    wa_list = wa_arr[a_ids].tolist()
+    mass_a = math.fsum(wa_list)
+    # crude[g]: the heaviest 2g query words (a glued word adds at most two halves)
+    heavy = np.sort(np.asarray(wa_list))[::-1]
+    crude = np.concatenate(([0.0], np.cumsum(heavy)))
+    lens = np.fromiter(map(len, sets), np.int64, k_all)
+    flat = np.fromiter(
+        map(number.__getitem__, itertools.chain.from_iterable(sets)), np.int64, int(lens.sum())
+    )
+    row = np.repeat(np.arange(k_all), lens)
+    g = glue[flat]
+    shared = np.bincount(row, weights=wa_arr[flat], minlength=k_all)
+    m_lo = np.bincount(row, weights=np.where(g, 0.0, wt_arr[flat]), minlength=k_all)
+    n_glued = np.bincount(row, weights=g, minlength=k_all).astype(np.int64)
+    bound = shared + crude[np.minimum(2 * n_glued, len(heavy))]
+    drop = _bounded_arrays(bound, mass_a, m_lo, cfg)
+    wa = dict(zip(a_words, wa_list))
+    splits: dict[str, float] = {}
+
+    def split_gain(w: str) -> float:
+        # as in _prune: the most a glued word can add to ``shared``
+        got = splits.get(w)
+        if got is None:
+            got = 0.0
+            for k in range(1, len(w)):
+                x, y = w[:k], w[k:]
+                if df.get(x, 0) >= 2 and df.get(y, 0) >= 2:
+                    got = max(got, wa.get(x, 0.0) + wa.get(y, 0.0))
+            splits[w] = got
+        return got
+
+    maybe = np.flatnonzero(~drop & (n_glued > 0)).tolist()
+    if maybe:
+        starts = np.concatenate(([0], np.cumsum(lens)))
+        for k in maybe:
+            ids = flat[starts[k] : starts[k + 1]]
+            gw = [keys[i] for i in ids[g[starts[k] : starts[k + 1]]].tolist()]
+            shared[k] += sum(map(split_gain, gw))
+        drop[maybe] = _bounded_arrays(shared[maybe], mass_a, m_lo[maybe], cfg)
+    keep = ~drop & (lens > 0)
+    for k, text in enumerate(texts):
+        if text == query:  # equal texts are always kept
+            keep[k] = True
+    return np.flatnonzero(keep).tolist()
+
+
+def _bounded_arrays(
+    shared: np.ndarray, mass_a: float, mass_b_lo: np.ndarray, cfg: VerifyConfig
+) -> np.ndarray:
+    """:func:`_bounded` for arrays of candidates (the same float operations, elementwise)."""
+    small = np.minimum(mass_a, mass_b_lo)
+    big = np.maximum(mass_a, mass_b_lo)
+    safe = np.where(small > 0, small, 1.0)
+    wcont = np.minimum(1.0, (shared + _EPS) / safe)
+    wjac = np.minimum(1.0, (shared + _EPS) / np.where(big > 0, big, 1.0))
+    story = np.minimum(_STORY_SCALE * (wjac + wcont) / 2.0, STORY_MAX)
+    return (small > 0) & (wcont < _GATE - _EPS) & (story < cfg.threshold - _EPS)
 
 
 def _bounded(

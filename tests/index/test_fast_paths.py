@@ -43,14 +43,15 @@ def test_pruning_never_changes_a_decision(make_index, texts, monkeypatch):
     idx = make_index(NO_LEARN)
     idx.add_many(docs[:300])
     kept = []
-    real = base._prune
+    real = base._prune_arrays
 
     def counting(*args, **kw):
         out = real(*args, **kw)
+        assert out == base._prune(*args, **kw)  # the plain reference keeps the same ones
         kept.append((len(out), len(args[2])))
         return out
 
-    monkeypatch.setattr(base, "_prune", counting)
+    monkeypatch.setattr(base, "_prune_arrays", counting)
     compared = 0
     for _, text in docs[300:]:
         idx.prune = True
@@ -79,6 +80,7 @@ def test_bound_keeps_every_pair_the_verifier_calls_a_duplicate(texts):
         df = {w: rng.choice([1, 1, 2, 3, 40]) for w in sorted(union)}
         n = 400
         survivors = set(base._prune(query, qwords, cands, sets, df, n, cfg))
+        assert base._prune_arrays(query, qwords, cands, sets, df, n, cfg) == sorted(survivors)
         v = Verifier([query, *cands], cfg, weights=WordWeights(df, df, n))
         for k in range(len(cands)):
             s = v.score(0, k + 1)
@@ -190,3 +192,46 @@ def test_version_3_file_is_upgraded_in_place(tmp_path, texts):
         == 4
     )
     db.close()
+
+
+def _per_pair_matches(idx, text: str) -> list[base.Match]:
+    """The matches as the index made them before its batch paths: every candidate that
+    passes the signature filter scored alone with ``Verifier.score`` (no bound)."""
+    prep = idx.prepare(text)
+    cands = idx._lookup(prep, None)
+    kept = [
+        c
+        for c in cands
+        if (np.frombuffer(c.sig, "<u4") == prep.signature).mean() >= idx.config.lsh.min_similarity
+        or (prep.text_hash is not None and c.text_hash == prep.text_hash)
+    ]
+    if not kept or not prep.normalized:
+        return []
+    texts = idx._texts([c.ref for c in kept])
+    qwords = set(prep.normalized.split())
+    union = qwords.union(*(set(t.split()) for t in texts))
+    stored, n_docs = idx._word_counts(sorted(union))
+    df = {w: max(1, stored.get(w, 0) + (w in qwords)) for w in union}
+    n = max(n_docs + 1, max(df.values()))
+    v = Verifier([prep.normalized, *texts], idx.config.verify, weights=WordWeights(df, df, n))
+    out = []
+    for j, c in enumerate(kept, 1):
+        s = v.score(0, j)
+        if s.is_duplicate:
+            out.append(
+                base.Match(c.id, s.score, s.relation, s.containment, s.fuzz, s.overlap, c.ts)
+            )
+    return sorted(out, key=lambda m: (-m.score, m.published_at, m.id))
+
+
+def test_batch_verification_equals_the_per_pair_path(make_index, texts):
+    rng = random.Random(11)
+    docs = [(f"d{i}", _glue(t, rng) if i % 4 == 0 else t) for i, t in enumerate(texts)]
+    idx = make_index(NO_LEARN)
+    idx.add_many(docs[:300])
+    found = 0
+    for _, text in docs[300:]:
+        got = idx.check(text)
+        assert got == _per_pair_matches(idx, text)
+        found += len(got)
+    assert found >= 10
