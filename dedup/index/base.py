@@ -29,7 +29,7 @@ import math
 import re
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any, Literal
@@ -742,6 +742,26 @@ _STORY_SCALE = STORY_SCALE
 _EPS = 1e-6
 
 
+def _split_gains(df: dict[str, int], wa: dict[str, float]) -> Callable[[str], float]:
+    """``gain(w)``: the most a glued word ``w`` can add to the shared weight of a pair -- its
+    best pair of halves that are corpus words (count >= 2), weighted as query words (``wa``).
+    Memoized per check."""
+    splits: dict[str, float] = {}
+
+    def gain(w: str) -> float:
+        g = splits.get(w)
+        if g is None:
+            g = 0.0
+            for k in range(1, len(w)):
+                x, y = w[:k], w[k:]
+                if df.get(x, 0) >= 2 and df.get(y, 0) >= 2:
+                    g = max(g, wa.get(x, 0.0) + wa.get(y, 0.0))
+            splits[w] = g
+        return g
+
+    return gain
+
+
 def _prune(
     query: str,
     qwords: set[str],
@@ -779,19 +799,7 @@ def _prune(
     wa = {w: wt[w] for w in a_words}
     mass_a = math.fsum(wa.values())
     heavy = sorted(wa.values(), reverse=True)
-    splits: dict[str, float] = {}
-
-    def split_gain(w: str) -> float:
-        # the most a glued word can add to ``shared``: its best pair of halves in the query
-        g = splits.get(w)
-        if g is None:
-            g = 0.0
-            for k in range(1, len(w)):
-                x, y = w[:k], w[k:]
-                if df.get(x, 0) >= 2 and df.get(y, 0) >= 2:
-                    g = max(g, wa.get(x, 0.0) + wa.get(y, 0.0))
-            splits[w] = g
-        return g
+    split_gain = _split_gains(df, wa)
 
     out = []
     gate, scale = _GATE, _STORY_SCALE
@@ -862,19 +870,7 @@ def _prune_arrays(
     bound = shared + crude[np.minimum(2 * n_glued, len(heavy))]
     drop = _bounded_arrays(bound, mass_a, m_lo, cfg)
     wa = dict(zip(a_words, wa_list))
-    splits: dict[str, float] = {}
-
-    def split_gain(w: str) -> float:
-        # as in _prune: the most a glued word can add to ``shared``
-        got = splits.get(w)
-        if got is None:
-            got = 0.0
-            for k in range(1, len(w)):
-                x, y = w[:k], w[k:]
-                if df.get(x, 0) >= 2 and df.get(y, 0) >= 2:
-                    got = max(got, wa.get(x, 0.0) + wa.get(y, 0.0))
-            splits[w] = got
-        return got
+    split_gain = _split_gains(df, wa)
 
     maybe = np.flatnonzero(~drop & (n_glued > 0)).tolist()
     if maybe:
