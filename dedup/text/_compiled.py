@@ -10,6 +10,16 @@ import os
 from types import ModuleType
 
 enabled = True
+
+# ``_numba_kernels.line_scan``'s flags (here, so that the tables are built without numba):
+# rare units
+LINE_BREAK = 1  # the line break
+UNJUDGED = 2  # a twin (a non-ASCII character a case-insensitive pattern matches with an
+# ASCII letter: ASCII needles cannot judge it) or a surrogate (offsets are in str indices)
+# unit classes, OR'ed into the line flags
+NONBLANK = 1  # a unit ``\s`` does not match
+WORD = 2  # a unit ``\w`` matches
+DIGIT = 4  # a unit ``\d`` matches (its runs are counted for the rules)
 _module: ModuleType | bool | None = None
 
 

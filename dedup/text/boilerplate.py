@@ -27,7 +27,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
-from itertools import accumulate
+from itertools import accumulate, islice
 from pathlib import Path
 from typing import Literal
 
@@ -90,6 +90,55 @@ class RemovedSpan:
     rule: str
 
 
+class _Spans:
+    """Removed spans not made into :class:`RemovedSpan` records yet: ``(start, end, rule)``
+    tuples in the order they were found; :attr:`Stripped.removed` sorts them by
+    ``(start, end)`` (a stable sort) and makes the records on first access."""
+
+    __slots__ = ("items",)
+
+    def __init__(self, items: list[tuple[int, int, str]]) -> None:
+        self.items = items
+
+    def __getstate__(self) -> list[tuple[int, int, str]]:
+        return self.items
+
+    def __setstate__(self, items: list[tuple[int, int, str]]) -> None:
+        self.items = items
+
+    def records(self) -> tuple[RemovedSpan, ...]:
+        return tuple(RemovedSpan(*t) for t in sorted(self.items, key=_span_order))
+
+
+def _span_order(t: tuple[int, int, str]) -> tuple[int, int]:
+    return t[0], t[1]
+
+
+class _Removed:
+    """:attr:`Stripped.removed`, stored as :class:`_Spans` by the fast paths and made into
+    records when first read: most callers (clustering) never read it."""
+
+    def __get__(self, obj: object, owner: type | None = None) -> tuple[RemovedSpan, ...]:
+        if obj is None:
+            return ()  # the dataclass field's default
+        value = obj.__dict__["_removed"]
+        if isinstance(value, _Spans):
+            value = value.records()
+            obj.__dict__["_removed"] = value
+        return value  # type: ignore[no-any-return]
+
+    def __set__(self, obj: object, value: tuple[RemovedSpan, ...] | _Spans) -> None:
+        obj.__dict__["_removed"] = value
+
+
+def _raw_spans(stripped: Stripped) -> list[tuple[int, int, str]]:
+    """The removed spans of ``stripped`` as tuples, in an order that sorts to its records."""
+    value = stripped.__dict__.get("_removed", ())
+    if isinstance(value, _Spans):
+        return list(value.items)
+    return [(r.start, r.end, r.rule) for r in stripped.removed]
+
+
 @dataclass(frozen=True)
 class Stripped:
     """Result of :func:`strip_boilerplate`.
@@ -106,8 +155,22 @@ class Stripped:
 
     source: str
     lines: tuple[tuple[tuple[int, int], ...], ...]
-    removed: tuple[RemovedSpan, ...] = field(default=())
+    removed: tuple[RemovedSpan, ...] = _Removed()  # type: ignore[assignment]
     keys: tuple[str, ...] = field(default=(), repr=False)  # normalized form of each kept line
+
+    @classmethod
+    def _make(
+        cls,
+        source: str,
+        lines: tuple[tuple[tuple[int, int], ...], ...],
+        removed: _Spans,
+        keys: tuple[str, ...],
+    ) -> Stripped:
+        """``Stripped(source, lines, removed, keys)`` without the frozen ``__init__``'s
+        attribute calls (the same instance dictionary)."""
+        obj = object.__new__(cls)
+        obj.__dict__.update(source=source, lines=lines, _removed=removed, keys=keys)
+        return obj
 
     @property
     def text(self) -> str:
@@ -320,6 +383,10 @@ class _Plan:
     bits: dict[int, tuple[int, ...]] = field(default_factory=dict, compare=False)
     arrays: tuple[np.ndarray, ...] | None = field(default=None, compare=False)
     n_bits: int = 0
+    # the arguments of ``_numba_kernels.line_scan`` (:func:`_line_scan_arrays`); rule plan
+    # -> its index there, for the rules whose candidates it gives (the others scan)
+    line_arrays: tuple[np.ndarray, ...] | None = field(default=None, compare=False)
+    line_rules: dict[int, int] = field(default_factory=dict, compare=False)
 
 
 _LAST_PLAN: tuple[RuleSet | None, BoilerplateConfig, _Plan] | None = None
@@ -344,7 +411,111 @@ def _plan(ruleset: RuleSet) -> _Plan:
         for b, (rp, _) in enumerate(tuples):
             bits[id(rp)] = (*bits.get(id(rp), ()), b)
         arrays = _needle_arrays([alts for _, alts in tuples])
-    return _Plan(plans["cut_from"], plans["drop_line"], plans["strip"], bits, arrays, len(tuples))
+    line_arrays, line_rules = None, {}
+    if (not tuples or arrays is not None) and len(flat) <= 64 and _ascii_twins() is not None:
+        line_arrays, line_rules = _line_scan_arrays(flat, bits, [alts for _, alts in tuples])
+    return _Plan(
+        plans["cut_from"],
+        plans["drop_line"],
+        plans["strip"],
+        bits,
+        arrays,
+        len(tuples),
+        line_arrays,
+        line_rules,
+    )
+
+
+def _line_scan_arrays(
+    flat: tuple[_RulePlan, ...], bits: dict[int, tuple[int, ...]], tuples: list[tuple[Needle, ...]]
+) -> tuple[tuple[np.ndarray, ...], dict[int, int]]:
+    """The tables of ``_numba_kernels.line_scan`` for the rules ``flat`` (in kernel rule
+    order) with needle bits ``bits`` (the tuples ``tuples``), and the rules it finds the
+    candidate lines of: a rule with needles, or with a first-character table
+    (:func:`_first_chars`), or with neither and no scan (every non-blank line). A rule with
+    only a scan keeps its scan: the kernel gives it no candidates."""
+    K = _compiled
+
+    seqs: dict[tuple[int, ...], int] = {}
+    for b, alts in enumerate(tuples):
+        for needle in alts:
+            if isinstance(needle, bytes):
+                variants = [needle.decode("ascii")]
+            else:
+                variants = [ch.lower() if ch.isascii() else ch for ch in needle]
+            for v in variants:
+                key = tuple(ord(ch) for ch in v)
+                seqs[key] = seqs.get(key, 0) | 1 << b
+    one_mask = np.zeros(0x10000, dtype=np.uint64)
+    items = []
+    for seq, m in seqs.items():
+        if len(seq) == 1:
+            u = seq[0]
+            one_mask[u] |= np.uint64(m)
+            if chr(u).isascii():
+                one_mask[ord(chr(u).upper())] |= np.uint64(m)
+        else:
+            items.append((seq, m))
+    items.sort()
+    # The longer needles (ASCII, lowercase: see _needle) by the low 5 bits of their first
+    # three units (ASCII letters lowercase): a 2-unit needle under every third.
+    pkey = np.arange(0x10000, dtype=np.int64)
+    pkey[65:91] += 32
+    pkey = (pkey & 31).astype(np.uint8)
+    buckets: list[list[int]] = [[] for _ in range(0x8000)]
+    for j, (seq, _) in enumerate(items):
+        k = int(pkey[seq[0]]) << 10 | int(pkey[seq[1]]) << 5
+        for key in range(k, k + 32) if len(seq) == 2 else [k | int(pkey[seq[2]])]:
+            buckets[key].append(j)
+    tri_start = np.concatenate(([0], np.cumsum([len(b) for b in buckets]))).astype(np.int64)
+    tri_idx = [j for b in buckets for j in b]
+    nd_len_j = np.array([len(seq) for seq, _ in items], dtype=np.int64)
+    nd_start_j = np.concatenate(([0], np.cumsum(nd_len_j)[:-1])).astype(np.int64)
+    # the kernel walks the buckets' entries: one (start, length, bits) per entry
+    nd_units = np.array([u for seq, _ in items for u in seq], dtype=np.uint16)
+    nd_start = nd_start_j[tri_idx].astype(np.int64) if tri_idx else nd_start_j[:0]
+    nd_len = nd_len_j[tri_idx].astype(np.int64) if tri_idx else nd_len_j[:0]
+    nd_mask = np.array([items[j][1] for j in tri_idx], dtype=np.uint64)
+    rare = np.zeros(0x10000, dtype=np.uint8)
+    for ch in _ascii_twins() or ():
+        rare[ord(ch)] = K.UNJUDGED
+    # line offsets are counted in units: a text with surrogates takes the line-by-line path
+    rare[0xD800:0xE000] = K.UNJUDGED
+    rare[10] = K.LINE_BREAK
+    uclass = np.where(_space_table(), 0, K.NONBLANK).astype(np.uint8)
+    uclass[_word_table()] |= K.WORD
+    uclass[_digit_table()] |= K.DIGIT
+    rule_req = np.zeros(len(flat), dtype=np.uint64)
+    rule_digits = np.zeros(len(flat), dtype=np.int64)
+    first_ok = np.zeros(0x10000, dtype=np.uint64)
+    rules: dict[int, int] = {}
+    for r, rp in enumerate(flat):
+        table = _first_chars(rp.rule.pattern)
+        if id(rp) not in bits and table is None and rp.scan is not None:
+            continue  # found by its scan
+        rules[id(rp)] = r
+        rule_digits[r] = _digit_run(rp.rule.pattern)
+        for b in bits.get(id(rp), ()):
+            rule_req[r] |= np.uint64(1 << b)
+        if table is None:
+            first_ok |= np.uint64(1 << r)
+        else:
+            first_ok[table] |= np.uint64(1 << r)
+    arrays = (
+        rare,
+        uclass,
+        one_mask,
+        pkey,
+        tri_start,
+        nd_units,
+        nd_start,
+        nd_len,
+        nd_mask,
+        rule_req,
+        rule_digits,
+        first_ok,
+    )
+    return arrays, rules
 
 
 def _needle_arrays(tuples: list[tuple[Needle, ...]]) -> tuple[np.ndarray, ...]:
@@ -457,6 +628,153 @@ def _after_spaces(pattern: re.Pattern[str]) -> re.Pattern[str] | None:
         return _compiler.compile(tree, tree.state.flags)  # type: ignore[no-any-return]
     except Exception:  # an unfamiliar construct or ``re`` internals changed
         return None
+
+
+def _first_chars(pattern: re.Pattern[str]) -> np.ndarray | None:
+    r"""For a rule anchored at the line start (``^X`` or ``^\s*X``): a table over the BMP
+    of the characters that can be a matching line's first non-blank character (``None``
+    when that cannot be told).
+
+    Every match of ``X`` starts with a character of ``FIRST(X)`` (``X`` cannot match empty).
+    When no whitespace is in ``FIRST(X)``, ``X`` starts at the line's first non-blank
+    character -- after ``^\s*`` (all blanks before it) as after ``^`` (the line's first
+    character then is not blank). Characters are judged by ``re`` itself: each first item
+    compiled alone with the pattern's flags, matched against every BMP character.
+    Surrogates (characters outside the BMP) are always let through.
+    """
+    try:
+        from re import (
+            _compiler,  # type: ignore[attr-defined]
+            _parser,  # type: ignore[attr-defined]
+        )
+        from re import _constants as c  # type: ignore[attr-defined]
+
+        if pattern.flags & (re.ASCII | re.LOCALE):
+            return None
+        tree = _parser.parse(pattern.pattern, pattern.flags)
+        if tree.state.flags & (re.ASCII | re.LOCALE) or not tree.data:
+            return None
+        if tree.data[0] not in ((c.AT, c.AT_BEGINNING), (c.AT, c.AT_BEGINNING_STRING)):
+            return None
+        atoms: list = []  # type: ignore[type-arg]
+        if _first_items(list(tree.data[1:]), c, atoms):
+            return None  # X may match the empty string
+        table = np.zeros(0x10000, dtype=bool)
+        for atom in atoms:
+            sub = _parser.SubPattern(tree.state, [atom])
+            one = _compiler.compile(sub, tree.state.flags)
+            for ch in one.findall(_bmp()):
+                table[ord(ch)] = True
+        if table[_space_table()].any():
+            return None
+        table[0xD800:0xE000] = True
+        return table
+    except Exception:  # an unfamiliar construct or ``re`` internals changed: no filter
+        return None
+
+
+def _first_items(items, c, atoms) -> bool:  # type: ignore[no-untyped-def]
+    """Add the one-character items a match of ``items`` may start with to ``atoms``; True
+    when ``items`` may match the empty string. Raises on constructs not handled."""
+    repeats = {c.MAX_REPEAT, c.MIN_REPEAT, getattr(c, "POSSESSIVE_REPEAT", None)}
+    spaces = [(c.IN, [(c.CATEGORY, c.CATEGORY_SPACE)])]
+    k = 0
+    # leading ``\s*``: skipped (X is then what follows; see _first_chars)
+    while (
+        k < len(items)
+        and items[k][0] in repeats
+        and items[k][1][0] == 0
+        and list(items[k][1][2]) == spaces
+    ):
+        k += 1
+    for op, av in items[k:]:
+        if op in (c.LITERAL, c.IN):
+            atoms.append((op, av))
+            return False
+        if op is c.BRANCH:
+            empty = False
+            for alt in av[1]:
+                empty |= _first_items(list(alt), c, atoms)
+            if not empty:
+                return False
+        elif op is c.SUBPATTERN:
+            if av[1] or av[2]:  # inline flags
+                raise _Unsupported
+            if not _first_items(list(av[3]), c, atoms):
+                return False
+        elif op in repeats:
+            lo, _, body = av
+            if not _first_items(list(body), c, atoms) and lo >= 1:
+                return False
+        elif op is getattr(c, "ATOMIC_GROUP", None):
+            if not _first_items(list(av), c, atoms):
+                return False
+        elif op in (c.ASSERT, c.ASSERT_NOT) or (
+            op is c.AT and av in (c.AT_BOUNDARY, c.AT_NON_BOUNDARY)
+        ):
+            continue  # zero-width: restricts what follows, consumes nothing
+        else:
+            raise _Unsupported
+    return True
+
+
+def _digit_run(pattern: re.Pattern[str]) -> int:
+    r"""A length ``k`` such that every match of ``pattern`` holds ``k`` consecutive
+    characters ``\d`` matches (0 when none is known): the longest ``\d{k,...}`` that every
+    match goes through (the top-level sequence and the groups in it, not branches)."""
+    try:
+        from re import _constants as c  # type: ignore[attr-defined]
+        from re import _parser  # type: ignore[attr-defined]
+
+        digit = [(c.IN, [(c.CATEGORY, c.CATEGORY_DIGIT)])]
+        repeats = {c.MAX_REPEAT, c.MIN_REPEAT, getattr(c, "POSSESSIVE_REPEAT", None)}
+
+        def longest(items) -> int:  # type: ignore[no-untyped-def]
+            best = 0
+            for op, av in items:
+                if op in repeats and av[0] >= 1:
+                    if list(av[2]) == digit:
+                        best = max(best, min(av[0], 255))
+                    else:
+                        best = max(best, longest(av[2]))
+                elif op is c.SUBPATTERN:
+                    best = max(best, longest(av[3]))
+                elif op is getattr(c, "ATOMIC_GROUP", None):
+                    best = max(best, longest(av))
+                elif [(op, av)] == digit:
+                    best = max(best, 1)
+            return best
+
+        return longest(_parser.parse(pattern.pattern, pattern.flags))
+    except Exception:  # an unfamiliar construct or ``re`` internals changed: no bound
+        return 0
+
+
+@lru_cache(maxsize=1)
+def _digit_table() -> np.ndarray:
+    r"""The BMP characters ``\d`` matches (a bool table)."""
+    table = np.zeros(0x10000, dtype=bool)
+    for ch in re.findall(r"\d", _bmp()):
+        table[ord(ch)] = True
+    return table
+
+
+@lru_cache(maxsize=1)
+def _space_table() -> np.ndarray:
+    r"""The BMP characters ``\s`` matches (a bool table)."""
+    table = np.zeros(0x10000, dtype=bool)
+    for ch in re.findall(r"\s", _bmp()):
+        table[ord(ch)] = True
+    return table
+
+
+@lru_cache(maxsize=1)
+def _word_table() -> np.ndarray:
+    r"""The BMP characters ``\w`` matches (a bool table)."""
+    table = np.zeros(0x10000, dtype=bool)
+    for ch in re.findall(r"\w", _bmp()):
+        table[ord(ch)] = True
+    return table
 
 
 def _space_start(line: str, q: int) -> int:
@@ -795,12 +1113,20 @@ def strip_boilerplate(
         globals()["_LAST_PLAN"] = (rules, cfg, plan)
     norm = normalize_config or NormalizeConfig()
     source = prepare(text)
-    lines = source.split("\n")
-    n = len(lines)
-    # start offset of each line, and one past the last line
-    starts = [0, *accumulate([len(line) + 1 for line in lines])]
-    finder = _LineFinder(source, lines, starts, plan)
+    result = None
+    if plan.line_arrays is not None:
+        kernels = _compiled.kernels()
+        if kernels is not None:
+            result = _strip_scanned(source, plan, cfg, norm, kernels)
+    if result is None:
+        result = _strip_by_lines(source, plan, cfg, norm)
+    return apply_learned(result, learned, cfg) if learned else result
 
+
+def _rule_lines(finder: _LineFinder, plan: _Plan) -> tuple[int, str, dict[int, str], dict]:  # type: ignore[type-arg]
+    """The first line a cut rule matches and its name; the lines drop rules match (the
+    first in rule order names the removal); what strip rules match in the other lines."""
+    n = finder.n_lines
     # 1. the first line a cut rule matches, and that rule's name (the first in rule order)
     cut_at, cut_name = n, ""
     for rp in plan.cuts:
@@ -818,9 +1144,22 @@ def strip_boilerplate(
     for rp in plan.strips:
         for i, a, b in finder.spans(rp, cut_at, drops):
             strips.setdefault(i, []).append((a, b, rp.rule.name))
+    return cut_at, cut_name, drops, strips
+
+
+def _strip_by_lines(
+    source: str, plan: _Plan, cfg: BoilerplateConfig, norm: NormalizeConfig
+) -> Stripped:
+    """:func:`strip_boilerplate` on the prepared ``source``, line by line."""
+    lines = source.split("\n")
+    n = len(lines)
+    # start offset of each line, and one past the last line
+    starts = [0, *accumulate([len(line) + 1 for line in lines])]
+    finder = _LineFinder(source, lines, starts, plan)
+    cut_at, cut_name, drops, strips = _rule_lines(finder, plan)
 
     keys = normalize_text_lines(source, norm)  # normalized form of each line
-    removed: list[RemovedSpan] = []
+    removed: list[tuple[int, int, str]] = []
     kept_lines: list[tuple[tuple[int, int], ...]] = []
     kept_keys: list[str] = []
     seen: set[str] = set()
@@ -832,15 +1171,15 @@ def strip_boilerplate(
             continue
         start = starts[i]
         end = start + len(line)
-        stripped: list[RemovedSpan] | None = None
+        stripped: list[tuple[int, int, str]] | None = None
         if i in drops:
-            removed.append(RemovedSpan(start, end, drops[i]))
+            removed.append((start, end, drops[i]))
             continue
         if i in strips:
             pieces, stripped = _merge_cuts(start, end, strips[i])
             kept_text = "".join(source[a:b] for a, b in pieces)
             if not has_word(kept_text):
-                removed.append(RemovedSpan(start, end, stripped[0].rule))
+                removed.append((start, end, stripped[0][2]))
                 continue
             key = _line_key(kept_text, norm)
             kept = tuple(pieces)
@@ -852,14 +1191,14 @@ def strip_boilerplate(
                 if line.isspace():
                     continue
                 if not has_word(line):
-                    removed.append(RemovedSpan(start, end, "empty"))
+                    removed.append((start, end, "empty"))
                     continue
             elif not line.isascii() and not has_word(line):
-                removed.append(RemovedSpan(start, end, "empty"))
+                removed.append((start, end, "empty"))
                 continue
             kept = ((start, end),)
         if dedupe and key and key in seen:
-            removed.append(RemovedSpan(start, end, "repeated_line"))
+            removed.append((start, end, "repeated_line"))
             continue
         if stripped:
             removed.extend(stripped)
@@ -869,16 +1208,110 @@ def strip_boilerplate(
     for i in range(cut_at, n):
         line = lines[i]
         if line and not line.isspace():
-            removed.append(RemovedSpan(starts[i], starts[i] + len(line), cut_name))
+            removed.append((starts[i], starts[i] + len(line), cut_name))
+    return Stripped._make(source, tuple(kept_lines), _Spans(removed), tuple(kept_keys))
 
-    removed.sort(key=lambda r: (r.start, r.end))
-    result = Stripped(source, tuple(kept_lines), tuple(removed), tuple(kept_keys))
-    return apply_learned(result, learned, cfg) if learned else result
+
+def _strip_scanned(
+    source: str,
+    plan: _Plan,
+    cfg: BoilerplateConfig,
+    norm: NormalizeConfig,
+    kernels,  # type: ignore[no-untyped-def]
+) -> Stripped | None:
+    """:func:`strip_boilerplate` on the prepared ``source`` from one compiled pass over it
+    (``line_scan``: line starts, blank / word-character flags, each rule's candidate
+    lines), or ``None`` when that pass cannot judge the text (it holds a twin, or a
+    character outside the BMP)."""
+    if source.isascii():
+        units = np.frombuffer(source.encode("ascii"), dtype=np.uint8)
+    else:
+        units = np.frombuffer(source.encode("utf-16-le", "surrogatepass"), dtype=np.uint16)
+    n = source.count("\n") + 1
+    arrays = plan.line_arrays
+    n_rules = len(arrays[-3])  # type: ignore[index]
+    starts_a = np.empty(n + 1, dtype=np.int64)
+    flags_a = np.empty(n, dtype=np.uint8)
+    cands = np.empty((2, max(1, n * n_rules)), dtype=np.int64)
+    nc = kernels.line_scan(units, *arrays, starts_a, flags_a, cands)  # type: ignore[misc]
+    if nc < 0:
+        return None
+    starts = starts_a.tolist()
+    lflags = flags_a.tolist()
+    per_rule: list[list[int]] = [[] for _ in range(n_rules)]
+    if nc:
+        rule_of, line_of = cands[:, :nc].tolist()
+        for r, i in zip(rule_of, line_of):
+            per_rule[r].append(i)
+    finder = _ScannedLines(source, starts, lflags, plan, per_rule)
+    cut_at, cut_name, drops, strips = _rule_lines(finder, plan)
+
+    keys = normalize_text_lines(source, norm, _units=units)  # normalized form of each line
+    has_word = _HAS_WORD.search
+    # the lines strip rules cut: kept pieces, removed spans, and (when a word is left) the
+    # normalized kept text, all normalized at once
+    cut: dict[int, tuple[list[tuple[int, int]], list[tuple[int, int, str]], str | None]] = {}
+    if strips:
+        texts = []
+        for i, matches in strips.items():
+            start = starts[i]
+            pieces, stripped = _merge_cuts(start, starts[i + 1] - 1, matches)
+            kept_text = "".join(source[a:b] for a, b in pieces)
+            cut[i] = (pieces, stripped, kept_text if has_word(kept_text) else None)
+            texts.append(kept_text)
+        for i, key in zip(cut, normalize_text_lines("\n".join(texts), norm)):
+            pieces, stripped, kept_text = cut[i]
+            if kept_text is not None:
+                cut[i] = (pieces, stripped, key)
+    removed: list[tuple[int, int, str]] = []
+    kept_lines: list[tuple[tuple[int, int], ...]] = []
+    kept_keys: list[str] = []
+    seen: set[str] = set()
+    dedupe = cfg.dedupe_lines
+    word = _compiled.WORD
+    special = drops.keys() | strips.keys()
+    # the loop of _strip_by_lines, with the line tests read off the flags
+    for i, f, start, after, key in zip(
+        range(cut_at), lflags, starts, islice(starts, 1, None), keys
+    ):
+        if not f:  # blank
+            continue
+        end = after - 1
+        if i in special:
+            if i in drops:
+                removed.append((start, end, drops[i]))
+                continue
+            pieces, stripped, cut_key = cut[i]
+            if cut_key is None:  # no word left
+                removed.append((start, end, stripped[0][2]))
+                continue
+            key = cut_key
+            if dedupe and key and key in seen:
+                removed.append((start, end, "repeated_line"))
+                continue
+            removed.extend(stripped)
+            seen.add(key)
+            kept_lines.append(tuple(pieces))
+            kept_keys.append(key)
+            continue
+        if not f & word:  # no ``\w`` in the line
+            removed.append((start, end, "empty"))
+            continue
+        if key in seen and dedupe and key:
+            removed.append((start, end, "repeated_line"))
+            continue
+        seen.add(key)
+        kept_lines.append(((start, end),))
+        kept_keys.append(key)
+    for i in range(cut_at, n):
+        if lflags[i]:
+            removed.append((starts[i], starts[i + 1] - 1, cut_name))
+    return Stripped._make(source, tuple(kept_lines), _Spans(removed), tuple(kept_keys))
 
 
 def _merge_cuts(
     start: int, end: int, cut: list[tuple[int, int, str]]
-) -> tuple[list[tuple[int, int]], list[RemovedSpan]]:
+) -> tuple[list[tuple[int, int]], list[tuple[int, int, str]]]:
     """Kept pieces of the line ``[start, end)`` and removed spans, from the strip matches."""
     cut.sort()
     merged: list[tuple[int, int, str]] = []
@@ -895,7 +1328,7 @@ def _merge_cuts(
         pos = e
     if pos < end:
         pieces.append((pos, end))
-    return pieces, [RemovedSpan(s, e, name) for s, e, name in merged]
+    return pieces, merged
 
 
 def _may_end_with(line: str, suffixes: tuple[str, ...]) -> bool:
@@ -917,6 +1350,7 @@ class _LineFinder:
         self.source = source
         self.lines = lines
         self.starts = starts
+        self.n_lines = len(lines)
         self._lowered: bytes | None = None
         self._shifted: str | None = None
         self._with: dict[Needle, set[int]] = {}
@@ -1021,7 +1455,7 @@ class _LineFinder:
             self._shifted = "\n" + self.source
         out = []
         starts = self.starts
-        limit = starts[stop] if stop < len(self.lines) else len(self._shifted)
+        limit = starts[stop] if stop < self.n_lines else len(self._shifted)
         for m in rp.scan.finditer(self._shifted, 0, limit):  # type: ignore[union-attr]
             a = m.start()
             out.append((bisect_left(starts, a), a, m.end() - 1))
@@ -1030,20 +1464,27 @@ class _LineFinder:
     def matching(self, rp: _RulePlan, stop: int) -> list[int]:
         """Non-blank lines before ``stop`` that the line rule ``rp`` matches, in order."""
         lines = self.lines
-        if rp.scan is not None:
-            return [i for i, _, _ in self._scanned(rp, stop) if lines[i] and not lines[i].isspace()]
+        if self._by_scan(rp):
+            return [i for i, _, _ in self._scanned(rp, stop) if not self._blank(i)]
         search = (rp.rest or rp.rule.pattern).search  # ``\s*Y`` matches where ``Y`` does
         return [i for i in self._candidates_of(rp, stop) if search(lines[i])]
+
+    def _by_scan(self, rp: _RulePlan) -> bool:
+        return rp.scan is not None
+
+    def _blank(self, i: int) -> bool:
+        line = self.lines[i]
+        return not line or line.isspace()
 
     def spans(self, rp: _RulePlan, stop: int, skip: dict[int, str]) -> list[tuple[int, int, int]]:
         """``(line, start, end)`` of the non-empty matches of the strip rule ``rp`` in the
         non-blank lines before ``stop`` not in ``skip``."""
         lines = self.lines
-        if rp.scan is not None:
+        if self._by_scan(rp):
             return [
                 (i, a, b)
                 for i, a, b in self._scanned(rp, stop)
-                if b > a and i not in skip and not lines[i].isspace()
+                if b > a and i not in skip and not self._blank(i)
             ]
         out = []
         starts = self.starts
@@ -1066,6 +1507,97 @@ class _LineFinder:
         return out
 
 
+class _LineSlices:
+    """``source.split("\\n")`` made on demand, one line at a time (only rule candidates are
+    looked at)."""
+
+    __slots__ = ("source", "starts")
+
+    def __init__(self, source: str, starts: list[int]) -> None:
+        self.source = source
+        self.starts = starts
+
+    def __getitem__(self, i: int) -> str:
+        return self.source[self.starts[i] : self.starts[i + 1] - 1]
+
+    def __len__(self) -> int:
+        return len(self.starts) - 1
+
+
+class _ScannedLines(_LineFinder):
+    """:class:`_LineFinder` fed by the compiled ``line_scan``: each rule's candidate lines
+    (``per_rule``, by the rule's index in ``plan.line_rules``) and the line flags."""
+
+    def __init__(
+        self,
+        source: str,
+        starts: list[int],
+        lflags: list[int],
+        plan: _Plan,
+        per_rule: list[list[int]],
+    ) -> None:
+        super().__init__(source, _LineSlices(source, starts), starts, plan)  # type: ignore[arg-type]
+        self.lflags = lflags
+        self.per_rule = per_rule
+        self.index = plan.line_rules
+
+    def _by_scan(self, rp: _RulePlan) -> bool:
+        return id(rp) not in self.index
+
+    def _blank(self, i: int) -> bool:
+        return not self.lflags[i]
+
+    def _candidates_of(self, rp: _RulePlan, stop: int) -> list[int]:
+        found = self.per_rule[self.index[id(rp)]]
+        if found and found[-1] >= stop:
+            found = [i for i in found if i < stop]
+        if rp.suffixes and found:
+            source, starts = self.source, self.starts
+            found = [
+                i
+                for i in found
+                if _may_end_with(source[starts[i] : starts[i + 1] - 1], rp.suffixes)
+            ]
+        return found
+
+    def matching(self, rp: _RulePlan, stop: int) -> list[int]:
+        if id(rp) not in self.index:
+            return super().matching(rp, stop)
+        found = self._candidates_of(rp, stop)
+        if not found:
+            return found
+        search = (rp.rest or rp.rule.pattern).search  # ``\s*Y`` matches where ``Y`` does
+        source, starts = self.source, self.starts
+        return [i for i in found if search(source[starts[i] : starts[i + 1] - 1])]
+
+    def spans(self, rp: _RulePlan, stop: int, skip: dict[int, str]) -> list[tuple[int, int, int]]:
+        if id(rp) not in self.index:
+            return super().spans(rp, stop, skip)
+        out: list[tuple[int, int, int]] = []
+        found = self._candidates_of(rp, stop)
+        if not found:
+            return out
+        source, starts = self.source, self.starts
+        finditer = rp.rule.pattern.finditer
+        rest = rp.rest
+        for i in found:
+            if i in skip:
+                continue
+            base = starts[i]
+            line = source[base : starts[i + 1] - 1]
+            pos = 0
+            if rest is not None:  # ``\s*Y``: no match before the spaces ahead of ``Y``'s first
+                first = rest.search(line)
+                if first is None:
+                    continue
+                pos = _space_start(line, first.start())
+            for m in finditer(line, pos):
+                a, b = m.span()
+                if b > a:
+                    out.append((i, base + a, base + b))
+        return out
+
+
 def apply_learned(
     stripped: Stripped, learned: frozenset[str], config: BoilerplateConfig | None = None
 ) -> Stripped:
@@ -1083,11 +1615,13 @@ def apply_learned(
     if lost > cfg.learn_max_removed * size:
         return stripped
     drop = set(hits)
-    extra = [RemovedSpan(a, b, "learned") for i in hits for a, b in stripped.lines[i]]
+    extra = [(a, b, "learned") for i in hits for a, b in stripped.lines[i]]
+    # sorted with the spans already removed (a stable sort by (start, end): what sorting
+    # the sorted records and the new ones gives)
     return Stripped(
         stripped.source,
         tuple(p for i, p in enumerate(stripped.lines) if i not in drop),
-        tuple(sorted(stripped.removed + tuple(extra), key=lambda r: (r.start, r.end))),
+        _Spans(_raw_spans(stripped) + extra),  # type: ignore[arg-type]
         tuple(k for i, k in enumerate(stripped.keys) if i not in drop),
     )
 
