@@ -29,43 +29,40 @@ def fold_collapse(units, table, multi, multi_bytes, out):  # type: ignore[no-unt
     surrogate pair).
     """
     n = 0
-    word = False  # the last unit written on this line is a letter/digit
-    pending = False  # separators came after it
+    word = 0  # the last unit written on this line is a letter/digit
+    pending = 0  # separators came after it
     for i in range(units.shape[0]):
         u = units[i]
         c = table[u]
-        if c == _SPACE:
-            pending = word
-        elif c == _NEWLINE:
-            out[n] = _NEWLINE
-            n += 1
-            word = False
-            pending = False
-        elif c == _DROP:
-            continue
-        elif c == 255:
-            for k in range(multi[u], multi[u + 1]):
-                e = multi_bytes[k]
-                if e == _SPACE:
-                    pending = word
-                else:
-                    if pending:
-                        out[n] = _SPACE
+        if c >= _DROP - 1 or c == 0:  # rare: several letters, nothing, the slow path
+            if c == _DROP:
+                continue
+            if c == 255:
+                for k in range(multi[u], multi[u + 1]):
+                    e = multi_bytes[k]
+                    if e == _SPACE:
+                        pending = word
+                    else:
+                        if pending:
+                            out[n] = _SPACE
+                            n += 1
+                            pending = 0
+                        out[n] = e
                         n += 1
-                        pending = False
-                    out[n] = e
-                    n += 1
-                    word = True
-        elif c == 0 or c == _DROP - 1:
+                        word = 1
+                continue
             return -1
-        else:
-            if pending:
-                out[n] = _SPACE
-                n += 1
-                pending = False
-            out[n] = c
-            n += 1
-            word = True
+        # without branches: a separator writes nothing (it may make a space pending), a
+        # line break itself (nothing pending after it), a letter/digit a pending space and
+        # itself; the writes past ``n`` are overwritten (at most one byte per unit is kept)
+        sp = c == _SPACE
+        w = 1 - sp - (c == _NEWLINE)
+        out[n] = _SPACE
+        n += pending & w
+        out[n] = c
+        n += 1 - sp
+        pending = word & sp  # (pending implies word)
+        word = w | (word & sp)
     return n
 
 
