@@ -20,6 +20,7 @@ UNJUDGED = 2  # a twin (a non-ASCII character a case-insensitive pattern matches
 NONBLANK = 1  # a unit ``\s`` does not match
 WORD = 2  # a unit ``\w`` matches
 DIGIT = 4  # a unit ``\d`` matches (its runs are counted for the rules)
+UNSTABLE = 8  # a unit NFC or NFKC may change (see boilerplate._stable_table)
 _module: ModuleType | bool | None = None
 
 

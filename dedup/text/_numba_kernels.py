@@ -172,7 +172,8 @@ def line_scan(
     Writes ``starts[k]`` (start of line ``k``; ``starts[n_lines]`` is one past the text's
     end + 1), ``lflags[k]`` (the ``uclass`` bits of the line's units OR'ed: ``NONBLANK``,
     ``WORD``) and the candidate pairs ``cands[0, j]`` (rule), ``cands[1, j]``
-    (line), by line then rule, for the ``j`` returned: a non-blank line is a candidate of
+    (line), by line then rule, for the ``j`` returned (and ``lflags[n_lines]``, the flags
+    of all lines OR'ed): a non-blank line is a candidate of
     rule ``r`` when it holds every needle bit of ``rule_req[r]``, a run of at least
     ``rule_digits[r]`` units with ``uclass`` bit ``DIGIT``, and bit ``r`` of ``first_ok[u]``
     is set for its first non-blank unit ``u``.
@@ -191,6 +192,7 @@ def line_scan(
     mask = np.uint64(0)
     lf = 0
     head = -1  # first non-blank unit of the line
+    doc = 0  # the flags of every line
     run = 0  # length of the run of digits ending here
     longest = 0  # of the line's runs of digits
     n_rules = rule_req.shape[0]
@@ -249,11 +251,13 @@ def line_scan(
                     cands[1, nc] = line
                     nc += 1
         line += 1
+        doc |= lf
         mask = np.uint64(0)
         lf = 0
         head = -1
         run = 0
         longest = 0
+    lflags[line] = doc
     return nc
 
 
@@ -283,6 +287,6 @@ def warm_up() -> None:
             i64[:1],
             u64,
             np.empty(2, dtype=np.int64),
-            np.empty(1, dtype=np.uint8),
+            np.empty(2, dtype=np.uint8),
             np.empty((2, 1), dtype=np.int64),
         )

@@ -485,6 +485,7 @@ def _line_scan_arrays(
     uclass = np.where(_space_table(), 0, K.NONBLANK).astype(np.uint8)
     uclass[_word_table()] |= K.WORD
     uclass[_digit_table()] |= K.DIGIT
+    uclass[~_stable_table()] |= K.UNSTABLE
     rule_req = np.zeros(len(flat), dtype=np.uint64)
     rule_digits = np.zeros(len(flat), dtype=np.int64)
     first_ok = np.zeros(0x10000, dtype=np.uint64)
@@ -748,6 +749,34 @@ def _digit_run(pattern: re.Pattern[str]) -> int:
         return longest(_parser.parse(pattern.pattern, pattern.flags))
     except Exception:  # an unfamiliar construct or ``re`` internals changed: no bound
         return 0
+
+
+@lru_cache(maxsize=1)
+def _stable_table() -> np.ndarray:
+    """The BMP characters that NFC and NFKC leave alone wherever they stand (a bool table):
+    normalized on their own (quick-check value No excluded), canonical combining class 0
+    (no reordering) and not the second character of a canonical composition pair (value
+    Maybe: Hangul vowels and trailing consonants, and every second character of a
+    two-character canonical decomposition). A text of these characters only is NFC and
+    NFKC already (what ``unicodedata``'s quick check concludes for it)."""
+    seconds = set(range(0x1161, 0x1176)) | set(range(0x11A8, 0x11C3))
+    for cp in range(0x110000):
+        d = unicodedata.decomposition(chr(cp))
+        if d and not d.startswith("<"):
+            parts = d.split()
+            if len(parts) == 2:
+                seconds.add(int(parts[1], 16))
+    table = np.zeros(0x10000, dtype=bool)
+    for cp in range(0x10000):
+        if 0xD800 <= cp < 0xE000 or cp in seconds:
+            continue
+        ch = chr(cp)
+        table[cp] = (
+            unicodedata.combining(ch) == 0
+            and unicodedata.is_normalized("NFC", ch)
+            and unicodedata.is_normalized("NFKC", ch)
+        )
+    return table
 
 
 @lru_cache(maxsize=1)
@@ -1058,9 +1087,19 @@ def rules_for(config: BoilerplateConfig) -> RuleSet:
 
 def prepare(text: str) -> str:
     """Unify line endings, drop a BOM, apply NFC: the text all offsets refer to."""
+    return _nfc(_unify_lines(text))
+
+
+def _unify_lines(text: str) -> str:
+    """:func:`prepare` but NFC."""
     if text.startswith("\ufeff"):
         text = text[1:]
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if "\r" in text:  # (one search: the two replacements search twice)
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text
+
+
+def _nfc(text: str) -> str:
     return text if text.isascii() else unicodedata.normalize("NFC", text)
 
 
@@ -1112,14 +1151,14 @@ def strip_boilerplate(
         plan = _plan(rules if rules is not None else rules_for(cfg))
         globals()["_LAST_PLAN"] = (rules, cfg, plan)
     norm = normalize_config or NormalizeConfig()
-    source = prepare(text)
+    source = _unify_lines(text)  # NFC below
     result = None
     if plan.line_arrays is not None:
         kernels = _compiled.kernels()
         if kernels is not None:
             result = _strip_scanned(source, plan, cfg, norm, kernels)
     if result is None:
-        result = _strip_by_lines(source, plan, cfg, norm)
+        result = _strip_by_lines(_nfc(source), plan, cfg, norm)
     return apply_learned(result, learned, cfg) if learned else result
 
 
@@ -1222,22 +1261,33 @@ def _strip_scanned(
     """:func:`strip_boilerplate` on the prepared ``source`` from one compiled pass over it
     (``line_scan``: line starts, blank / word-character flags, each rule's candidate
     lines), or ``None`` when that pass cannot judge the text (it holds a twin, or a
-    character outside the BMP)."""
-    if source.isascii():
-        units = np.frombuffer(source.encode("ascii"), dtype=np.uint8)
-    else:
-        units = np.frombuffer(source.encode("utf-16-le", "surrogatepass"), dtype=np.uint16)
-    n = source.count("\n") + 1
+    character outside the BMP). ``source`` has its lines unified, not NFC yet: when the
+    pass finds only characters that NFC and NFKC leave alone wherever they stand
+    (:func:`_stable_table`), the text is NFC and NFKC already, else NFC is applied and, if
+    that changed the text, the pass runs again."""
     arrays = plan.line_arrays
     n_rules = len(arrays[-3])  # type: ignore[index]
-    starts_a = np.empty(n + 1, dtype=np.int64)
-    flags_a = np.empty(n, dtype=np.uint8)
-    cands = np.empty((2, max(1, n * n_rules)), dtype=np.int64)
-    nc = kernels.line_scan(units, *arrays, starts_a, flags_a, cands)  # type: ignore[misc]
-    if nc < 0:
-        return None
+    for _ in range(2):
+        if source.isascii():
+            units = np.frombuffer(source.encode("ascii"), dtype=np.uint8)
+        else:
+            units = np.frombuffer(source.encode("utf-16-le", "surrogatepass"), dtype=np.uint16)
+        n = source.count("\n") + 1
+        starts_a = np.empty(n + 1, dtype=np.int64)
+        flags_a = np.empty(n + 1, dtype=np.uint8)  # and the flags of the whole text
+        cands = np.empty((2, max(1, n * n_rules)), dtype=np.int64)
+        nc = kernels.line_scan(units, *arrays, starts_a, flags_a, cands)  # type: ignore[misc]
+        if nc < 0:
+            return None
+        stable = not flags_a[n] & _compiled.UNSTABLE
+        if stable:
+            break
+        normal = unicodedata.normalize("NFC", source)
+        if normal == source:
+            break
+        source = normal
     starts = starts_a.tolist()
-    lflags = flags_a.tolist()
+    lflags = flags_a[:n].tolist()
     per_rule: list[list[int]] = [[] for _ in range(n_rules)]
     if nc:
         rule_of, line_of = cands[:, :nc].tolist()
@@ -1246,7 +1296,8 @@ def _strip_scanned(
     finder = _ScannedLines(source, starts, lflags, plan, per_rule)
     cut_at, cut_name, drops, strips = _rule_lines(finder, plan)
 
-    keys = normalize_text_lines(source, norm, _units=units)  # normalized form of each line
+    # normalized form of each line (a stable text is NFKC already)
+    keys = normalize_text_lines(source, norm, _units=units, _nfkc=stable)
     has_word = _HAS_WORD.search
     # the lines strip rules cut: kept pieces, removed spans, and (when a word is left) the
     # normalized kept text, all normalized at once
@@ -1268,13 +1319,13 @@ def _strip_scanned(
     kept_keys: list[str] = []
     seen: set[str] = set()
     dedupe = cfg.dedupe_lines
-    word = _compiled.WORD
+    word, nonblank = _compiled.WORD, _compiled.NONBLANK
     special = drops.keys() | strips.keys()
     # the loop of _strip_by_lines, with the line tests read off the flags
     for i, f, start, after, key in zip(
         range(cut_at), lflags, starts, islice(starts, 1, None), keys
     ):
-        if not f:  # blank
+        if not f & nonblank:
             continue
         end = after - 1
         if i in special:
@@ -1304,7 +1355,7 @@ def _strip_scanned(
         kept_lines.append(((start, end),))
         kept_keys.append(key)
     for i in range(cut_at, n):
-        if lflags[i]:
+        if lflags[i] & nonblank:
             removed.append((starts[i], starts[i + 1] - 1, cut_name))
     return Stripped._make(source, tuple(kept_lines), _Spans(removed), tuple(kept_keys))
 
@@ -1545,7 +1596,7 @@ class _ScannedLines(_LineFinder):
         return id(rp) not in self.index
 
     def _blank(self, i: int) -> bool:
-        return not self.lflags[i]
+        return not self.lflags[i] & _compiled.NONBLANK
 
     def _candidates_of(self, rp: _RulePlan, stop: int) -> list[int]:
         found = self.per_rule[self.index[id(rp)]]

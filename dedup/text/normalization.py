@@ -170,7 +170,11 @@ def normalize_lines(lines: Sequence[str], config: NormalizeConfig | None = None)
 
 
 def normalize_text_lines(
-    text: str, config: NormalizeConfig | None = None, *, _units: np.ndarray | None = None
+    text: str,
+    config: NormalizeConfig | None = None,
+    *,
+    _units: np.ndarray | None = None,
+    _nfkc: bool = False,
 ) -> list[str]:
     """``[normalize(line, config) for line in text.split("\\n")]``, for the whole text at once.
 
@@ -189,7 +193,7 @@ def normalize_text_lines(
     ['bui van nam', '', 'l interieur oeuvre']
     """
     cfg = config or NormalizeConfig()
-    keys = _fast_lines(text, cfg, _units)
+    keys = _fast_lines(text, cfg, _units, _nfkc)
     if keys is None:
         keys = [normalize(line, cfg) for line in text.split("\n")]
     return keys
@@ -280,12 +284,12 @@ def _learn(table: np.ndarray, units: np.ndarray, cfg: NormalizeConfig) -> None:
 
 
 def _fast_lines(
-    text: str, cfg: NormalizeConfig, units: np.ndarray | None = None
+    text: str, cfg: NormalizeConfig, units: np.ndarray | None = None, nfkc: bool = False
 ) -> list[str] | None:
     """:func:`normalize_text_lines` through the table, or ``None`` for the line-by-line path.
     ``units``: the text's units as the code below makes them (bytes of ASCII text, else
-    UTF-16), when the caller has them already."""
-    if not text.isascii():
+    UTF-16), when the caller has them already; ``nfkc``: the caller knows the text is NFKC."""
+    if not (nfkc or text.isascii()):
         folded = unicodedata.normalize("NFKC", text)
         if folded is not text:
             units = None  # the units of another text
