@@ -369,6 +369,9 @@ class _RulePlan:
     suffixes: tuple[str, ...] = ()
     # for a pattern ``\s*Y``: ``Y`` compiled (see :func:`_after_spaces`)
     rest: re.Pattern[str] | None = None
+    # lowercase ASCII text every match of ``rest`` (else of the rule's pattern) starts with
+    # (see :func:`_lead`)
+    lead: str = ""
 
 
 @dataclass(frozen=True)
@@ -586,9 +589,55 @@ def _rule_plan(rule: Rule) -> _RulePlan:
                 needles.append(alts)
     suffixes = _suffixes(rule.pattern)
     rest = _after_spaces(rule.pattern)
+    lead = _lead(rule.pattern, after_spaces=rest is not None)
     if needles:
-        return _RulePlan(rule, tuple(needles), None, suffixes, rest)  # type: ignore[arg-type]
-    return _RulePlan(rule, (), _scan_pattern(rule.pattern), suffixes, rest)
+        return _RulePlan(rule, tuple(needles), None, suffixes, rest, lead)  # type: ignore[arg-type]
+    return _RulePlan(rule, (), _scan_pattern(rule.pattern), suffixes, rest, lead)
+
+
+def _lead(pattern: re.Pattern[str], after_spaces: bool = False) -> str:
+    r"""The ASCII text (lowercase) every match of ``pattern`` starts with, after zero-width
+    ``\b``, ``\B`` and lookarounds (``""`` when there is none); with ``after_spaces``, of
+    ``Y`` for a pattern ``\s*Y`` (:func:`_after_spaces`).
+
+    In a line holding no character a case-insensitive pattern matches with an ASCII letter
+    (:func:`_ascii_twins`: İ, the only character whose lowercase is longer, is one), the
+    pattern can match at ``q`` only where ``line.lower()`` holds the text at ``q``: its
+    leftmost match is the one searched from the first such place (``\b`` and lookbehinds
+    still see the characters before it), and there is none when the text is not there.
+    """
+    try:
+        from re import _constants as c  # type: ignore[attr-defined]
+        from re import _parser  # type: ignore[attr-defined]
+
+        if pattern.flags & (re.ASCII | re.LOCALE):
+            return ""
+        items = list(_parser.parse(pattern.pattern, pattern.flags))
+        spaces = [(c.IN, [(c.CATEGORY, c.CATEGORY_SPACE)])]
+        while (
+            after_spaces
+            and items
+            and items[0][0] in (c.MAX_REPEAT, c.MIN_REPEAT)
+            and items[0][1][0] == 0
+            and items[0][1][1] == c.MAXREPEAT
+            and list(items[0][1][2]) == spaces
+        ):
+            items.pop(0)
+        lead = []
+        for op, av in items:
+            if op is c.LITERAL:
+                lead.append(chr(av))
+            elif not lead and (
+                op in (c.ASSERT, c.ASSERT_NOT)
+                or (op is c.AT and av in (c.AT_BOUNDARY, c.AT_NON_BOUNDARY))
+            ):
+                continue
+            else:
+                break
+        text = "".join(lead)
+        return text.lower() if text.isascii() else ""
+    except Exception:  # an unfamiliar construct or ``re`` internals changed: no text
+        return ""
 
 
 def _after_spaces(pattern: re.Pattern[str]) -> re.Pattern[str] | None:
@@ -1619,6 +1668,15 @@ class _ScannedLines(_LineFinder):
             return found
         search = (rp.rest or rp.rule.pattern).search  # ``\s*Y`` matches where ``Y`` does
         source, starts = self.source, self.starts
+        lead = rp.lead
+        if lead:  # no twin in the text (the line pass saw none): see _lead
+            out = []
+            for i in found:
+                line = source[starts[i] : starts[i + 1] - 1]
+                q = line.lower().find(lead)
+                if q >= 0 and search(line, q):
+                    out.append(i)
+            return out
         return [i for i in found if search(source[starts[i] : starts[i + 1] - 1])]
 
     def spans(self, rp: _RulePlan, stop: int, skip: dict[int, str]) -> list[tuple[int, int, int]]:
@@ -1631,14 +1689,19 @@ class _ScannedLines(_LineFinder):
         source, starts = self.source, self.starts
         finditer = rp.rule.pattern.finditer
         rest = rp.rest
+        lead = rp.lead
         for i in found:
             if i in skip:
                 continue
             base = starts[i]
             line = source[base : starts[i + 1] - 1]
             pos = 0
+            if lead:  # (no twin in the text: see _lead)
+                pos = line.lower().find(lead)
+                if pos < 0:
+                    continue
             if rest is not None:  # ``\s*Y``: no match before the spaces ahead of ``Y``'s first
-                first = rest.search(line)
+                first = rest.search(line, pos)
                 if first is None:
                     continue
                 pos = _space_start(line, first.start())
