@@ -21,6 +21,10 @@ NONBLANK = 1  # a unit ``\s`` does not match
 WORD = 2  # a unit ``\w`` matches
 DIGIT = 4  # a unit ``\d`` matches (its runs are counted for the rules)
 UNSTABLE = 8  # a unit NFC or NFKC may change (see boilerplate._stable_table)
+# where they sit in the line pass's unit table (see _numba_kernels.line_scan)
+INFO_CLASS = 5
+INFO_ONE = 1 << 9
+INFO_RARE = 10
 _module: ModuleType | bool | None = None
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from dedup.text._compiled import DIGIT, NONBLANK, UNJUDGED
+from dedup.text._compiled import DIGIT, INFO_CLASS, INFO_ONE, INFO_RARE, NONBLANK, UNJUDGED
 
 _SPACE = 32
 DIGIT_SHIFT = DIGIT.bit_length() - 1
@@ -150,10 +150,9 @@ def needle_lines(
 @njit(cache=True, nogil=True)
 def line_scan(
     units,
-    rare,
-    uclass,
+    info,
     one_mask,
-    pkey,
+    tri_ok,
     tri_start,
     nd_units,
     nd_start,
@@ -169,22 +168,26 @@ def line_scan(
     """One pass over a document's units (UTF-16 code units, or bytes of ASCII text): its
     lines, what they hold, and the lines each rule may match.
 
-    Writes ``starts[k]`` (start of line ``k``; ``starts[n_lines]`` is one past the text's
-    end + 1), ``lflags[k]`` (the ``uclass`` bits of the line's units OR'ed: ``NONBLANK``,
-    ``WORD``) and the candidate pairs ``cands[0, j]`` (rule), ``cands[1, j]``
-    (line), by line then rule, for the ``j`` returned (and ``lflags[n_lines]``, the flags
-    of all lines OR'ed): a non-blank line is a candidate of
-    rule ``r`` when it holds every needle bit of ``rule_req[r]``, a run of at least
-    ``rule_digits[r]`` units with ``uclass`` bit ``DIGIT``, and bit ``r`` of ``first_ok[u]``
-    is set for its first non-blank unit ``u``.
+    ``info[u]`` describes unit ``u``: bits 0-4 its key (the low 5 bits of the unit, of the
+    lowercase letter for an ASCII letter), bits 5-8 its class (``NONBLANK``, ``WORD``,
+    ``DIGIT``, ``UNSTABLE`` of ``dedup.text._compiled``, shifted by ``INFO_CLASS``), bit
+    ``INFO_ONE`` set when ``one_mask[u]`` (the needle bits of the one-unit needle ``u``) is
+    not 0, and the rare bits from ``INFO_RARE`` on: ``LINE_BREAK``, ``UNJUDGED``.
 
-    Needles: ``one_mask[u]`` the bits of the one-unit needle ``u`` (both cases). The longer
-    needles that may start at ``i`` are ``tri_start[key]:tri_start[key+1]``, ``key = k[i] <<
-    10 | k[i+1] << 5 | k[i+2]`` with ``k = pkey[units]`` (the low 5 bits of the unit, of the
-    lowercase letter for an ASCII letter; 0 past the end); needle ``j`` is ``nd_units[
-    nd_start[j]:][:nd_len[j]]`` (ASCII, lowercase; compared with ASCII letters lowercased)
-    and sets the bits ``nd_mask[j]``. Returns -1 when the text holds a unit with ``rare[u]
-    & UNJUDGED`` (a twin: ASCII needles cannot judge it; a surrogate: the line starts would
+    Writes ``starts[k]`` (start of line ``k``; ``starts[n_lines]`` is one past the text's
+    end + 1), ``lflags[k]`` (the classes of the line's units OR'ed; ``lflags[n_lines]``
+    those of all lines) and the candidate pairs ``cands[0, j]`` (rule), ``cands[1, j]``
+    (line), by line then rule, for the ``j`` returned: a non-blank line is a candidate of
+    rule ``r`` when it holds every needle bit of ``rule_req[r]``, a run of at least
+    ``rule_digits[r]`` units of class ``DIGIT``, and bit ``r`` of ``first_ok[u]`` is set
+    for its first non-blank unit ``u``.
+
+    Longer needles: those that may start at ``i`` are ``tri_start[key]:tri_start[key+1]``
+    (``tri_ok[key]`` tells whether there are any), ``key = k[i] << 10 | k[i+1] << 5 |
+    k[i+2]`` from the units' keys (0 past the end); needle ``j`` is ``nd_units[nd_start[j]:]
+    [:nd_len[j]]`` (ASCII, lowercase; compared with ASCII letters lowercased) and sets the
+    bits ``nd_mask[j]``. Returns -1 when the text holds a unit with the rare bit
+    ``UNJUDGED`` (a twin: ASCII needles cannot judge it; a surrogate: the line starts would
     not be str offsets).
     """
     n = units.shape[0]
@@ -196,60 +199,75 @@ def line_scan(
     run = 0  # length of the run of digits ending here
     longest = 0  # of the line's runs of digits
     n_rules = rule_req.shape[0]
+    no_needles = np.uint64(0)
+    for r in range(n_rules):
+        if rule_req[r] == 0:
+            no_needles |= np.uint64(1) << np.uint64(r)
+    # the rules a line whose longest run of digits has length k (up to 255) may match
+    digits_ok = np.zeros(256, dtype=np.uint64)
+    for k in range(256):
+        for r in range(n_rules):
+            if k >= rule_digits[r]:
+                digits_ok[k] |= np.uint64(1) << np.uint64(r)
     nc = 0
     starts[0] = 0
-    k1 = np.int64(pkey[units[0]]) if n > 0 else np.int64(0)
-    k2 = np.int64(pkey[units[1]]) if n > 1 else np.int64(0)
+    # the info of the units at i, i + 1, i + 2 (0 past the end)
+    x1 = np.int64(info[units[0]]) if n > 0 else np.int64(0)
+    x2 = np.int64(info[units[1]]) if n > 1 else np.int64(0)
     for i in range(n + 1):
         if i < n:
-            u = units[i]
-            k0 = k1
-            k1 = k2
-            k2 = np.int64(pkey[units[i + 2]]) if i + 2 < n else np.int64(0)
-            f = rare[u]
-            if f == 0:
-                c = uclass[u]
+            x0 = x1
+            x1 = x2
+            x2 = np.int64(info[units[i + 2]]) if i + 2 < n else np.int64(0)
+            if x0 < (1 << INFO_RARE):
+                c = (x0 >> INFO_CLASS) & 15
                 lf |= c
                 run = (run + 1) * ((c >> DIGIT_SHIFT) & 1)
                 if run > longest:
                     longest = run
                 if head < 0 and c & NONBLANK:
-                    head = u
-                mask |= one_mask[u]
-                key = (k0 << 10) | (k1 << 5) | k2
-                for j in range(tri_start[key], tri_start[key + 1]):
-                    length = nd_len[j]
-                    if i + length > n:
-                        continue
-                    s = nd_start[j]
-                    ok = True
-                    for m in range(length):
-                        w = units[i + m]
-                        if 65 <= w <= 90:
-                            w += 32
-                        if w != nd_units[s + m]:
-                            ok = False
-                            break
-                    if ok:
-                        mask |= nd_mask[j]
+                    head = units[i]
+                if x0 & INFO_ONE:
+                    mask |= one_mask[units[i]]
+                key = ((x0 & 31) << 10) | ((x1 & 31) << 5) | (x2 & 31)
+                if tri_ok[key]:
+                    for j in range(tri_start[key], tri_start[key + 1]):
+                        length = nd_len[j]
+                        if i + length > n:
+                            continue
+                        s = nd_start[j]
+                        ok = True
+                        for m in range(length):
+                            w = units[i + m]
+                            if 65 <= w <= 90:
+                                w += 32
+                            if w != nd_units[s + m]:
+                                ok = False
+                                break
+                        if ok:
+                            mask |= nd_mask[j]
                 continue
-            if f & UNJUDGED:
+            if (x0 >> INFO_RARE) & UNJUDGED:
                 return -1
         # the end of a line (a line break, or the end of the text)
         starts[line + 1] = i + 1
         lflags[line] = lf
         if lf & NONBLANK:
-            ok_rules = first_ok[head]
-            for r in range(n_rules):
-                req = rule_req[r]
-                if (
-                    (mask & req) == req
-                    and (ok_rules >> np.uint64(r)) & np.uint64(1)
-                    and longest >= rule_digits[r]
-                ):
-                    cands[0, nc] = r
-                    cands[1, nc] = line
-                    nc += 1
+            # the rules whose needles the line holds (without any: those with none) ...
+            fit = no_needles
+            if mask:
+                for r in range(n_rules):
+                    req = rule_req[r]
+                    if (mask & req) == req:
+                        fit |= np.uint64(1) << np.uint64(r)
+            # ... that may start with its first character and have its runs of digits
+            fit &= first_ok[head] & digits_ok[min(longest, 255)]
+            if fit:
+                for r in range(n_rules):
+                    if (fit >> np.uint64(r)) & np.uint64(1):
+                        cands[0, nc] = r
+                        cands[1, nc] = line
+                        nc += 1
         line += 1
         doc |= lf
         mask = np.uint64(0)
@@ -268,17 +286,16 @@ def warm_up() -> None:
     multi = np.zeros(0x10001, dtype=np.int64)
     fold_collapse(np.zeros(4, dtype=np.uint16), table, multi, out[:0], out)
     fold_collapse(np.zeros(4, dtype=np.uint8), table, multi, out[:0], out)
-    u8 = np.zeros(0x10000, dtype=np.uint8)
+    u16 = np.zeros(0x10000, dtype=np.uint16)
     u64 = np.zeros(0x10000, dtype=np.uint64)
-    i64 = np.zeros(0x10001, dtype=np.int64)
+    i64 = np.zeros(0x8001, dtype=np.int64)
     for units in (np.zeros(4, dtype=np.uint16), np.zeros(4, dtype=np.uint8)):
         line_scan(
             units,
-            u8,
-            u8,
+            u16,
             u64,
-            u8,
-            np.zeros(0x8001, dtype=np.int64),
+            np.zeros(0x8000, dtype=np.uint8),
+            i64,
             np.zeros(0, dtype=np.uint16),
             i64[:0],
             i64[:0],

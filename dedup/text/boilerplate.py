@@ -400,13 +400,13 @@ def _plan(ruleset: RuleSet) -> _Plan:
     plans = {k: tuple(_rule_plan(r) for r in ruleset.of_kind(k)) for k in _KINDS}
     flat = plans["cut_from"] + plans["drop_line"] + plans["strip"]
     # one bit per tuple of needles of each rule (the compiled search takes them all)
-    # (later tuples only when none of their needles is a single ASCII letter or digit: those
-    # occur on most lines and cost more than they save)
+    # (later tuples only when none of their needles is one or two ASCII letters or digits:
+    # those occur on many lines and cost more than they save)
     tuples = [
         (rp, alts)
         for rp in flat
         for k, alts in enumerate(rp.needles)
-        if k == 0 or not any(isinstance(n, bytes) and len(n) == 1 and n.isalnum() for n in alts)
+        if k == 0 or not any(isinstance(n, bytes) and len(n) <= 2 and n.isalnum() for n in alts)
     ]
     bits: dict[int, tuple[int, ...]] = {}
     arrays = None
@@ -460,11 +460,12 @@ def _line_scan_arrays(
         else:
             items.append((seq, m))
     items.sort()
-    # The longer needles (ASCII, lowercase: see _needle) by the low 5 bits of their first
-    # three units (ASCII letters lowercase): a 2-unit needle under every third.
-    pkey = np.arange(0x10000, dtype=np.int64)
-    pkey[65:91] += 32
-    pkey = (pkey & 31).astype(np.uint8)
+    # The longer needles (ASCII, lowercase: see _needle) by the keys of their first three
+    # units (1-26 an ASCII letter in either case, else 27 + the unit mod 5): a 2-unit needle
+    # under every third.
+    pkey = 27 + np.arange(0x10000, dtype=np.int64) % 5
+    pkey[65:91] = np.arange(1, 27)
+    pkey[97:123] = np.arange(1, 27)
     buckets: list[list[int]] = [[] for _ in range(0x8000)]
     for j, (seq, _) in enumerate(items):
         k = int(pkey[seq[0]]) << 10 | int(pkey[seq[1]]) << 5
@@ -479,16 +480,20 @@ def _line_scan_arrays(
     nd_start = nd_start_j[tri_idx].astype(np.int64) if tri_idx else nd_start_j[:0]
     nd_len = nd_len_j[tri_idx].astype(np.int64) if tri_idx else nd_len_j[:0]
     nd_mask = np.array([items[j][1] for j in tri_idx], dtype=np.uint64)
-    rare = np.zeros(0x10000, dtype=np.uint8)
+    rare = np.zeros(0x10000, dtype=np.int64)
     for ch in _ascii_twins() or ():
         rare[ord(ch)] = K.UNJUDGED
     # line offsets are counted in units: a text with surrogates takes the line-by-line path
     rare[0xD800:0xE000] = K.UNJUDGED
     rare[10] = K.LINE_BREAK
-    uclass = np.where(_space_table(), 0, K.NONBLANK).astype(np.uint8)
+    uclass = np.where(_space_table(), 0, K.NONBLANK).astype(np.int64)
     uclass[_word_table()] |= K.WORD
     uclass[_digit_table()] |= K.DIGIT
     uclass[~_stable_table()] |= K.UNSTABLE
+    info = pkey.astype(np.int64) | uclass << K.INFO_CLASS | rare << K.INFO_RARE
+    info[one_mask != 0] |= K.INFO_ONE
+    info = info.astype(np.uint16)
+    tri_ok = (tri_start[1:] > tri_start[:-1]).astype(np.uint8)
     rule_req = np.zeros(len(flat), dtype=np.uint64)
     rule_digits = np.zeros(len(flat), dtype=np.int64)
     first_ok = np.zeros(0x10000, dtype=np.uint64)
@@ -506,10 +511,9 @@ def _line_scan_arrays(
         else:
             first_ok[table] |= np.uint64(1 << r)
     arrays = (
-        rare,
-        uclass,
+        info,
         one_mask,
-        pkey,
+        tri_ok,
         tri_start,
         nd_units,
         nd_start,
