@@ -161,6 +161,7 @@ def line_scan(
     rule_req,
     rule_digits,
     first_ok,
+    last_ok,
     starts,
     lflags,
     cands,
@@ -179,8 +180,8 @@ def line_scan(
     those of all lines) and the candidate pairs ``cands[0, j]`` (rule), ``cands[1, j]``
     (line), by line then rule, for the ``j`` returned: a non-blank line is a candidate of
     rule ``r`` when it holds every needle bit of ``rule_req[r]``, a run of at least
-    ``rule_digits[r]`` units of class ``DIGIT``, and bit ``r`` of ``first_ok[u]`` is set
-    for its first non-blank unit ``u``.
+    ``rule_digits[r]`` units of class ``DIGIT``, and bit ``r`` is set in ``first_ok[u]``
+    and ``last_ok[v]`` for its first and last non-blank units ``u``, ``v``.
 
     Longer needles: those that may start at ``i`` are ``tri_start[key]:tri_start[key+1]``
     (``tri_ok[key]`` tells whether there are any), ``key = k[i] << 10 | k[i+1] << 5 |
@@ -195,6 +196,7 @@ def line_scan(
     mask = np.uint64(0)
     lf = 0
     head = -1  # first non-blank unit of the line
+    tail = 0  # last one
     doc = 0  # the flags of every line
     run = 0  # length of the run of digits ending here
     longest = 0  # of the line's runs of digits
@@ -225,8 +227,10 @@ def line_scan(
                 run = (run + 1) * ((c >> DIGIT_SHIFT) & 1)
                 if run > longest:
                     longest = run
-                if head < 0 and c & NONBLANK:
-                    head = units[i]
+                if c & NONBLANK:
+                    tail = units[i]
+                    if head < 0:
+                        head = tail
                 if x0 & INFO_ONE:
                     mask |= one_mask[units[i]]
                 key = ((x0 & 31) << 10) | ((x1 & 31) << 5) | (x2 & 31)
@@ -260,8 +264,9 @@ def line_scan(
                     req = rule_req[r]
                     if (mask & req) == req:
                         fit |= np.uint64(1) << np.uint64(r)
-            # ... that may start with its first character and have its runs of digits
-            fit &= first_ok[head] & digits_ok[min(longest, 255)]
+            # ... that may start and end with its first and last non-blank characters and
+            # have its runs of digits
+            fit &= first_ok[head] & last_ok[tail] & digits_ok[min(longest, 255)]
             if fit:
                 for r in range(n_rules):
                     if (fit >> np.uint64(r)) & np.uint64(1):
@@ -302,6 +307,7 @@ def warm_up() -> None:
             u64[:0],
             u64[:1],
             i64[:1],
+            u64,
             u64,
             np.empty(2, dtype=np.int64),
             np.empty(2, dtype=np.uint8),

@@ -497,6 +497,7 @@ def _line_scan_arrays(
     rule_req = np.zeros(len(flat), dtype=np.uint64)
     rule_digits = np.zeros(len(flat), dtype=np.int64)
     first_ok = np.zeros(0x10000, dtype=np.uint64)
+    last_ok = np.zeros(0x10000, dtype=np.uint64)
     rules: dict[int, int] = {}
     for r, rp in enumerate(flat):
         table = _first_chars(rp.rule.pattern)
@@ -510,6 +511,11 @@ def _line_scan_arrays(
             first_ok |= np.uint64(1 << r)
         else:
             first_ok[table] |= np.uint64(1 << r)
+        table = _first_chars(rp.rule.pattern, last=True)
+        if table is None:
+            last_ok |= np.uint64(1 << r)
+        else:
+            last_ok[table] |= np.uint64(1 << r)
     arrays = (
         info,
         one_mask,
@@ -522,6 +528,7 @@ def _line_scan_arrays(
         rule_req,
         rule_digits,
         first_ok,
+        last_ok,
     )
     return arrays, rules
 
@@ -684,17 +691,19 @@ def _after_spaces(pattern: re.Pattern[str]) -> re.Pattern[str] | None:
         return None
 
 
-def _first_chars(pattern: re.Pattern[str]) -> np.ndarray | None:
+def _first_chars(pattern: re.Pattern[str], last: bool = False) -> np.ndarray | None:
     r"""For a rule anchored at the line start (``^X`` or ``^\s*X``): a table over the BMP
     of the characters that can be a matching line's first non-blank character (``None``
-    when that cannot be told).
+    when that cannot be told). With ``last``, for a rule anchored at the line end (``X$``,
+    ``X\s*$``, or ``\Z``): of its last non-blank character.
 
-    Every match of ``X`` starts with a character of ``FIRST(X)`` (``X`` cannot match empty).
-    When no whitespace is in ``FIRST(X)``, ``X`` starts at the line's first non-blank
-    character -- after ``^\s*`` (all blanks before it) as after ``^`` (the line's first
-    character then is not blank). Characters are judged by ``re`` itself: each first item
-    compiled alone with the pattern's flags, matched against every BMP character.
-    Surrogates (characters outside the BMP) are always let through.
+    Every match of ``X`` starts (ends) with a character of ``FIRST(X)`` (``LAST(X)``; ``X``
+    cannot match empty). When no whitespace is in that set, ``X`` starts at the line's
+    first non-blank character -- after ``^\s*`` (all blanks before it) as after ``^`` (the
+    line's first character then is not blank); and ends at its last one. Characters are
+    judged by ``re`` itself: each first (last) item compiled alone with the pattern's
+    flags, matched against every BMP character. Surrogates (characters outside the BMP) are
+    always let through.
     """
     try:
         from re import (
@@ -708,10 +717,14 @@ def _first_chars(pattern: re.Pattern[str]) -> np.ndarray | None:
         tree = _parser.parse(pattern.pattern, pattern.flags)
         if tree.state.flags & (re.ASCII | re.LOCALE) or not tree.data:
             return None
-        if tree.data[0] not in ((c.AT, c.AT_BEGINNING), (c.AT, c.AT_BEGINNING_STRING)):
+        edge = tree.data[-1] if last else tree.data[0]
+        if last and edge not in ((c.AT, c.AT_END), (c.AT, c.AT_END_STRING)):
+            return None
+        if not last and edge not in ((c.AT, c.AT_BEGINNING), (c.AT, c.AT_BEGINNING_STRING)):
             return None
         atoms: list = []  # type: ignore[type-arg]
-        if _first_items(list(tree.data[1:]), c, atoms):
+        rest = list(tree.data[:-1]) if last else list(tree.data[1:])
+        if _first_items(rest, c, atoms, last):
             return None  # X may match the empty string
         table = np.zeros(0x10000, dtype=bool)
         for atom in atoms:
@@ -727,41 +740,41 @@ def _first_chars(pattern: re.Pattern[str]) -> np.ndarray | None:
         return None
 
 
-def _first_items(items, c, atoms) -> bool:  # type: ignore[no-untyped-def]
-    """Add the one-character items a match of ``items`` may start with to ``atoms``; True
-    when ``items`` may match the empty string. Raises on constructs not handled."""
+def _first_items(items, c, atoms, rev=False) -> bool:  # type: ignore[no-untyped-def]
+    r"""Add the one-character items a match of ``items`` may start with (``rev``: end with)
+    to ``atoms``, whitespace items (``\s``, ``\s*``, ``\s+``, ...) skipped; True when
+    ``items`` may match a string of whitespace only (or the empty string). Raises on
+    constructs not handled.
+
+    The first non-blank character of a match of ``items`` is then one of the atoms' (what
+    the skipped items match is whitespace): when no atom matches whitespace, it is the first
+    non-blank character of the line, for a match starting at the line start."""
+    items = list(items)[::-1] if rev else list(items)
     repeats = {c.MAX_REPEAT, c.MIN_REPEAT, getattr(c, "POSSESSIVE_REPEAT", None)}
     spaces = [(c.IN, [(c.CATEGORY, c.CATEGORY_SPACE)])]
-    k = 0
-    # leading ``\s*``: skipped (X is then what follows; see _first_chars)
-    while (
-        k < len(items)
-        and items[k][0] in repeats
-        and items[k][1][0] == 0
-        and list(items[k][1][2]) == spaces
-    ):
-        k += 1
-    for op, av in items[k:]:
+    for op, av in items:
+        if [(op, av)] == spaces or (op in repeats and list(av[2]) == spaces):
+            continue  # whitespace only
         if op in (c.LITERAL, c.IN):
             atoms.append((op, av))
             return False
         if op is c.BRANCH:
             empty = False
             for alt in av[1]:
-                empty |= _first_items(list(alt), c, atoms)
+                empty |= _first_items(alt, c, atoms, rev)
             if not empty:
                 return False
         elif op is c.SUBPATTERN:
             if av[1] or av[2]:  # inline flags
                 raise _Unsupported
-            if not _first_items(list(av[3]), c, atoms):
+            if not _first_items(av[3], c, atoms, rev):
                 return False
         elif op in repeats:
             lo, _, body = av
-            if not _first_items(list(body), c, atoms) and lo >= 1:
+            if not _first_items(body, c, atoms, rev) and lo >= 1:
                 return False
         elif op is getattr(c, "ATOMIC_GROUP", None):
-            if not _first_items(list(av), c, atoms):
+            if not _first_items(av, c, atoms, rev):
                 return False
         elif op in (c.ASSERT, c.ASSERT_NOT) or (
             op is c.AT and av in (c.AT_BOUNDARY, c.AT_NON_BOUNDARY)
@@ -1319,7 +1332,7 @@ def _strip_scanned(
     (:func:`_stable_table`), the text is NFC and NFKC already, else NFC is applied and, if
     that changed the text, the pass runs again."""
     arrays = plan.line_arrays
-    n_rules = len(arrays[-3])  # type: ignore[index]
+    n_rules = len(arrays[-4])  # type: ignore[index]
     for _ in range(2):
         if source.isascii():
             units = np.frombuffer(source.encode("ascii"), dtype=np.uint8)
