@@ -1362,24 +1362,35 @@ def _strip_scanned(
     finder = _ScannedLines(source, starts, lflags, plan, per_rule)
     cut_at, cut_name, drops, strips = _rule_lines(finder, plan)
 
-    # normalized form of each line (a stable text is NFKC already)
-    keys = normalize_text_lines(source, norm, _units=units, _nfkc=stable)
     has_word = _HAS_WORD.search
     # the lines strip rules cut: kept pieces, removed spans, and (when a word is left) the
-    # normalized kept text, all normalized at once
+    # normalized kept text
     cut: dict[int, tuple[list[tuple[int, int]], list[tuple[int, int, str]], str | None]] = {}
-    if strips:
-        texts = []
-        for i, matches in strips.items():
-            start = starts[i]
-            pieces, stripped = _merge_cuts(start, starts[i + 1] - 1, matches)
-            kept_text = "".join(source[a:b] for a, b in pieces)
-            cut[i] = (pieces, stripped, kept_text if has_word(kept_text) else None)
-            texts.append(kept_text)
-        for i, key in zip(cut, normalize_text_lines("\n".join(texts), norm)):
-            pieces, stripped, kept_text = cut[i]
-            if kept_text is not None:
-                cut[i] = (pieces, stripped, key)
+    texts = []
+    for i, matches in strips.items():
+        pieces, stripped = _merge_cuts(starts[i], starts[i + 1] - 1, matches)
+        kept_text = "".join(source[a:b] for a, b in pieces)
+        cut[i] = (pieces, stripped, kept_text if has_word(kept_text) else None)
+        texts.append(kept_text)
+    # normalized form of each line, and of the kept texts: in one pass when the text is
+    # stable (NFKC already, and so is any text of its characters), as lines after its own
+    if texts and stable:
+        extra = "\n" + "\n".join(texts)
+        if units.dtype == np.uint8:
+            more = np.frombuffer(extra.encode("ascii"), dtype=np.uint8)
+        else:
+            more = np.frombuffer(extra.encode("utf-16-le", "surrogatepass"), dtype=np.uint16)
+        keys = normalize_text_lines(
+            source + extra, norm, _units=np.concatenate((units, more)), _nfkc=True
+        )
+        cut_keys = keys[n:]
+    else:
+        keys = normalize_text_lines(source, norm, _units=units, _nfkc=stable)
+        cut_keys = normalize_text_lines("\n".join(texts), norm) if texts else []
+    for i, key in zip(cut, cut_keys):
+        pieces, stripped, kept_text = cut[i]
+        if kept_text is not None:
+            cut[i] = (pieces, stripped, key)
     removed: list[tuple[int, int, str]] = []
     kept_lines: list[tuple[tuple[int, int], ...]] = []
     kept_keys: list[str] = []
