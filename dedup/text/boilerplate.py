@@ -1748,6 +1748,8 @@ def apply_learned(
     Nothing is removed when that would take more than ``config.learn_max_removed`` of the
     document: copies of one story share all their lines, and those lines are content.
     """
+    if learned.isdisjoint(stripped.keys):  # (most documents: one pass in C)
+        return stripped
     cfg = config or BoilerplateConfig()
     hits = [i for i, key in enumerate(stripped.keys) if key in learned]
     if not hits:
