@@ -177,9 +177,10 @@ def line_scan(
 
     Writes ``starts[k]`` (start of line ``k``; ``starts[n_lines]`` is one past the text's
     end + 1), ``lflags[k]`` (the classes of the line's units OR'ed; ``lflags[n_lines]``
-    those of all lines) and the candidate pairs ``cands[0, j]`` (rule), ``cands[1, j]``
-    (line), by line then rule, for the ``j`` returned: a non-blank line is a candidate of
-    rule ``r`` when it holds every needle bit of ``rule_req[r]``, a run of at least
+    those of all lines) and the candidate lines of each rule ``r``,
+    ``cands[cands[r]:cands[r + 1]]`` in order (``cands`` holds ``n_rules + 1 + n_lines *
+    n_rules``; its length used is returned): a non-blank line is a candidate of rule ``r``
+    when it holds every needle bit of ``rule_req[r]``, a run of at least
     ``rule_digits[r]`` units of class ``DIGIT``, and bit ``r`` is set in ``first_ok[u]``
     and ``last_ok[v]`` for its first and last non-blank units ``u``, ``v``.
 
@@ -211,7 +212,8 @@ def line_scan(
         for r in range(n_rules):
             if k >= rule_digits[r]:
                 digits_ok[k] |= np.uint64(1) << np.uint64(r)
-    nc = 0
+    fits = np.zeros(starts.shape[0] - 1, dtype=np.uint64)  # the rules each line fits
+    any_fit = np.uint64(0)
     starts[0] = 0
     # the info of the units at i, i + 1, i + 2 (0 past the end)
     x1 = np.int64(info[units[0]]) if n > 0 else np.int64(0)
@@ -267,12 +269,8 @@ def line_scan(
             # ... that may start and end with its first and last non-blank characters and
             # have its runs of digits
             fit &= first_ok[head] & last_ok[tail] & digits_ok[min(longest, 255)]
-            if fit:
-                for r in range(n_rules):
-                    if (fit >> np.uint64(r)) & np.uint64(1):
-                        cands[0, nc] = r
-                        cands[1, nc] = line
-                        nc += 1
+            fits[line] = fit
+            any_fit |= fit
         line += 1
         doc |= lf
         mask = np.uint64(0)
@@ -281,7 +279,18 @@ def line_scan(
         run = 0
         longest = 0
     lflags[line] = doc
-    return nc
+    # by rule: its lines after the offsets
+    k = n_rules + 1
+    for r in range(n_rules):
+        cands[r] = k
+        bit = np.uint64(1) << np.uint64(r)
+        if any_fit & bit:
+            for j in range(line):
+                if fits[j] & bit:
+                    cands[k] = j
+                    k += 1
+    cands[n_rules] = k
+    return k
 
 
 def warm_up() -> None:
@@ -311,5 +320,5 @@ def warm_up() -> None:
             u64,
             np.empty(2, dtype=np.int64),
             np.empty(2, dtype=np.uint8),
-            np.empty((2, 1), dtype=np.int64),
+            np.empty(3, dtype=np.int64),
         )

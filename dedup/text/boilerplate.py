@@ -1252,6 +1252,99 @@ def _rule_lines(finder: _LineFinder, plan: _Plan) -> tuple[int, str, dict[int, s
     return cut_at, cut_name, drops, strips
 
 
+def _scanned_rule_lines(
+    source: str, starts: list[int], lflags: list[int], cands: list[int], plan: _Plan
+) -> tuple[int, str, dict[int, str], dict]:  # type: ignore[type-arg]
+    """:func:`_rule_lines` from the candidate lines of ``line_scan`` (those of the rule with
+    index ``r`` are ``cands[cands[r]:cands[r + 1]]``), the rules' own patterns deciding on
+    them, in rule order, as :class:`_LineFinder` does; rules found by their scan run it."""
+    index = plan.line_rules
+    n = len(lflags)
+    finder: _ScannedLines | None = None
+
+    def scanned() -> _ScannedLines:
+        nonlocal finder
+        if finder is None:
+            finder = _ScannedLines(source, starts, lflags, plan, cands)
+        return finder
+
+    def candidates(rp: _RulePlan, stop: int) -> list[int]:
+        r = index[id(rp)]
+        found = cands[cands[r] : cands[r + 1]]
+        if found and found[-1] >= stop:
+            found = [i for i in found if i < stop]
+        if rp.suffixes and found:
+            found = [
+                i
+                for i in found
+                if _may_end_with(source[starts[i] : starts[i + 1] - 1], rp.suffixes)
+            ]
+        return found
+
+    def matching(rp: _RulePlan, stop: int) -> list[int]:
+        if id(rp) not in index:
+            return scanned().matching(rp, stop)
+        found = candidates(rp, stop)
+        if not found:
+            return found
+        search = (rp.rest or rp.rule.pattern).search  # ``\s*Y`` matches where ``Y`` does
+        lead = rp.lead
+        out = []
+        for i in found:
+            line = source[starts[i] : starts[i + 1] - 1]
+            if lead:  # no twin in the text (the line pass saw none): see _lead
+                q = line.lower().find(lead)
+                if q >= 0 and search(line, q):
+                    out.append(i)
+            elif search(line):
+                out.append(i)
+        return out
+
+    # 1. the first line a cut rule matches, and that rule's name (the first in rule order)
+    cut_at, cut_name = n, ""
+    for rp in plan.cuts:
+        for i in matching(rp, cut_at):
+            if i < cut_at:
+                cut_at, cut_name = i, rp.rule.name
+            break
+    # 2. lines a drop rule matches (the first in rule order names the removal)
+    drops: dict[int, str] = {}
+    for rp in plan.drops:
+        for i in matching(rp, cut_at):
+            drops.setdefault(i, rp.rule.name)
+    # 3. what the strip rules match in the other lines, in rule order
+    strips: dict[int, list[tuple[int, int, str]]] = {}
+    for rp in plan.strips:
+        name = rp.rule.name
+        if id(rp) not in index:
+            for i, a, b in scanned().spans(rp, cut_at, drops):
+                strips.setdefault(i, []).append((a, b, name))
+            continue
+        finditer = rp.rule.pattern.finditer
+        rest = rp.rest
+        lead = rp.lead
+        for i in candidates(rp, cut_at):
+            if i in drops:
+                continue
+            base = starts[i]
+            line = source[base : starts[i + 1] - 1]
+            pos = 0
+            if lead:  # (no twin in the text: see _lead)
+                pos = line.lower().find(lead)
+                if pos < 0:
+                    continue
+            if rest is not None:  # ``\s*Y``: no match before the spaces ahead of ``Y``'s first
+                first = rest.search(line, pos)
+                if first is None:
+                    continue
+                pos = _space_start(line, first.start())
+            for m in finditer(line, pos):
+                a, b = m.span()
+                if b > a:
+                    strips.setdefault(i, []).append((base + a, base + b, name))
+    return cut_at, cut_name, drops, strips
+
+
 def _strip_by_lines(
     source: str, plan: _Plan, cfg: BoilerplateConfig, norm: NormalizeConfig
 ) -> Stripped:
@@ -1341,9 +1434,9 @@ def _strip_scanned(
         n = source.count("\n") + 1
         starts_a = np.empty(n + 1, dtype=np.int64)
         flags_a = np.empty(n + 1, dtype=np.uint8)  # and the flags of the whole text
-        cands = np.empty((2, max(1, n * n_rules)), dtype=np.int64)
-        nc = kernels.line_scan(units, *arrays, starts_a, flags_a, cands)  # type: ignore[misc]
-        if nc < 0:
+        cands = np.empty(n_rules + 1 + n * n_rules, dtype=np.int64)
+        used = kernels.line_scan(units, *arrays, starts_a, flags_a, cands)  # type: ignore[misc]
+        if used < 0:
             return None
         stable = not flags_a[n] & _compiled.UNSTABLE
         if stable:
@@ -1354,13 +1447,9 @@ def _strip_scanned(
         source = normal
     starts = starts_a.tolist()
     lflags = flags_a[:n].tolist()
-    per_rule: list[list[int]] = [[] for _ in range(n_rules)]
-    if nc:
-        rule_of, line_of = cands[:, :nc].tolist()
-        for r, i in zip(rule_of, line_of):
-            per_rule[r].append(i)
-    finder = _ScannedLines(source, starts, lflags, plan, per_rule)
-    cut_at, cut_name, drops, strips = _rule_lines(finder, plan)
+    cut_at, cut_name, drops, strips = _scanned_rule_lines(
+        source, starts, lflags, cands[:used].tolist(), plan
+    )
 
     has_word = _HAS_WORD.search
     # the lines strip rules cut: kept pieces, removed spans, and (when a word is left) the
@@ -1653,8 +1742,8 @@ class _LineSlices:
 
 
 class _ScannedLines(_LineFinder):
-    """:class:`_LineFinder` fed by the compiled ``line_scan``: each rule's candidate lines
-    (``per_rule``, by the rule's index in ``plan.line_rules``) and the line flags."""
+    """:class:`_LineFinder` for the rules :func:`_scanned_rule_lines` leaves to their scan,
+    with blank lines told by the flags of ``line_scan``."""
 
     def __init__(
         self,
@@ -1662,82 +1751,13 @@ class _ScannedLines(_LineFinder):
         starts: list[int],
         lflags: list[int],
         plan: _Plan,
-        per_rule: list[list[int]],
+        cands: list[int],
     ) -> None:
         super().__init__(source, _LineSlices(source, starts), starts, plan)  # type: ignore[arg-type]
         self.lflags = lflags
-        self.per_rule = per_rule
-        self.index = plan.line_rules
-
-    def _by_scan(self, rp: _RulePlan) -> bool:
-        return id(rp) not in self.index
 
     def _blank(self, i: int) -> bool:
         return not self.lflags[i] & _compiled.NONBLANK
-
-    def _candidates_of(self, rp: _RulePlan, stop: int) -> list[int]:
-        found = self.per_rule[self.index[id(rp)]]
-        if found and found[-1] >= stop:
-            found = [i for i in found if i < stop]
-        if rp.suffixes and found:
-            source, starts = self.source, self.starts
-            found = [
-                i
-                for i in found
-                if _may_end_with(source[starts[i] : starts[i + 1] - 1], rp.suffixes)
-            ]
-        return found
-
-    def matching(self, rp: _RulePlan, stop: int) -> list[int]:
-        if id(rp) not in self.index:
-            return super().matching(rp, stop)
-        found = self._candidates_of(rp, stop)
-        if not found:
-            return found
-        search = (rp.rest or rp.rule.pattern).search  # ``\s*Y`` matches where ``Y`` does
-        source, starts = self.source, self.starts
-        lead = rp.lead
-        if lead:  # no twin in the text (the line pass saw none): see _lead
-            out = []
-            for i in found:
-                line = source[starts[i] : starts[i + 1] - 1]
-                q = line.lower().find(lead)
-                if q >= 0 and search(line, q):
-                    out.append(i)
-            return out
-        return [i for i in found if search(source[starts[i] : starts[i + 1] - 1])]
-
-    def spans(self, rp: _RulePlan, stop: int, skip: dict[int, str]) -> list[tuple[int, int, int]]:
-        if id(rp) not in self.index:
-            return super().spans(rp, stop, skip)
-        out: list[tuple[int, int, int]] = []
-        found = self._candidates_of(rp, stop)
-        if not found:
-            return out
-        source, starts = self.source, self.starts
-        finditer = rp.rule.pattern.finditer
-        rest = rp.rest
-        lead = rp.lead
-        for i in found:
-            if i in skip:
-                continue
-            base = starts[i]
-            line = source[base : starts[i + 1] - 1]
-            pos = 0
-            if lead:  # (no twin in the text: see _lead)
-                pos = line.lower().find(lead)
-                if pos < 0:
-                    continue
-            if rest is not None:  # ``\s*Y``: no match before the spaces ahead of ``Y``'s first
-                first = rest.search(line, pos)
-                if first is None:
-                    continue
-                pos = _space_start(line, first.start())
-            for m in finditer(line, pos):
-                a, b = m.span()
-                if b > a:
-                    out.append((i, base + a, base + b))
-        return out
 
 
 def apply_learned(
