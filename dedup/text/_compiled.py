@@ -21,10 +21,14 @@ NONBLANK = 1  # a unit ``\s`` does not match
 WORD = 2  # a unit ``\w`` matches
 DIGIT = 4  # a unit ``\d`` matches (its runs are counted for the rules)
 UNSTABLE = 8  # a unit NFC or NFKC may change (see boilerplate._stable_table)
-# where they sit in the line pass's unit table (see _numba_kernels.line_scan)
+# where they sit in the line pass's unit table (see _numba_kernels.line_scan): bits 0-4
+# the needle key, then the class (4 bits), the rare bits (2), the class of the one-unit
+# needles (5), the first-character class (8) and the last-character class (8)
 INFO_CLASS = 5
-INFO_ONE = 1 << 9
-INFO_RARE = 10
+INFO_RARE = 9
+INFO_ONE = 11
+INFO_FIRST = 16
+INFO_LAST = 24
 _module: ModuleType | bool | None = None
 
 

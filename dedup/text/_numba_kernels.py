@@ -9,7 +9,16 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from dedup.text._compiled import DIGIT, INFO_CLASS, INFO_ONE, INFO_RARE, NONBLANK, UNJUDGED
+from dedup.text._compiled import (
+    DIGIT,
+    INFO_CLASS,
+    INFO_FIRST,
+    INFO_LAST,
+    INFO_ONE,
+    INFO_RARE,
+    NONBLANK,
+    UNJUDGED,
+)
 
 _SPACE = 32
 DIGIT_SHIFT = DIGIT.bit_length() - 1
@@ -151,7 +160,7 @@ def needle_lines(
 def line_scan(
     units,
     info,
-    one_mask,
+    one_masks,
     tri_ok,
     tri_start,
     nd_units,
@@ -160,8 +169,8 @@ def line_scan(
     nd_mask,
     rule_req,
     rule_digits,
-    first_ok,
-    last_ok,
+    first_masks,
+    last_masks,
     starts,
     lflags,
     cands,
@@ -169,11 +178,12 @@ def line_scan(
     """One pass over a document's units (UTF-16 code units, or bytes of ASCII text): its
     lines, what they hold, and the lines each rule may match.
 
-    ``info[u]`` describes unit ``u``: bits 0-4 its key (the low 5 bits of the unit, of the
-    lowercase letter for an ASCII letter), bits 5-8 its class (``NONBLANK``, ``WORD``,
-    ``DIGIT``, ``UNSTABLE`` of ``dedup.text._compiled``, shifted by ``INFO_CLASS``), bit
-    ``INFO_ONE`` set when ``one_mask[u]`` (the needle bits of the one-unit needle ``u``) is
-    not 0, and the rare bits from ``INFO_RARE`` on: ``LINE_BREAK``, ``UNJUDGED``.
+    ``info[u]`` describes unit ``u`` (see ``dedup.text._compiled``): its needle key (the
+    low 5 bits of the unit, of the lowercase letter for an ASCII letter), its class
+    (``NONBLANK``, ``WORD``, ``DIGIT``, ``UNSTABLE``), its rare bits (``LINE_BREAK``,
+    ``UNJUDGED``), and three indexes: into ``one_masks`` (the needle bits of the one-unit
+    needle ``u``; 0 for none), ``first_masks`` and ``last_masks`` (the rules a line may
+    match when ``u`` is its first / last non-blank unit).
 
     Writes ``starts[k]`` (start of line ``k``; ``starts[n_lines]`` is one past the text's
     end + 1), ``lflags[k]`` (the classes of the line's units OR'ed; ``lflags[n_lines]``
@@ -181,8 +191,8 @@ def line_scan(
     ``cands[cands[r]:cands[r + 1]]`` in order (``cands`` holds ``n_rules + 1 + n_lines *
     n_rules``; its length used is returned): a non-blank line is a candidate of rule ``r``
     when it holds every needle bit of ``rule_req[r]``, a run of at least
-    ``rule_digits[r]`` units of class ``DIGIT``, and bit ``r`` is set in ``first_ok[u]``
-    and ``last_ok[v]`` for its first and last non-blank units ``u``, ``v``.
+    ``rule_digits[r]`` units of class ``DIGIT``, and bit ``r`` is set in the first and last
+    masks of its first and last non-blank units.
 
     Longer needles: those that may start at ``i`` are ``tri_start[key]:tri_start[key+1]``
     (``tri_ok[key]`` tells whether there are any), ``key = k[i] << 10 | k[i+1] << 5 |
@@ -196,8 +206,8 @@ def line_scan(
     line = 0
     mask = np.uint64(0)
     lf = 0
-    head = -1  # first non-blank unit of the line
-    tail = 0  # last one
+    head = -1  # info of the first non-blank unit of the line
+    tail = 0  # of the last one
     doc = 0  # the flags of every line
     run = 0  # length of the run of digits ending here
     longest = 0  # of the line's runs of digits
@@ -223,18 +233,19 @@ def line_scan(
             x0 = x1
             x1 = x2
             x2 = np.int64(info[units[i + 2]]) if i + 2 < n else np.int64(0)
-            if x0 < (1 << INFO_RARE):
+            if not (x0 >> INFO_RARE) & 3:
                 c = (x0 >> INFO_CLASS) & 15
                 lf |= c
                 run = (run + 1) * ((c >> DIGIT_SHIFT) & 1)
                 if run > longest:
                     longest = run
                 if c & NONBLANK:
-                    tail = units[i]
+                    tail = x0
                     if head < 0:
-                        head = tail
-                if x0 & INFO_ONE:
-                    mask |= one_mask[units[i]]
+                        head = x0
+                one = (x0 >> INFO_ONE) & 31
+                if one:
+                    mask |= one_masks[one]
                 key = ((x0 & 31) << 10) | ((x1 & 31) << 5) | (x2 & 31)
                 if tri_ok[key]:
                     for j in range(tri_start[key], tri_start[key + 1]):
@@ -268,7 +279,11 @@ def line_scan(
                         fit |= np.uint64(1) << np.uint64(r)
             # ... that may start and end with its first and last non-blank characters and
             # have its runs of digits
-            fit &= first_ok[head] & last_ok[tail] & digits_ok[min(longest, 255)]
+            fit &= (
+                first_masks[(head >> INFO_FIRST) & 255]
+                & last_masks[(tail >> INFO_LAST) & 255]
+                & digits_ok[min(longest, 255)]
+            )
             fits[line] = fit
             any_fit |= fit
         line += 1
@@ -300,13 +315,13 @@ def warm_up() -> None:
     multi = np.zeros(0x10001, dtype=np.int64)
     fold_collapse(np.zeros(4, dtype=np.uint16), table, multi, out[:0], out)
     fold_collapse(np.zeros(4, dtype=np.uint8), table, multi, out[:0], out)
-    u16 = np.zeros(0x10000, dtype=np.uint16)
-    u64 = np.zeros(0x10000, dtype=np.uint64)
+    u32 = np.zeros(0x10000, dtype=np.uint32)
+    u64 = np.zeros(1, dtype=np.uint64)
     i64 = np.zeros(0x8001, dtype=np.int64)
     for units in (np.zeros(4, dtype=np.uint16), np.zeros(4, dtype=np.uint8)):
         line_scan(
             units,
-            u16,
+            u32,
             u64,
             np.zeros(0x8000, dtype=np.uint8),
             i64,

@@ -431,7 +431,7 @@ def _plan(ruleset: RuleSet) -> _Plan:
 
 def _line_scan_arrays(
     flat: tuple[_RulePlan, ...], bits: dict[int, tuple[int, ...]], tuples: list[tuple[Needle, ...]]
-) -> tuple[tuple[np.ndarray, ...], dict[int, int]]:
+) -> tuple[tuple[np.ndarray, ...] | None, dict[int, int]]:
     """The tables of ``_numba_kernels.line_scan`` for the rules ``flat`` (in kernel rule
     order) with needle bits ``bits`` (the tuples ``tuples``), and the rules it finds the
     candidate lines of: a rule with needles, or with a first-character table
@@ -491,8 +491,6 @@ def _line_scan_arrays(
     uclass[_digit_table()] |= K.DIGIT
     uclass[~_stable_table()] |= K.UNSTABLE
     info = pkey.astype(np.int64) | uclass << K.INFO_CLASS | rare << K.INFO_RARE
-    info[one_mask != 0] |= K.INFO_ONE
-    info = info.astype(np.uint16)
     tri_ok = (tri_start[1:] > tri_start[:-1]).astype(np.uint8)
     rule_req = np.zeros(len(flat), dtype=np.uint64)
     rule_digits = np.zeros(len(flat), dtype=np.int64)
@@ -516,9 +514,22 @@ def _line_scan_arrays(
             last_ok |= np.uint64(1 << r)
         else:
             last_ok[table] |= np.uint64(1 << r)
+    # the one-unit needles' bits and the first / last character tables as indexes into the
+    # few distinct values (mask 0 first), packed into ``info``
+    packed = []
+    for table, shift, limit in (
+        (one_mask, K.INFO_ONE, 32),
+        (first_ok, K.INFO_FIRST, 256),
+        (last_ok, K.INFO_LAST, 256),
+    ):
+        values, index = np.unique(np.concatenate(([0], table)), return_inverse=True)
+        if len(values) > limit:
+            return None, {}
+        info |= index[1:].astype(np.int64) << shift
+        packed.append(values.astype(np.uint64))
     arrays = (
-        info,
-        one_mask,
+        info.astype(np.uint32),
+        packed[0],
         tri_ok,
         tri_start,
         nd_units,
@@ -527,8 +538,8 @@ def _line_scan_arrays(
         nd_mask,
         rule_req,
         rule_digits,
-        first_ok,
-        last_ok,
+        packed[1],
+        packed[2],
     )
     return arrays, rules
 
