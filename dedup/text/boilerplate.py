@@ -461,9 +461,12 @@ def _line_scan_arrays(
             items.append((seq, m))
     items.sort()
     # The longer needles (ASCII, lowercase: see _needle) by the keys of their first three
-    # units (1-26 an ASCII letter in either case, else 27 + the unit mod 5): a 2-unit needle
-    # under every third.
-    pkey = 27 + np.arange(0x10000, dtype=np.int64) % 5
+    # units: 1-26 an ASCII letter in either case, 27-31 the other characters of needles
+    # (shared when more than five), 0 any other unit; a 2-unit needle under every third.
+    pkey = np.zeros(0x10000, dtype=np.int64)
+    others = sorted({u for seq, _ in items for u in seq} - set(range(97, 123)))
+    for k, u in enumerate(others):
+        pkey[u] = 27 + k % 5
     pkey[65:91] = np.arange(1, 27)
     pkey[97:123] = np.arange(1, 27)
     buckets: list[list[int]] = [[] for _ in range(0x8000)]
