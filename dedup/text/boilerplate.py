@@ -192,7 +192,7 @@ class Stripped:
         """
         if len(self.keys) != len(self.lines):  # built by hand without keys
             return normalize(self.text)
-        return " ".join(k for k in self.keys if k)
+        return " ".join(filter(None, self.keys))
 
 
 # ------------------------------------------------------------------ rule prefilters
