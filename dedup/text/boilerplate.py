@@ -1314,9 +1314,13 @@ def _scanned_rule_lines(
                 out.append(i)
         return out
 
+    # (a rule of the line pass without candidates is skipped at once: most rules, most lines)
     # 1. the first line a cut rule matches, and that rule's name (the first in rule order)
     cut_at, cut_name = n, ""
     for rp in plan.cuts:
+        r = index.get(id(rp))
+        if r is not None and cands[r] == cands[r + 1]:
+            continue
         for i in matching(rp, cut_at):
             if i < cut_at:
                 cut_at, cut_name = i, rp.rule.name
@@ -1324,15 +1328,21 @@ def _scanned_rule_lines(
     # 2. lines a drop rule matches (the first in rule order names the removal)
     drops: dict[int, str] = {}
     for rp in plan.drops:
+        r = index.get(id(rp))
+        if r is not None and cands[r] == cands[r + 1]:
+            continue
         for i in matching(rp, cut_at):
             drops.setdefault(i, rp.rule.name)
     # 3. what the strip rules match in the other lines, in rule order
     strips: dict[int, list[tuple[int, int, str]]] = {}
     for rp in plan.strips:
         name = rp.rule.name
-        if id(rp) not in index:
+        r = index.get(id(rp))
+        if r is None:
             for i, a, b in scanned().spans(rp, cut_at, drops):
                 strips.setdefault(i, []).append((a, b, name))
+            continue
+        if cands[r] == cands[r + 1]:
             continue
         finditer = rp.rule.pattern.finditer
         rest = rp.rest
