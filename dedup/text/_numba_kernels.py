@@ -168,7 +168,7 @@ def line_scan(
     nd_len,
     nd_mask,
     rule_req,
-    rule_digits,
+    digits_ok,
     first_masks,
     last_masks,
     starts,
@@ -190,9 +190,9 @@ def line_scan(
     those of all lines) and the candidate lines of each rule ``r``,
     ``cands[cands[r]:cands[r + 1]]`` in order (``cands`` holds ``n_rules + 1 + n_lines *
     n_rules``; its length used is returned): a non-blank line is a candidate of rule ``r``
-    when it holds every needle bit of ``rule_req[r]``, a run of at least
-    ``rule_digits[r]`` units of class ``DIGIT``, and bit ``r`` is set in the first and last
-    masks of its first and last non-blank units.
+    when it holds every needle bit of ``rule_req[r]``, bit ``r`` is set in ``digits_ok[k]``
+    for its longest run of ``k`` units of class ``DIGIT`` (``k`` up to 255), and in the
+    first and last masks of its first and last non-blank units.
 
     Longer needles: those that may start at ``i`` are ``tri_start[key]:tri_start[key+1]``
     (``tri_ok[key]`` tells whether there are any), ``key = k[i] << 10 | k[i+1] << 5 |
@@ -216,12 +216,6 @@ def line_scan(
     for r in range(n_rules):
         if rule_req[r] == 0:
             no_needles |= np.uint64(1) << np.uint64(r)
-    # the rules a line whose longest run of digits has length k (up to 255) may match
-    digits_ok = np.zeros(256, dtype=np.uint64)
-    for k in range(256):
-        for r in range(n_rules):
-            if k >= rule_digits[r]:
-                digits_ok[k] |= np.uint64(1) << np.uint64(r)
     fits = np.zeros(starts.shape[0] - 1, dtype=np.uint64)  # the rules each line fits
     any_fit = np.uint64(0)
     starts[0] = 0
@@ -330,7 +324,7 @@ def warm_up() -> None:
             i64[:0],
             u64[:0],
             u64[:1],
-            i64[:1],
+            np.zeros(256, dtype=np.uint64),
             u64,
             u64,
             np.empty(2, dtype=np.int64),

@@ -540,7 +540,11 @@ def _line_scan_arrays(
         nd_len,
         nd_mask,
         rule_req,
-        rule_digits,
+        # the rules a line whose longest run of digits has length k (to 255) may match
+        np.array(
+            [sum(1 << r for r in range(len(flat)) if k >= rule_digits[r]) for k in range(256)],
+            dtype=np.uint64,
+        ),
         packed[1],
         packed[2],
     )
