@@ -1366,6 +1366,12 @@ def _scanned_rule_lines(
                 if first is None:
                     continue
                 pos = _space_start(line, first.start())
+                if lead and not lead[0].isspace():
+                    # ``Y`` starts with ``lead``, not a blank: the greedy ``\s*`` at ``pos``
+                    # takes the blanks up to ``Y``'s match, which then is ``first`` -- the
+                    # first match of ``\s*Y`` is ``pos, first.end()``; the others follow it
+                    strips.setdefault(i, []).append((base + pos, base + first.end(), name))
+                    pos = first.end()
             for m in finditer(line, pos):
                 a, b = m.span()
                 if b > a:
