@@ -10,6 +10,25 @@ import os
 from types import ModuleType
 
 enabled = True
+
+# ``_numba_kernels.line_scan``'s flags (here, so that the tables are built without numba):
+# rare units
+LINE_BREAK = 1  # the line break
+UNJUDGED = 2  # a twin (a non-ASCII character a case-insensitive pattern matches with an
+# ASCII letter: ASCII needles cannot judge it) or a surrogate (offsets are in str indices)
+# unit classes, OR'ed into the line flags
+NONBLANK = 1  # a unit ``\s`` does not match
+WORD = 2  # a unit ``\w`` matches
+DIGIT = 4  # a unit ``\d`` matches (its runs are counted for the rules)
+UNSTABLE = 8  # a unit NFC or NFKC may change (see boilerplate._stable_table)
+# where they sit in the line pass's unit table (see _numba_kernels.line_scan): bits 0-4
+# the needle key, then the class (4 bits), the rare bits (2), the class of the one-unit
+# needles (5), the first-character class (8) and the last-character class (8)
+INFO_CLASS = 5
+INFO_RARE = 9
+INFO_ONE = 11
+INFO_FIRST = 16
+INFO_LAST = 24
 _module: ModuleType | bool | None = None
 
 

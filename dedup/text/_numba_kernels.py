@@ -9,7 +9,19 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from dedup.text._compiled import (
+    DIGIT,
+    INFO_CLASS,
+    INFO_FIRST,
+    INFO_LAST,
+    INFO_ONE,
+    INFO_RARE,
+    NONBLANK,
+    UNJUDGED,
+)
+
 _SPACE = 32
+DIGIT_SHIFT = DIGIT.bit_length() - 1
 _NEWLINE = 10
 _DROP = 254
 
@@ -26,43 +38,40 @@ def fold_collapse(units, table, multi, multi_bytes, out):  # type: ignore[no-unt
     surrogate pair).
     """
     n = 0
-    word = False  # the last unit written on this line is a letter/digit
-    pending = False  # separators came after it
+    word = 0  # the last unit written on this line is a letter/digit
+    pending = 0  # separators came after it
     for i in range(units.shape[0]):
         u = units[i]
         c = table[u]
-        if c == _SPACE:
-            pending = word
-        elif c == _NEWLINE:
-            out[n] = _NEWLINE
-            n += 1
-            word = False
-            pending = False
-        elif c == _DROP:
-            continue
-        elif c == 255:
-            for k in range(multi[u], multi[u + 1]):
-                e = multi_bytes[k]
-                if e == _SPACE:
-                    pending = word
-                else:
-                    if pending:
-                        out[n] = _SPACE
+        if c >= _DROP - 1 or c == 0:  # rare: several letters, nothing, the slow path
+            if c == _DROP:
+                continue
+            if c == 255:
+                for k in range(multi[u], multi[u + 1]):
+                    e = multi_bytes[k]
+                    if e == _SPACE:
+                        pending = word
+                    else:
+                        if pending:
+                            out[n] = _SPACE
+                            n += 1
+                            pending = 0
+                        out[n] = e
                         n += 1
-                        pending = False
-                    out[n] = e
-                    n += 1
-                    word = True
-        elif c == 0 or c == _DROP - 1:
+                        word = 1
+                continue
             return -1
-        else:
-            if pending:
-                out[n] = _SPACE
-                n += 1
-                pending = False
-            out[n] = c
-            n += 1
-            word = True
+        # without branches: a separator writes nothing (it may make a space pending), a
+        # line break itself (nothing pending after it), a letter/digit a pending space and
+        # itself; the writes past ``n`` are overwritten (at most one byte per unit is kept)
+        sp = c == _SPACE
+        w = 1 - sp - (c == _NEWLINE)
+        out[n] = _SPACE
+        n += pending & w
+        out[n] = c
+        n += 1 - sp
+        pending = word & sp  # (pending implies word)
+        word = w | (word & sp)
     return n
 
 
@@ -147,6 +156,152 @@ def needle_lines(
     return 0
 
 
+@njit(cache=True, nogil=True)
+def line_scan(
+    units,
+    info,
+    one_masks,
+    tri_ok,
+    tri_start,
+    nd_units,
+    nd_start,
+    nd_len,
+    nd_mask,
+    rule_req,
+    digits_ok,
+    first_masks,
+    last_masks,
+    starts,
+    lflags,
+    cands,
+):  # type: ignore[no-untyped-def]
+    """One pass over a document's units (UTF-16 code units, or bytes of ASCII text): its
+    lines, what they hold, and the lines each rule may match.
+
+    ``info[u]`` describes unit ``u`` (see ``dedup.text._compiled``): its needle key (the
+    low 5 bits of the unit, of the lowercase letter for an ASCII letter), its class
+    (``NONBLANK``, ``WORD``, ``DIGIT``, ``UNSTABLE``), its rare bits (``LINE_BREAK``,
+    ``UNJUDGED``), and three indexes: into ``one_masks`` (the needle bits of the one-unit
+    needle ``u``; 0 for none), ``first_masks`` and ``last_masks`` (the rules a line may
+    match when ``u`` is its first / last non-blank unit).
+
+    Writes ``starts[k]`` (start of line ``k``; ``starts[n_lines]`` is one past the text's
+    end + 1), ``lflags[k]`` (the classes of the line's units OR'ed; ``lflags[n_lines]``
+    those of all lines) and the candidate lines of each rule ``r``,
+    ``cands[cands[r]:cands[r + 1]]`` in order (``cands`` holds ``n_rules + 1 + n_lines *
+    n_rules``; its length used is returned): a non-blank line is a candidate of rule ``r``
+    when it holds every needle bit of ``rule_req[r]``, bit ``r`` is set in ``digits_ok[k]``
+    for its longest run of ``k`` units of class ``DIGIT`` (``k`` up to 255), and in the
+    first and last masks of its first and last non-blank units.
+
+    Longer needles: those that may start at ``i`` are ``tri_start[key]:tri_start[key+1]``
+    (``tri_ok[key]`` tells whether there are any), ``key = k[i] << 10 | k[i+1] << 5 |
+    k[i+2]`` from the units' keys (0 past the end); needle ``j`` is ``nd_units[nd_start[j]:]
+    [:nd_len[j]]`` (ASCII, lowercase; compared with ASCII letters lowercased) and sets the
+    bits ``nd_mask[j]``. Returns -1 when the text holds a unit with the rare bit
+    ``UNJUDGED`` (a twin: ASCII needles cannot judge it; a surrogate: the line starts would
+    not be str offsets).
+    """
+    n = units.shape[0]
+    line = 0
+    mask = np.uint64(0)
+    lf = 0
+    head = -1  # info of the first non-blank unit of the line
+    tail = 0  # of the last one
+    doc = 0  # the flags of every line
+    run = 0  # length of the run of digits ending here
+    longest = 0  # of the line's runs of digits
+    n_rules = rule_req.shape[0]
+    no_needles = np.uint64(0)
+    for r in range(n_rules):
+        if rule_req[r] == 0:
+            no_needles |= np.uint64(1) << np.uint64(r)
+    fits = np.zeros(starts.shape[0] - 1, dtype=np.uint64)  # the rules each line fits
+    any_fit = np.uint64(0)
+    starts[0] = 0
+    # the info of the units at i, i + 1, i + 2 (0 past the end)
+    x1 = np.int64(info[units[0]]) if n > 0 else np.int64(0)
+    x2 = np.int64(info[units[1]]) if n > 1 else np.int64(0)
+    for i in range(n + 1):
+        if i < n:
+            x0 = x1
+            x1 = x2
+            x2 = np.int64(info[units[i + 2]]) if i + 2 < n else np.int64(0)
+            if not (x0 >> INFO_RARE) & 3:
+                c = (x0 >> INFO_CLASS) & 15
+                lf |= c
+                run = (run + 1) * ((c >> DIGIT_SHIFT) & 1)
+                if run > longest:
+                    longest = run
+                if c & NONBLANK:
+                    tail = x0
+                    if head < 0:
+                        head = x0
+                one = (x0 >> INFO_ONE) & 31
+                if one:
+                    mask |= one_masks[one]
+                key = ((x0 & 31) << 10) | ((x1 & 31) << 5) | (x2 & 31)
+                if tri_ok[key]:
+                    for j in range(tri_start[key], tri_start[key + 1]):
+                        length = nd_len[j]
+                        if i + length > n:
+                            continue
+                        s = nd_start[j]
+                        ok = True
+                        for m in range(length):
+                            w = units[i + m]
+                            if 65 <= w <= 90:
+                                w += 32
+                            if w != nd_units[s + m]:
+                                ok = False
+                                break
+                        if ok:
+                            mask |= nd_mask[j]
+                continue
+            if (x0 >> INFO_RARE) & UNJUDGED:
+                return -1
+        # the end of a line (a line break, or the end of the text)
+        starts[line + 1] = i + 1
+        lflags[line] = lf
+        if lf & NONBLANK:
+            # the rules whose needles the line holds (without any: those with none) ...
+            fit = no_needles
+            if mask:
+                for r in range(n_rules):
+                    req = rule_req[r]
+                    if (mask & req) == req:
+                        fit |= np.uint64(1) << np.uint64(r)
+            # ... that may start and end with its first and last non-blank characters and
+            # have its runs of digits
+            fit &= (
+                first_masks[(head >> INFO_FIRST) & 255]
+                & last_masks[(tail >> INFO_LAST) & 255]
+                & digits_ok[min(longest, 255)]
+            )
+            fits[line] = fit
+            any_fit |= fit
+        line += 1
+        doc |= lf
+        mask = np.uint64(0)
+        lf = 0
+        head = -1
+        run = 0
+        longest = 0
+    lflags[line] = doc
+    # by rule: its lines after the offsets
+    k = n_rules + 1
+    for r in range(n_rules):
+        cands[r] = k
+        bit = np.uint64(1) << np.uint64(r)
+        if any_fit & bit:
+            for j in range(line):
+                if fits[j] & bit:
+                    cands[k] = j
+                    k += 1
+    cands[n_rules] = k
+    return k
+
+
 def warm_up() -> None:
     """Compile (or load from numba's cache) for the argument types used."""
     table = np.full(0x10000, _SPACE, dtype=np.uint8)
@@ -154,3 +309,25 @@ def warm_up() -> None:
     multi = np.zeros(0x10001, dtype=np.int64)
     fold_collapse(np.zeros(4, dtype=np.uint16), table, multi, out[:0], out)
     fold_collapse(np.zeros(4, dtype=np.uint8), table, multi, out[:0], out)
+    u32 = np.zeros(0x10000, dtype=np.uint32)
+    u64 = np.zeros(1, dtype=np.uint64)
+    i64 = np.zeros(0x8001, dtype=np.int64)
+    for units in (np.zeros(4, dtype=np.uint16), np.zeros(4, dtype=np.uint8)):
+        line_scan(
+            units,
+            u32,
+            u64,
+            np.zeros(0x8000, dtype=np.uint8),
+            i64,
+            np.zeros(0, dtype=np.uint16),
+            i64[:0],
+            i64[:0],
+            u64[:0],
+            u64[:1],
+            np.zeros(256, dtype=np.uint64),
+            u64,
+            u64,
+            np.empty(2, dtype=np.int64),
+            np.empty(2, dtype=np.uint8),
+            np.empty(3, dtype=np.int64),
+        )

@@ -27,7 +27,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
-from itertools import accumulate
+from itertools import accumulate, islice
 from pathlib import Path
 from typing import Literal
 
@@ -90,6 +90,55 @@ class RemovedSpan:
     rule: str
 
 
+class _Spans:
+    """Removed spans not made into :class:`RemovedSpan` records yet: ``(start, end, rule)``
+    tuples in the order they were found; :attr:`Stripped.removed` sorts them by
+    ``(start, end)`` (a stable sort) and makes the records on first access."""
+
+    __slots__ = ("items",)
+
+    def __init__(self, items: list[tuple[int, int, str]]) -> None:
+        self.items = items
+
+    def __getstate__(self) -> list[tuple[int, int, str]]:
+        return self.items
+
+    def __setstate__(self, items: list[tuple[int, int, str]]) -> None:
+        self.items = items
+
+    def records(self) -> tuple[RemovedSpan, ...]:
+        return tuple(RemovedSpan(*t) for t in sorted(self.items, key=_span_order))
+
+
+def _span_order(t: tuple[int, int, str]) -> tuple[int, int]:
+    return t[0], t[1]
+
+
+class _Removed:
+    """:attr:`Stripped.removed`, stored as :class:`_Spans` by the fast paths and made into
+    records when first read: most callers (clustering) never read it."""
+
+    def __get__(self, obj: object, owner: type | None = None) -> tuple[RemovedSpan, ...]:
+        if obj is None:
+            return ()  # the dataclass field's default
+        value = obj.__dict__["_removed"]
+        if isinstance(value, _Spans):
+            value = value.records()
+            obj.__dict__["_removed"] = value
+        return value  # type: ignore[no-any-return]
+
+    def __set__(self, obj: object, value: tuple[RemovedSpan, ...] | _Spans) -> None:
+        obj.__dict__["_removed"] = value
+
+
+def _raw_spans(stripped: Stripped) -> list[tuple[int, int, str]]:
+    """The removed spans of ``stripped`` as tuples, in an order that sorts to its records."""
+    value = stripped.__dict__.get("_removed", ())
+    if isinstance(value, _Spans):
+        return list(value.items)
+    return [(r.start, r.end, r.rule) for r in stripped.removed]
+
+
 @dataclass(frozen=True)
 class Stripped:
     """Result of :func:`strip_boilerplate`.
@@ -106,8 +155,22 @@ class Stripped:
 
     source: str
     lines: tuple[tuple[tuple[int, int], ...], ...]
-    removed: tuple[RemovedSpan, ...] = field(default=())
+    removed: tuple[RemovedSpan, ...] = _Removed()  # type: ignore[assignment]
     keys: tuple[str, ...] = field(default=(), repr=False)  # normalized form of each kept line
+
+    @classmethod
+    def _make(
+        cls,
+        source: str,
+        lines: tuple[tuple[tuple[int, int], ...], ...],
+        removed: _Spans,
+        keys: tuple[str, ...],
+    ) -> Stripped:
+        """``Stripped(source, lines, removed, keys)`` without the frozen ``__init__``'s
+        attribute calls (the same instance dictionary)."""
+        obj = object.__new__(cls)
+        obj.__dict__.update(source=source, lines=lines, _removed=removed, keys=keys)
+        return obj
 
     @property
     def text(self) -> str:
@@ -129,7 +192,7 @@ class Stripped:
         """
         if len(self.keys) != len(self.lines):  # built by hand without keys
             return normalize(self.text)
-        return " ".join(k for k in self.keys if k)
+        return " ".join(filter(None, self.keys))
 
 
 # ------------------------------------------------------------------ rule prefilters
@@ -306,6 +369,9 @@ class _RulePlan:
     suffixes: tuple[str, ...] = ()
     # for a pattern ``\s*Y``: ``Y`` compiled (see :func:`_after_spaces`)
     rest: re.Pattern[str] | None = None
+    # lowercase ASCII text every match of ``rest`` (else of the rule's pattern) starts with
+    # (see :func:`_lead`)
+    lead: str = ""
 
 
 @dataclass(frozen=True)
@@ -320,6 +386,10 @@ class _Plan:
     bits: dict[int, tuple[int, ...]] = field(default_factory=dict, compare=False)
     arrays: tuple[np.ndarray, ...] | None = field(default=None, compare=False)
     n_bits: int = 0
+    # the arguments of ``_numba_kernels.line_scan`` (:func:`_line_scan_arrays`); rule plan
+    # -> its index there, for the rules whose candidates it gives (the others scan)
+    line_arrays: tuple[np.ndarray, ...] | None = field(default=None, compare=False)
+    line_rules: dict[int, int] = field(default_factory=dict, compare=False)
 
 
 _LAST_PLAN: tuple[RuleSet | None, BoilerplateConfig, _Plan] | None = None
@@ -330,13 +400,13 @@ def _plan(ruleset: RuleSet) -> _Plan:
     plans = {k: tuple(_rule_plan(r) for r in ruleset.of_kind(k)) for k in _KINDS}
     flat = plans["cut_from"] + plans["drop_line"] + plans["strip"]
     # one bit per tuple of needles of each rule (the compiled search takes them all)
-    # (later tuples only when none of their needles is a single ASCII letter or digit: those
-    # occur on most lines and cost more than they save)
+    # (later tuples only when none of their needles is one or two ASCII letters or digits:
+    # those occur on many lines and cost more than they save)
     tuples = [
         (rp, alts)
         for rp in flat
         for k, alts in enumerate(rp.needles)
-        if k == 0 or not any(isinstance(n, bytes) and len(n) == 1 and n.isalnum() for n in alts)
+        if k == 0 or not any(isinstance(n, bytes) and len(n) <= 2 and n.isalnum() for n in alts)
     ]
     bits: dict[int, tuple[int, ...]] = {}
     arrays = None
@@ -344,7 +414,141 @@ def _plan(ruleset: RuleSet) -> _Plan:
         for b, (rp, _) in enumerate(tuples):
             bits[id(rp)] = (*bits.get(id(rp), ()), b)
         arrays = _needle_arrays([alts for _, alts in tuples])
-    return _Plan(plans["cut_from"], plans["drop_line"], plans["strip"], bits, arrays, len(tuples))
+    line_arrays, line_rules = None, {}
+    if (not tuples or arrays is not None) and len(flat) <= 64 and _ascii_twins() is not None:
+        line_arrays, line_rules = _line_scan_arrays(flat, bits, [alts for _, alts in tuples])
+    return _Plan(
+        plans["cut_from"],
+        plans["drop_line"],
+        plans["strip"],
+        bits,
+        arrays,
+        len(tuples),
+        line_arrays,
+        line_rules,
+    )
+
+
+def _line_scan_arrays(
+    flat: tuple[_RulePlan, ...], bits: dict[int, tuple[int, ...]], tuples: list[tuple[Needle, ...]]
+) -> tuple[tuple[np.ndarray, ...] | None, dict[int, int]]:
+    """The tables of ``_numba_kernels.line_scan`` for the rules ``flat`` (in kernel rule
+    order) with needle bits ``bits`` (the tuples ``tuples``), and the rules it finds the
+    candidate lines of: a rule with needles, or with a first-character table
+    (:func:`_first_chars`), or with neither and no scan (every non-blank line). A rule with
+    only a scan keeps its scan: the kernel gives it no candidates."""
+    K = _compiled
+
+    seqs: dict[tuple[int, ...], int] = {}
+    for b, alts in enumerate(tuples):
+        for needle in alts:
+            if isinstance(needle, bytes):
+                variants = [needle.decode("ascii")]
+            else:
+                variants = [ch.lower() if ch.isascii() else ch for ch in needle]
+            for v in variants:
+                key = tuple(ord(ch) for ch in v)
+                seqs[key] = seqs.get(key, 0) | 1 << b
+    one_mask = np.zeros(0x10000, dtype=np.uint64)
+    items = []
+    for seq, m in seqs.items():
+        if len(seq) == 1:
+            u = seq[0]
+            one_mask[u] |= np.uint64(m)
+            if chr(u).isascii():
+                one_mask[ord(chr(u).upper())] |= np.uint64(m)
+        else:
+            items.append((seq, m))
+    items.sort()
+    # The longer needles (ASCII, lowercase: see _needle) by the keys of their first three
+    # units: 1-26 an ASCII letter in either case, 27-31 the other characters of needles
+    # (shared when more than five), 0 any other unit; a 2-unit needle under every third.
+    pkey = np.zeros(0x10000, dtype=np.int64)
+    others = sorted({u for seq, _ in items for u in seq} - set(range(97, 123)))
+    for k, u in enumerate(others):
+        pkey[u] = 27 + k % 5
+    pkey[65:91] = np.arange(1, 27)
+    pkey[97:123] = np.arange(1, 27)
+    buckets: list[list[int]] = [[] for _ in range(0x8000)]
+    for j, (seq, _) in enumerate(items):
+        k = int(pkey[seq[0]]) << 10 | int(pkey[seq[1]]) << 5
+        for key in range(k, k + 32) if len(seq) == 2 else [k | int(pkey[seq[2]])]:
+            buckets[key].append(j)
+    tri_start = np.concatenate(([0], np.cumsum([len(b) for b in buckets]))).astype(np.int64)
+    tri_idx = [j for b in buckets for j in b]
+    nd_len_j = np.array([len(seq) for seq, _ in items], dtype=np.int64)
+    nd_start_j = np.concatenate(([0], np.cumsum(nd_len_j)[:-1])).astype(np.int64)
+    # the kernel walks the buckets' entries: one (start, length, bits) per entry
+    nd_units = np.array([u for seq, _ in items for u in seq], dtype=np.uint16)
+    nd_start = nd_start_j[tri_idx].astype(np.int64) if tri_idx else nd_start_j[:0]
+    nd_len = nd_len_j[tri_idx].astype(np.int64) if tri_idx else nd_len_j[:0]
+    nd_mask = np.array([items[j][1] for j in tri_idx], dtype=np.uint64)
+    rare = np.zeros(0x10000, dtype=np.int64)
+    for ch in _ascii_twins() or ():
+        rare[ord(ch)] = K.UNJUDGED
+    # line offsets are counted in units: a text with surrogates takes the line-by-line path
+    rare[0xD800:0xE000] = K.UNJUDGED
+    rare[10] = K.LINE_BREAK
+    uclass = np.where(_space_table(), 0, K.NONBLANK).astype(np.int64)
+    uclass[_word_table()] |= K.WORD
+    uclass[_digit_table()] |= K.DIGIT
+    uclass[~_stable_table()] |= K.UNSTABLE
+    info = pkey.astype(np.int64) | uclass << K.INFO_CLASS | rare << K.INFO_RARE
+    tri_ok = (tri_start[1:] > tri_start[:-1]).astype(np.uint8)
+    rule_req = np.zeros(len(flat), dtype=np.uint64)
+    rule_digits = np.zeros(len(flat), dtype=np.int64)
+    first_ok = np.zeros(0x10000, dtype=np.uint64)
+    last_ok = np.zeros(0x10000, dtype=np.uint64)
+    rules: dict[int, int] = {}
+    for r, rp in enumerate(flat):
+        table = _first_chars(rp.rule.pattern)
+        if id(rp) not in bits and table is None and rp.scan is not None:
+            continue  # found by its scan
+        rules[id(rp)] = r
+        rule_digits[r] = _digit_run(rp.rule.pattern)
+        for b in bits.get(id(rp), ()):
+            rule_req[r] |= np.uint64(1 << b)
+        if table is None:
+            first_ok |= np.uint64(1 << r)
+        else:
+            first_ok[table] |= np.uint64(1 << r)
+        table = _first_chars(rp.rule.pattern, last=True)
+        if table is None:
+            last_ok |= np.uint64(1 << r)
+        else:
+            last_ok[table] |= np.uint64(1 << r)
+    # the one-unit needles' bits and the first / last character tables as indexes into the
+    # few distinct values (mask 0 first), packed into ``info``
+    packed = []
+    for table, shift, limit in (
+        (one_mask, K.INFO_ONE, 32),
+        (first_ok, K.INFO_FIRST, 256),
+        (last_ok, K.INFO_LAST, 256),
+    ):
+        values, index = np.unique(np.concatenate(([0], table)), return_inverse=True)
+        if len(values) > limit:
+            return None, {}
+        info |= index[1:].astype(np.int64) << shift
+        packed.append(values.astype(np.uint64))
+    arrays = (
+        info.astype(np.uint32),
+        packed[0],
+        tri_ok,
+        tri_start,
+        nd_units,
+        nd_start,
+        nd_len,
+        nd_mask,
+        rule_req,
+        # the rules a line whose longest run of digits has length k (to 255) may match
+        np.array(
+            [sum(1 << r for r in range(len(flat)) if k >= rule_digits[r]) for k in range(256)],
+            dtype=np.uint64,
+        ),
+        packed[1],
+        packed[2],
+    )
+    return arrays, rules
 
 
 def _needle_arrays(tuples: list[tuple[Needle, ...]]) -> tuple[np.ndarray, ...]:
@@ -414,9 +618,55 @@ def _rule_plan(rule: Rule) -> _RulePlan:
                 needles.append(alts)
     suffixes = _suffixes(rule.pattern)
     rest = _after_spaces(rule.pattern)
+    lead = _lead(rule.pattern, after_spaces=rest is not None)
     if needles:
-        return _RulePlan(rule, tuple(needles), None, suffixes, rest)  # type: ignore[arg-type]
-    return _RulePlan(rule, (), _scan_pattern(rule.pattern), suffixes, rest)
+        return _RulePlan(rule, tuple(needles), None, suffixes, rest, lead)  # type: ignore[arg-type]
+    return _RulePlan(rule, (), _scan_pattern(rule.pattern), suffixes, rest, lead)
+
+
+def _lead(pattern: re.Pattern[str], after_spaces: bool = False) -> str:
+    r"""The ASCII text (lowercase) every match of ``pattern`` starts with, after zero-width
+    ``\b``, ``\B`` and lookarounds (``""`` when there is none); with ``after_spaces``, of
+    ``Y`` for a pattern ``\s*Y`` (:func:`_after_spaces`).
+
+    In a line holding no character a case-insensitive pattern matches with an ASCII letter
+    (:func:`_ascii_twins`: İ, the only character whose lowercase is longer, is one), the
+    pattern can match at ``q`` only where ``line.lower()`` holds the text at ``q``: its
+    leftmost match is the one searched from the first such place (``\b`` and lookbehinds
+    still see the characters before it), and there is none when the text is not there.
+    """
+    try:
+        from re import _constants as c  # type: ignore[attr-defined]
+        from re import _parser  # type: ignore[attr-defined]
+
+        if pattern.flags & (re.ASCII | re.LOCALE):
+            return ""
+        items = list(_parser.parse(pattern.pattern, pattern.flags))
+        spaces = [(c.IN, [(c.CATEGORY, c.CATEGORY_SPACE)])]
+        while (
+            after_spaces
+            and items
+            and items[0][0] in (c.MAX_REPEAT, c.MIN_REPEAT)
+            and items[0][1][0] == 0
+            and items[0][1][1] == c.MAXREPEAT
+            and list(items[0][1][2]) == spaces
+        ):
+            items.pop(0)
+        lead = []
+        for op, av in items:
+            if op is c.LITERAL:
+                lead.append(chr(av))
+            elif not lead and (
+                op in (c.ASSERT, c.ASSERT_NOT)
+                or (op is c.AT and av in (c.AT_BOUNDARY, c.AT_NON_BOUNDARY))
+            ):
+                continue
+            else:
+                break
+        text = "".join(lead)
+        return text.lower() if text.isascii() else ""
+    except Exception:  # an unfamiliar construct or ``re`` internals changed: no text
+        return ""
 
 
 def _after_spaces(pattern: re.Pattern[str]) -> re.Pattern[str] | None:
@@ -457,6 +707,187 @@ def _after_spaces(pattern: re.Pattern[str]) -> re.Pattern[str] | None:
         return _compiler.compile(tree, tree.state.flags)  # type: ignore[no-any-return]
     except Exception:  # an unfamiliar construct or ``re`` internals changed
         return None
+
+
+def _first_chars(pattern: re.Pattern[str], last: bool = False) -> np.ndarray | None:
+    r"""For a rule anchored at the line start (``^X`` or ``^\s*X``): a table over the BMP
+    of the characters that can be a matching line's first non-blank character (``None``
+    when that cannot be told). With ``last``, for a rule anchored at the line end (``X$``,
+    ``X\s*$``, or ``\Z``): of its last non-blank character.
+
+    Every match of ``X`` starts (ends) with a character of ``FIRST(X)`` (``LAST(X)``; ``X``
+    cannot match empty). When no whitespace is in that set, ``X`` starts at the line's
+    first non-blank character -- after ``^\s*`` (all blanks before it) as after ``^`` (the
+    line's first character then is not blank); and ends at its last one. Characters are
+    judged by ``re`` itself: each first (last) item compiled alone with the pattern's
+    flags, matched against every BMP character. Surrogates (characters outside the BMP) are
+    always let through.
+    """
+    try:
+        from re import (
+            _compiler,  # type: ignore[attr-defined]
+            _parser,  # type: ignore[attr-defined]
+        )
+        from re import _constants as c  # type: ignore[attr-defined]
+
+        if pattern.flags & (re.ASCII | re.LOCALE):
+            return None
+        tree = _parser.parse(pattern.pattern, pattern.flags)
+        if tree.state.flags & (re.ASCII | re.LOCALE) or not tree.data:
+            return None
+        edge = tree.data[-1] if last else tree.data[0]
+        if last and edge not in ((c.AT, c.AT_END), (c.AT, c.AT_END_STRING)):
+            return None
+        if not last and edge not in ((c.AT, c.AT_BEGINNING), (c.AT, c.AT_BEGINNING_STRING)):
+            return None
+        atoms: list = []  # type: ignore[type-arg]
+        rest = list(tree.data[:-1]) if last else list(tree.data[1:])
+        if _first_items(rest, c, atoms, last):
+            return None  # X may match the empty string
+        table = np.zeros(0x10000, dtype=bool)
+        for atom in atoms:
+            sub = _parser.SubPattern(tree.state, [atom])
+            one = _compiler.compile(sub, tree.state.flags)
+            for ch in one.findall(_bmp()):
+                table[ord(ch)] = True
+        if table[_space_table()].any():
+            return None
+        table[0xD800:0xE000] = True
+        return table
+    except Exception:  # an unfamiliar construct or ``re`` internals changed: no filter
+        return None
+
+
+def _first_items(items, c, atoms, rev=False) -> bool:  # type: ignore[no-untyped-def]
+    r"""Add the one-character items a match of ``items`` may start with (``rev``: end with)
+    to ``atoms``, whitespace items (``\s``, ``\s*``, ``\s+``, ...) skipped; True when
+    ``items`` may match a string of whitespace only (or the empty string). Raises on
+    constructs not handled.
+
+    The first non-blank character of a match of ``items`` is then one of the atoms' (what
+    the skipped items match is whitespace): when no atom matches whitespace, it is the first
+    non-blank character of the line, for a match starting at the line start."""
+    items = list(items)[::-1] if rev else list(items)
+    repeats = {c.MAX_REPEAT, c.MIN_REPEAT, getattr(c, "POSSESSIVE_REPEAT", None)}
+    spaces = [(c.IN, [(c.CATEGORY, c.CATEGORY_SPACE)])]
+    for op, av in items:
+        if [(op, av)] == spaces or (op in repeats and list(av[2]) == spaces):
+            continue  # whitespace only
+        if op in (c.LITERAL, c.IN):
+            atoms.append((op, av))
+            return False
+        if op is c.BRANCH:
+            empty = False
+            for alt in av[1]:
+                empty |= _first_items(alt, c, atoms, rev)
+            if not empty:
+                return False
+        elif op is c.SUBPATTERN:
+            if av[1] or av[2]:  # inline flags
+                raise _Unsupported
+            if not _first_items(av[3], c, atoms, rev):
+                return False
+        elif op in repeats:
+            lo, _, body = av
+            if not _first_items(body, c, atoms, rev) and lo >= 1:
+                return False
+        elif op is getattr(c, "ATOMIC_GROUP", None):
+            if not _first_items(av, c, atoms, rev):
+                return False
+        elif op in (c.ASSERT, c.ASSERT_NOT) or (
+            op is c.AT and av in (c.AT_BOUNDARY, c.AT_NON_BOUNDARY)
+        ):
+            continue  # zero-width: restricts what follows, consumes nothing
+        else:
+            raise _Unsupported
+    return True
+
+
+def _digit_run(pattern: re.Pattern[str]) -> int:
+    r"""A length ``k`` such that every match of ``pattern`` holds ``k`` consecutive
+    characters ``\d`` matches (0 when none is known): the longest ``\d{k,...}`` that every
+    match goes through (the top-level sequence and the groups in it, not branches)."""
+    try:
+        from re import _constants as c  # type: ignore[attr-defined]
+        from re import _parser  # type: ignore[attr-defined]
+
+        digit = [(c.IN, [(c.CATEGORY, c.CATEGORY_DIGIT)])]
+        repeats = {c.MAX_REPEAT, c.MIN_REPEAT, getattr(c, "POSSESSIVE_REPEAT", None)}
+
+        def longest(items) -> int:  # type: ignore[no-untyped-def]
+            best = 0
+            for op, av in items:
+                if op in repeats and av[0] >= 1:
+                    if list(av[2]) == digit:
+                        best = max(best, min(av[0], 255))
+                    else:
+                        best = max(best, longest(av[2]))
+                elif op is c.SUBPATTERN:
+                    best = max(best, longest(av[3]))
+                elif op is getattr(c, "ATOMIC_GROUP", None):
+                    best = max(best, longest(av))
+                elif [(op, av)] == digit:
+                    best = max(best, 1)
+            return best
+
+        return longest(_parser.parse(pattern.pattern, pattern.flags))
+    except Exception:  # an unfamiliar construct or ``re`` internals changed: no bound
+        return 0
+
+
+@lru_cache(maxsize=1)
+def _stable_table() -> np.ndarray:
+    """The BMP characters that NFC and NFKC leave alone wherever they stand (a bool table):
+    normalized on their own (quick-check value No excluded), canonical combining class 0
+    (no reordering) and not the second character of a canonical composition pair (value
+    Maybe: Hangul vowels and trailing consonants, and every second character of a
+    two-character canonical decomposition). A text of these characters only is NFC and
+    NFKC already (what ``unicodedata``'s quick check concludes for it)."""
+    seconds = set(range(0x1161, 0x1176)) | set(range(0x11A8, 0x11C3))
+    for cp in range(0x110000):
+        d = unicodedata.decomposition(chr(cp))
+        if d and not d.startswith("<"):
+            parts = d.split()
+            if len(parts) == 2:
+                seconds.add(int(parts[1], 16))
+    table = np.zeros(0x10000, dtype=bool)
+    for cp in range(0x10000):
+        if 0xD800 <= cp < 0xE000 or cp in seconds:
+            continue
+        ch = chr(cp)
+        table[cp] = (
+            unicodedata.combining(ch) == 0
+            and unicodedata.is_normalized("NFC", ch)
+            and unicodedata.is_normalized("NFKC", ch)
+        )
+    return table
+
+
+@lru_cache(maxsize=1)
+def _digit_table() -> np.ndarray:
+    r"""The BMP characters ``\d`` matches (a bool table)."""
+    table = np.zeros(0x10000, dtype=bool)
+    for ch in re.findall(r"\d", _bmp()):
+        table[ord(ch)] = True
+    return table
+
+
+@lru_cache(maxsize=1)
+def _space_table() -> np.ndarray:
+    r"""The BMP characters ``\s`` matches (a bool table)."""
+    table = np.zeros(0x10000, dtype=bool)
+    for ch in re.findall(r"\s", _bmp()):
+        table[ord(ch)] = True
+    return table
+
+
+@lru_cache(maxsize=1)
+def _word_table() -> np.ndarray:
+    r"""The BMP characters ``\w`` matches (a bool table)."""
+    table = np.zeros(0x10000, dtype=bool)
+    for ch in re.findall(r"\w", _bmp()):
+        table[ord(ch)] = True
+    return table
 
 
 def _space_start(line: str, q: int) -> int:
@@ -740,9 +1171,19 @@ def rules_for(config: BoilerplateConfig) -> RuleSet:
 
 def prepare(text: str) -> str:
     """Unify line endings, drop a BOM, apply NFC: the text all offsets refer to."""
+    return _nfc(_unify_lines(text))
+
+
+def _unify_lines(text: str) -> str:
+    """:func:`prepare` but NFC."""
     if text.startswith("\ufeff"):
         text = text[1:]
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if "\r" in text:  # (one search: the two replacements search twice)
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text
+
+
+def _nfc(text: str) -> str:
     return text if text.isascii() else unicodedata.normalize("NFC", text)
 
 
@@ -794,13 +1235,21 @@ def strip_boilerplate(
         plan = _plan(rules if rules is not None else rules_for(cfg))
         globals()["_LAST_PLAN"] = (rules, cfg, plan)
     norm = normalize_config or NormalizeConfig()
-    source = prepare(text)
-    lines = source.split("\n")
-    n = len(lines)
-    # start offset of each line, and one past the last line
-    starts = [0, *accumulate([len(line) + 1 for line in lines])]
-    finder = _LineFinder(source, lines, starts, plan)
+    source = _unify_lines(text)  # NFC below
+    result = None
+    if plan.line_arrays is not None:
+        kernels = _compiled.kernels()
+        if kernels is not None:
+            result = _strip_scanned(source, plan, cfg, norm, kernels)
+    if result is None:
+        result = _strip_by_lines(_nfc(source), plan, cfg, norm)
+    return apply_learned(result, learned, cfg) if learned else result
 
+
+def _rule_lines(finder: _LineFinder, plan: _Plan) -> tuple[int, str, dict[int, str], dict]:  # type: ignore[type-arg]
+    """The first line a cut rule matches and its name; the lines drop rules match (the
+    first in rule order names the removal); what strip rules match in the other lines."""
+    n = finder.n_lines
     # 1. the first line a cut rule matches, and that rule's name (the first in rule order)
     cut_at, cut_name = n, ""
     for rp in plan.cuts:
@@ -818,9 +1267,131 @@ def strip_boilerplate(
     for rp in plan.strips:
         for i, a, b in finder.spans(rp, cut_at, drops):
             strips.setdefault(i, []).append((a, b, rp.rule.name))
+    return cut_at, cut_name, drops, strips
+
+
+def _scanned_rule_lines(
+    source: str, starts: list[int], lflags: list[int], cands: list[int], plan: _Plan
+) -> tuple[int, str, dict[int, str], dict]:  # type: ignore[type-arg]
+    """:func:`_rule_lines` from the candidate lines of ``line_scan`` (those of the rule with
+    index ``r`` are ``cands[cands[r]:cands[r + 1]]``), the rules' own patterns deciding on
+    them, in rule order, as :class:`_LineFinder` does; rules found by their scan run it."""
+    index = plan.line_rules
+    n = len(lflags)
+    finder: _ScannedLines | None = None
+
+    def scanned() -> _ScannedLines:
+        nonlocal finder
+        if finder is None:
+            finder = _ScannedLines(source, starts, lflags, plan, cands)
+        return finder
+
+    def candidates(rp: _RulePlan, stop: int) -> list[int]:
+        r = index[id(rp)]
+        found = cands[cands[r] : cands[r + 1]]
+        if found and found[-1] >= stop:
+            found = [i for i in found if i < stop]
+        if rp.suffixes and found:
+            found = [
+                i
+                for i in found
+                if _may_end_with(source[starts[i] : starts[i + 1] - 1], rp.suffixes)
+            ]
+        return found
+
+    def matching(rp: _RulePlan, stop: int) -> list[int]:
+        if id(rp) not in index:
+            return scanned().matching(rp, stop)
+        found = candidates(rp, stop)
+        if not found:
+            return found
+        search = (rp.rest or rp.rule.pattern).search  # ``\s*Y`` matches where ``Y`` does
+        lead = rp.lead
+        out = []
+        for i in found:
+            line = source[starts[i] : starts[i + 1] - 1]
+            if lead:  # no twin in the text (the line pass saw none): see _lead
+                q = line.lower().find(lead)
+                if q >= 0 and search(line, q):
+                    out.append(i)
+            elif search(line):
+                out.append(i)
+        return out
+
+    # (a rule of the line pass without candidates is skipped at once: most rules, most lines)
+    # 1. the first line a cut rule matches, and that rule's name (the first in rule order)
+    cut_at, cut_name = n, ""
+    for rp in plan.cuts:
+        r = index.get(id(rp))
+        if r is not None and cands[r] == cands[r + 1]:
+            continue
+        for i in matching(rp, cut_at):
+            if i < cut_at:
+                cut_at, cut_name = i, rp.rule.name
+            break
+    # 2. lines a drop rule matches (the first in rule order names the removal)
+    drops: dict[int, str] = {}
+    for rp in plan.drops:
+        r = index.get(id(rp))
+        if r is not None and cands[r] == cands[r + 1]:
+            continue
+        for i in matching(rp, cut_at):
+            drops.setdefault(i, rp.rule.name)
+    # 3. what the strip rules match in the other lines, in rule order
+    strips: dict[int, list[tuple[int, int, str]]] = {}
+    for rp in plan.strips:
+        name = rp.rule.name
+        r = index.get(id(rp))
+        if r is None:
+            for i, a, b in scanned().spans(rp, cut_at, drops):
+                strips.setdefault(i, []).append((a, b, name))
+            continue
+        if cands[r] == cands[r + 1]:
+            continue
+        finditer = rp.rule.pattern.finditer
+        rest = rp.rest
+        lead = rp.lead
+        for i in candidates(rp, cut_at):
+            if i in drops:
+                continue
+            base = starts[i]
+            line = source[base : starts[i + 1] - 1]
+            pos = 0
+            if lead:  # (no twin in the text: see _lead)
+                pos = line.lower().find(lead)
+                if pos < 0:
+                    continue
+            if rest is not None:  # ``\s*Y``: no match before the spaces ahead of ``Y``'s first
+                first = rest.search(line, pos)
+                if first is None:
+                    continue
+                pos = _space_start(line, first.start())
+                if lead and not lead[0].isspace():
+                    # ``Y`` starts with ``lead``, not a blank: the greedy ``\s*`` at ``pos``
+                    # takes the blanks up to ``Y``'s match, which then is ``first`` -- the
+                    # first match of ``\s*Y`` is ``pos, first.end()``; the others follow it
+                    strips.setdefault(i, []).append((base + pos, base + first.end(), name))
+                    pos = first.end()
+            for m in finditer(line, pos):
+                a, b = m.span()
+                if b > a:
+                    strips.setdefault(i, []).append((base + a, base + b, name))
+    return cut_at, cut_name, drops, strips
+
+
+def _strip_by_lines(
+    source: str, plan: _Plan, cfg: BoilerplateConfig, norm: NormalizeConfig
+) -> Stripped:
+    """:func:`strip_boilerplate` on the prepared ``source``, line by line."""
+    lines = source.split("\n")
+    n = len(lines)
+    # start offset of each line, and one past the last line
+    starts = [0, *accumulate([len(line) + 1 for line in lines])]
+    finder = _LineFinder(source, lines, starts, plan)
+    cut_at, cut_name, drops, strips = _rule_lines(finder, plan)
 
     keys = normalize_text_lines(source, norm)  # normalized form of each line
-    removed: list[RemovedSpan] = []
+    removed: list[tuple[int, int, str]] = []
     kept_lines: list[tuple[tuple[int, int], ...]] = []
     kept_keys: list[str] = []
     seen: set[str] = set()
@@ -832,15 +1403,15 @@ def strip_boilerplate(
             continue
         start = starts[i]
         end = start + len(line)
-        stripped: list[RemovedSpan] | None = None
+        stripped: list[tuple[int, int, str]] | None = None
         if i in drops:
-            removed.append(RemovedSpan(start, end, drops[i]))
+            removed.append((start, end, drops[i]))
             continue
         if i in strips:
             pieces, stripped = _merge_cuts(start, end, strips[i])
             kept_text = "".join(source[a:b] for a, b in pieces)
             if not has_word(kept_text):
-                removed.append(RemovedSpan(start, end, stripped[0].rule))
+                removed.append((start, end, stripped[0][2]))
                 continue
             key = _line_key(kept_text, norm)
             kept = tuple(pieces)
@@ -852,14 +1423,14 @@ def strip_boilerplate(
                 if line.isspace():
                     continue
                 if not has_word(line):
-                    removed.append(RemovedSpan(start, end, "empty"))
+                    removed.append((start, end, "empty"))
                     continue
             elif not line.isascii() and not has_word(line):
-                removed.append(RemovedSpan(start, end, "empty"))
+                removed.append((start, end, "empty"))
                 continue
             kept = ((start, end),)
         if dedupe and key and key in seen:
-            removed.append(RemovedSpan(start, end, "repeated_line"))
+            removed.append((start, end, "repeated_line"))
             continue
         if stripped:
             removed.extend(stripped)
@@ -869,16 +1440,129 @@ def strip_boilerplate(
     for i in range(cut_at, n):
         line = lines[i]
         if line and not line.isspace():
-            removed.append(RemovedSpan(starts[i], starts[i] + len(line), cut_name))
+            removed.append((starts[i], starts[i] + len(line), cut_name))
+    return Stripped._make(source, tuple(kept_lines), _Spans(removed), tuple(kept_keys))
 
-    removed.sort(key=lambda r: (r.start, r.end))
-    result = Stripped(source, tuple(kept_lines), tuple(removed), tuple(kept_keys))
-    return apply_learned(result, learned, cfg) if learned else result
+
+def _strip_scanned(
+    source: str,
+    plan: _Plan,
+    cfg: BoilerplateConfig,
+    norm: NormalizeConfig,
+    kernels,  # type: ignore[no-untyped-def]
+) -> Stripped | None:
+    """:func:`strip_boilerplate` on the prepared ``source`` from one compiled pass over it
+    (``line_scan``: line starts, blank / word-character flags, each rule's candidate
+    lines), or ``None`` when that pass cannot judge the text (it holds a twin, or a
+    character outside the BMP). ``source`` has its lines unified, not NFC yet: when the
+    pass finds only characters that NFC and NFKC leave alone wherever they stand
+    (:func:`_stable_table`), the text is NFC and NFKC already, else NFC is applied and, if
+    that changed the text, the pass runs again."""
+    arrays = plan.line_arrays
+    n_rules = len(arrays[-4])  # type: ignore[index]
+    for _ in range(2):
+        if source.isascii():
+            units = np.frombuffer(source.encode("ascii"), dtype=np.uint8)
+        else:
+            units = np.frombuffer(source.encode("utf-16-le", "surrogatepass"), dtype=np.uint16)
+        n = source.count("\n") + 1
+        starts_a = np.empty(n + 1, dtype=np.int64)
+        flags_a = np.empty(n + 1, dtype=np.uint8)  # and the flags of the whole text
+        cands = np.empty(n_rules + 1 + n * n_rules, dtype=np.int64)
+        used = kernels.line_scan(units, *arrays, starts_a, flags_a, cands)  # type: ignore[misc]
+        if used < 0:
+            return None
+        stable = not flags_a[n] & _compiled.UNSTABLE
+        if stable:
+            break
+        normal = unicodedata.normalize("NFC", source)
+        if normal == source:
+            break
+        source = normal
+    starts = starts_a.tolist()
+    lflags = flags_a[:n].tolist()
+    cut_at, cut_name, drops, strips = _scanned_rule_lines(
+        source, starts, lflags, cands[:used].tolist(), plan
+    )
+
+    has_word = _HAS_WORD.search
+    # the lines strip rules cut: kept pieces, removed spans, and (when a word is left) the
+    # normalized kept text
+    cut: dict[int, tuple[list[tuple[int, int]], list[tuple[int, int, str]], str | None]] = {}
+    texts = []
+    for i, matches in strips.items():
+        pieces, stripped = _merge_cuts(starts[i], starts[i + 1] - 1, matches)
+        kept_text = "".join(source[a:b] for a, b in pieces)
+        cut[i] = (pieces, stripped, kept_text if has_word(kept_text) else None)
+        texts.append(kept_text)
+    # normalized form of each line, and of the kept texts: in one pass when the text is
+    # stable (NFKC already, and so is any text of its characters), as lines after its own
+    if texts and stable:
+        extra = "\n" + "\n".join(texts)
+        if units.dtype == np.uint8:
+            more = np.frombuffer(extra.encode("ascii"), dtype=np.uint8)
+        else:
+            more = np.frombuffer(extra.encode("utf-16-le", "surrogatepass"), dtype=np.uint16)
+        keys = normalize_text_lines(
+            source + extra, norm, _units=np.concatenate((units, more)), _nfkc=True
+        )
+        cut_keys = keys[n:]
+    else:
+        keys = normalize_text_lines(source, norm, _units=units, _nfkc=stable)
+        cut_keys = normalize_text_lines("\n".join(texts), norm) if texts else []
+    for i, key in zip(cut, cut_keys):
+        pieces, stripped, kept_text = cut[i]
+        if kept_text is not None:
+            cut[i] = (pieces, stripped, key)
+    removed: list[tuple[int, int, str]] = []
+    kept_lines: list[tuple[tuple[int, int], ...]] = []
+    kept_keys: list[str] = []
+    seen: set[str] = set()
+    dedupe = cfg.dedupe_lines
+    word, nonblank = _compiled.WORD, _compiled.NONBLANK
+    special = drops.keys() | strips.keys()
+    # the loop of _strip_by_lines, with the line tests read off the flags
+    for i, f, start, after, key in zip(
+        range(cut_at), lflags, starts, islice(starts, 1, None), keys
+    ):
+        if not f & nonblank:
+            continue
+        end = after - 1
+        if i in special:
+            if i in drops:
+                removed.append((start, end, drops[i]))
+                continue
+            pieces, stripped, cut_key = cut[i]
+            if cut_key is None:  # no word left
+                removed.append((start, end, stripped[0][2]))
+                continue
+            key = cut_key
+            if dedupe and key and key in seen:
+                removed.append((start, end, "repeated_line"))
+                continue
+            removed.extend(stripped)
+            seen.add(key)
+            kept_lines.append(tuple(pieces))
+            kept_keys.append(key)
+            continue
+        if not f & word:  # no ``\w`` in the line
+            removed.append((start, end, "empty"))
+            continue
+        if key in seen and dedupe and key:
+            removed.append((start, end, "repeated_line"))
+            continue
+        seen.add(key)
+        kept_lines.append(((start, end),))
+        kept_keys.append(key)
+    for i in range(cut_at, n):
+        if lflags[i] & nonblank:
+            removed.append((starts[i], starts[i + 1] - 1, cut_name))
+    return Stripped._make(source, tuple(kept_lines), _Spans(removed), tuple(kept_keys))
 
 
 def _merge_cuts(
     start: int, end: int, cut: list[tuple[int, int, str]]
-) -> tuple[list[tuple[int, int]], list[RemovedSpan]]:
+) -> tuple[list[tuple[int, int]], list[tuple[int, int, str]]]:
     """Kept pieces of the line ``[start, end)`` and removed spans, from the strip matches."""
     cut.sort()
     merged: list[tuple[int, int, str]] = []
@@ -895,7 +1579,7 @@ def _merge_cuts(
         pos = e
     if pos < end:
         pieces.append((pos, end))
-    return pieces, [RemovedSpan(s, e, name) for s, e, name in merged]
+    return pieces, merged
 
 
 def _may_end_with(line: str, suffixes: tuple[str, ...]) -> bool:
@@ -917,6 +1601,7 @@ class _LineFinder:
         self.source = source
         self.lines = lines
         self.starts = starts
+        self.n_lines = len(lines)
         self._lowered: bytes | None = None
         self._shifted: str | None = None
         self._with: dict[Needle, set[int]] = {}
@@ -1021,7 +1706,7 @@ class _LineFinder:
             self._shifted = "\n" + self.source
         out = []
         starts = self.starts
-        limit = starts[stop] if stop < len(self.lines) else len(self._shifted)
+        limit = starts[stop] if stop < self.n_lines else len(self._shifted)
         for m in rp.scan.finditer(self._shifted, 0, limit):  # type: ignore[union-attr]
             a = m.start()
             out.append((bisect_left(starts, a), a, m.end() - 1))
@@ -1030,20 +1715,27 @@ class _LineFinder:
     def matching(self, rp: _RulePlan, stop: int) -> list[int]:
         """Non-blank lines before ``stop`` that the line rule ``rp`` matches, in order."""
         lines = self.lines
-        if rp.scan is not None:
-            return [i for i, _, _ in self._scanned(rp, stop) if lines[i] and not lines[i].isspace()]
+        if self._by_scan(rp):
+            return [i for i, _, _ in self._scanned(rp, stop) if not self._blank(i)]
         search = (rp.rest or rp.rule.pattern).search  # ``\s*Y`` matches where ``Y`` does
         return [i for i in self._candidates_of(rp, stop) if search(lines[i])]
+
+    def _by_scan(self, rp: _RulePlan) -> bool:
+        return rp.scan is not None
+
+    def _blank(self, i: int) -> bool:
+        line = self.lines[i]
+        return not line or line.isspace()
 
     def spans(self, rp: _RulePlan, stop: int, skip: dict[int, str]) -> list[tuple[int, int, int]]:
         """``(line, start, end)`` of the non-empty matches of the strip rule ``rp`` in the
         non-blank lines before ``stop`` not in ``skip``."""
         lines = self.lines
-        if rp.scan is not None:
+        if self._by_scan(rp):
             return [
                 (i, a, b)
                 for i, a, b in self._scanned(rp, stop)
-                if b > a and i not in skip and not lines[i].isspace()
+                if b > a and i not in skip and not self._blank(i)
             ]
         out = []
         starts = self.starts
@@ -1066,6 +1758,42 @@ class _LineFinder:
         return out
 
 
+class _LineSlices:
+    """``source.split("\\n")`` made on demand, one line at a time (only rule candidates are
+    looked at)."""
+
+    __slots__ = ("source", "starts")
+
+    def __init__(self, source: str, starts: list[int]) -> None:
+        self.source = source
+        self.starts = starts
+
+    def __getitem__(self, i: int) -> str:
+        return self.source[self.starts[i] : self.starts[i + 1] - 1]
+
+    def __len__(self) -> int:
+        return len(self.starts) - 1
+
+
+class _ScannedLines(_LineFinder):
+    """:class:`_LineFinder` for the rules :func:`_scanned_rule_lines` leaves to their scan,
+    with blank lines told by the flags of ``line_scan``."""
+
+    def __init__(
+        self,
+        source: str,
+        starts: list[int],
+        lflags: list[int],
+        plan: _Plan,
+        cands: list[int],
+    ) -> None:
+        super().__init__(source, _LineSlices(source, starts), starts, plan)  # type: ignore[arg-type]
+        self.lflags = lflags
+
+    def _blank(self, i: int) -> bool:
+        return not self.lflags[i] & _compiled.NONBLANK
+
+
 def apply_learned(
     stripped: Stripped, learned: frozenset[str], config: BoilerplateConfig | None = None
 ) -> Stripped:
@@ -1074,6 +1802,8 @@ def apply_learned(
     Nothing is removed when that would take more than ``config.learn_max_removed`` of the
     document: copies of one story share all their lines, and those lines are content.
     """
+    if learned.isdisjoint(stripped.keys):  # (most documents: one pass in C)
+        return stripped
     cfg = config or BoilerplateConfig()
     hits = [i for i, key in enumerate(stripped.keys) if key in learned]
     if not hits:
@@ -1083,11 +1813,13 @@ def apply_learned(
     if lost > cfg.learn_max_removed * size:
         return stripped
     drop = set(hits)
-    extra = [RemovedSpan(a, b, "learned") for i in hits for a, b in stripped.lines[i]]
+    extra = [(a, b, "learned") for i in hits for a, b in stripped.lines[i]]
+    # sorted with the spans already removed (a stable sort by (start, end): what sorting
+    # the sorted records and the new ones gives)
     return Stripped(
         stripped.source,
         tuple(p for i, p in enumerate(stripped.lines) if i not in drop),
-        tuple(sorted(stripped.removed + tuple(extra), key=lambda r: (r.start, r.end))),
+        _Spans(_raw_spans(stripped) + extra),  # type: ignore[arg-type]
         tuple(k for i, k in enumerate(stripped.keys) if i not in drop),
     )
 

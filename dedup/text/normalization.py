@@ -169,7 +169,13 @@ def normalize_lines(lines: Sequence[str], config: NormalizeConfig | None = None)
     return normalize_text_lines("\n".join(lines), config)
 
 
-def normalize_text_lines(text: str, config: NormalizeConfig | None = None) -> list[str]:
+def normalize_text_lines(
+    text: str,
+    config: NormalizeConfig | None = None,
+    *,
+    _units: np.ndarray | None = None,
+    _nfkc: bool = False,
+) -> list[str]:
     """``[normalize(line, config) for line in text.split("\\n")]``, for the whole text at once.
 
     The text is folded in one pass: NFKC of the whole text (it never composes or reorders
@@ -187,7 +193,7 @@ def normalize_text_lines(text: str, config: NormalizeConfig | None = None) -> li
     ['bui van nam', '', 'l interieur oeuvre']
     """
     cfg = config or NormalizeConfig()
-    keys = _fast_lines(text, cfg)
+    keys = _fast_lines(text, cfg, _units, _nfkc)
     if keys is None:
         keys = [normalize(line, cfg) for line in text.split("\n")]
     return keys
@@ -277,15 +283,23 @@ def _learn(table: np.ndarray, units: np.ndarray, cfg: NormalizeConfig) -> None:
             multi[ch] = out
 
 
-def _fast_lines(text: str, cfg: NormalizeConfig) -> list[str] | None:
-    """:func:`normalize_text_lines` through the table, or ``None`` for the line-by-line path."""
-    if not text.isascii():
+def _fast_lines(
+    text: str, cfg: NormalizeConfig, units: np.ndarray | None = None, nfkc: bool = False
+) -> list[str] | None:
+    """:func:`normalize_text_lines` through the table, or ``None`` for the line-by-line path.
+    ``units``: the text's units as the code below makes them (bytes of ASCII text, else
+    UTF-16), when the caller has them already; ``nfkc``: the caller knows the text is NFKC."""
+    if not (nfkc or text.isascii()):
         folded = unicodedata.normalize("NFKC", text)
-        if folded is not text and folded.count("\n") != text.count("\n"):
-            return None  # never seen (no character's NFKC holds a line break); kept for safety
+        if folded is not text:
+            units = None  # the units of another text
+            if folded.count("\n") != text.count("\n"):
+                return None  # never seen (no character's NFKC holds a line break); for safety
         text = folded
     table = _table(cfg)
-    if text.isascii():
+    if units is not None:
+        pass
+    elif text.isascii():
         units = np.frombuffer(text.encode("ascii"), dtype=np.uint8)
     else:
         units = np.frombuffer(text.encode("utf-16-le", "surrogatepass"), dtype=np.uint16)
