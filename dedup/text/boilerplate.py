@@ -1444,6 +1444,15 @@ def _strip_by_lines(
     return Stripped._make(source, tuple(kept_lines), _Spans(removed), tuple(kept_keys))
 
 
+def _utf16(text: str, kernels) -> np.ndarray:  # type: ignore[no-untyped-def]
+    """``text``'s UTF-16 units (``surrogatepass``), copied from the string by the kernel when
+    it can (the UTF-16 encoder costs twice as much), else encoded."""
+    units = np.empty(len(text), dtype=np.uint16)
+    if kernels.bmp_units(text, units) < 0:
+        return np.frombuffer(text.encode("utf-16-le", "surrogatepass"), dtype=np.uint16)
+    return units
+
+
 def _strip_scanned(
     source: str,
     plan: _Plan,
@@ -1464,7 +1473,7 @@ def _strip_scanned(
         if source.isascii():
             units = np.frombuffer(source.encode("ascii"), dtype=np.uint8)
         else:
-            units = np.frombuffer(source.encode("utf-16-le", "surrogatepass"), dtype=np.uint16)
+            units = _utf16(source, kernels)
         n = source.count("\n") + 1
         starts_a = np.empty(n + 1, dtype=np.int64)
         flags_a = np.empty(n + 1, dtype=np.uint8)  # and the flags of the whole text
