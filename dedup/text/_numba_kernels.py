@@ -307,14 +307,18 @@ def line_scan(
 def bmp_units(text, out):  # type: ignore[no-untyped-def]
     """Copy the code points of ``text`` into ``out`` (``uint16``, ``len(text)`` long): its
     UTF-16 units (``encode("utf-16-le", "surrogatepass")``) when every character is in the
-    BMP; return -1 without writing when ``text`` is stored with 4 bytes a character (it
-    may hold one outside). Reads the string's own buffer: no encoder in between."""
+    BMP, and return the number of line breaks (``text.count("\\n")``, counted on the way);
+    return -1 without writing when ``text`` is stored with 4 bytes a character (it may hold
+    one outside). Reads the string's own buffer: no encoder in between."""
     if text._kind == 4:
         return -1
-    n = len(text)
-    for i in range(n):
-        out[i] = _get_code_point(text, i)
-    return n
+    breaks = 0
+    for i in range(len(text)):
+        u = _get_code_point(text, i)
+        out[i] = u
+        if u == _NEWLINE:
+            breaks += 1
+    return breaks
 
 
 def warm_up() -> None:

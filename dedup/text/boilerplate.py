@@ -1460,13 +1460,16 @@ def _strip_by_lines(
     return Stripped._make(source, tuple(kept_lines), _Spans(removed), tuple(kept_keys))
 
 
-def _utf16(text: str, kernels) -> np.ndarray:  # type: ignore[no-untyped-def]
-    """``text``'s UTF-16 units (``surrogatepass``), copied from the string by the kernel when
-    it can (the UTF-16 encoder costs twice as much), else encoded."""
+def _utf16(text: str, kernels) -> tuple[np.ndarray, int]:  # type: ignore[no-untyped-def]
+    """``text``'s UTF-16 units (``surrogatepass``) and its number of line breaks, copied and
+    counted from the string by the kernel when it can (the UTF-16 encoder and ``count``
+    cost twice as much), else encoded and counted."""
     units = np.empty(len(text), dtype=np.uint16)
-    if kernels.bmp_units(text, units) < 0:
-        return np.frombuffer(text.encode("utf-16-le", "surrogatepass"), dtype=np.uint16)
-    return units
+    breaks = kernels.bmp_units(text, units)
+    if breaks < 0:
+        units = np.frombuffer(text.encode("utf-16-le", "surrogatepass"), dtype=np.uint16)
+        breaks = text.count("\n")
+    return units, breaks
 
 
 def _strip_scanned(
@@ -1488,9 +1491,10 @@ def _strip_scanned(
     for _ in range(2):
         if source.isascii():
             units = np.frombuffer(source.encode("ascii"), dtype=np.uint8)
+            n = source.count("\n") + 1
         else:
-            units = _utf16(source, kernels)
-        n = source.count("\n") + 1
+            units, breaks = _utf16(source, kernels)
+            n = breaks + 1
         starts_a = np.empty(n + 1, dtype=np.int64)
         flags_a = np.empty(n + 1, dtype=np.uint8)  # and the flags of the whole text
         cands = np.empty(n_rules + 1 + n * n_rules, dtype=np.int64)
