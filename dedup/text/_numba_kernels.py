@@ -8,7 +8,11 @@ from __future__ import annotations
 
 import numpy as np
 from numba import njit
-from numba.cpython.unicode import _get_code_point
+
+try:  # numba's own reader of a str's buffer (not public API: without it, strings are encoded)
+    from numba.cpython.unicode import _get_code_point
+except ImportError:  # pragma: no cover
+    _get_code_point = None
 
 from dedup.text._compiled import (
     DIGIT,
@@ -328,7 +332,11 @@ def warm_up() -> None:
     multi = np.zeros(0x10001, dtype=np.int64)
     fold_collapse(np.zeros(4, dtype=np.uint16), table, multi, out[:0], out)
     fold_collapse(np.zeros(4, dtype=np.uint8), table, multi, out[:0], out)
-    bmp_units("\u00e9\u1ea3", np.empty(2, dtype=np.uint16))
+    global bmp_units
+    try:
+        bmp_units("\u00e9\u1ea3", np.empty(2, dtype=np.uint16))
+    except Exception:  # pragma: no cover  (a numba whose str internals differ)
+        bmp_units = None
     u32 = np.zeros(0x10000, dtype=np.uint32)
     u64 = np.zeros(1, dtype=np.uint64)
     i64 = np.zeros(0x8001, dtype=np.int64)

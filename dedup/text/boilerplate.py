@@ -1465,7 +1465,8 @@ def _utf16(text: str, kernels) -> tuple[np.ndarray, int]:  # type: ignore[no-unt
     counted from the string by the kernel when it can (the UTF-16 encoder and ``count``
     cost twice as much), else encoded and counted."""
     units = np.empty(len(text), dtype=np.uint16)
-    breaks = kernels.bmp_units(text, units)
+    copy = kernels.bmp_units  # (``None`` when numba's str internals are not as expected)
+    breaks = copy(text, units) if copy is not None else -1
     if breaks < 0:
         units = np.frombuffer(text.encode("utf-16-le", "surrogatepass"), dtype=np.uint16)
         breaks = text.count("\n")
