@@ -9,6 +9,11 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+try:  # numba's own reader of a str's buffer (not public API: without it, strings are encoded)
+    from numba.cpython.unicode import _get_code_point
+except ImportError:  # pragma: no cover
+    _get_code_point = None
+
 from dedup.text._compiled import (
     DIGIT,
     INFO_CLASS,
@@ -302,6 +307,24 @@ def line_scan(
     return k
 
 
+@njit(cache=True, nogil=True)
+def bmp_units(text, out):  # type: ignore[no-untyped-def]
+    """Copy the code points of ``text`` into ``out`` (``uint16``, ``len(text)`` long): its
+    UTF-16 units (``encode("utf-16-le", "surrogatepass")``) when every character is in the
+    BMP, and return the number of line breaks (``text.count("\\n")``, counted on the way);
+    return -1 without writing when ``text`` is stored with 4 bytes a character (it may hold
+    one outside). Reads the string's own buffer: no encoder in between."""
+    if text._kind == 4:
+        return -1
+    breaks = 0
+    for i in range(len(text)):
+        u = _get_code_point(text, i)
+        out[i] = u
+        if u == _NEWLINE:
+            breaks += 1
+    return breaks
+
+
 def warm_up() -> None:
     """Compile (or load from numba's cache) for the argument types used."""
     table = np.full(0x10000, _SPACE, dtype=np.uint8)
@@ -309,6 +332,11 @@ def warm_up() -> None:
     multi = np.zeros(0x10001, dtype=np.int64)
     fold_collapse(np.zeros(4, dtype=np.uint16), table, multi, out[:0], out)
     fold_collapse(np.zeros(4, dtype=np.uint8), table, multi, out[:0], out)
+    global bmp_units
+    try:
+        bmp_units("\u00e9\u1ea3", np.empty(2, dtype=np.uint16))
+    except Exception:  # pragma: no cover  (a numba whose str internals differ)
+        bmp_units = None
     u32 = np.zeros(0x10000, dtype=np.uint32)
     u64 = np.zeros(1, dtype=np.uint64)
     i64 = np.zeros(0x8001, dtype=np.int64)

@@ -1270,13 +1270,42 @@ def _rule_lines(finder: _LineFinder, plan: _Plan) -> tuple[int, str, dict[int, s
     return cut_at, cut_name, drops, strips
 
 
+_Row = tuple  # (index in line_scan or -1, rule plan, name, search, lead, suffixes, finditer, rest)
+
+
+def _line_rows(plan: _Plan) -> tuple[tuple[_Row, ...], tuple[_Row, ...], tuple[_Row, ...]]:
+    """What :func:`_scanned_rule_lines` reads of each rule, cuts / drops / strips, made once
+    per plan (one tuple unpacking per rule instead of attribute and dictionary look-ups)."""
+    rows = plan.__dict__.get("_rows")
+    if rows is None:
+        index = plan.line_rules
+
+        def row(rp: _RulePlan) -> _Row:
+            search = (rp.rest or rp.rule.pattern).search  # ``\s*Y`` matches where ``Y`` does
+            r = index.get(id(rp), -1)
+            return (
+                r,
+                rp,
+                rp.rule.name,
+                search,
+                rp.lead,
+                rp.suffixes,
+                rp.rule.pattern.finditer,
+                rp.rest,
+            )
+
+        rows = tuple(tuple(map(row, kind)) for kind in (plan.cuts, plan.drops, plan.strips))
+        object.__setattr__(plan, "_rows", rows)  # (not a field: equality and repr unchanged)
+    return rows  # type: ignore[no-any-return]
+
+
 def _scanned_rule_lines(
     source: str, starts: list[int], lflags: list[int], cands: list[int], plan: _Plan
 ) -> tuple[int, str, dict[int, str], dict]:  # type: ignore[type-arg]
     """:func:`_rule_lines` from the candidate lines of ``line_scan`` (those of the rule with
     index ``r`` are ``cands[cands[r]:cands[r + 1]]``), the rules' own patterns deciding on
     them, in rule order, as :class:`_LineFinder` does; rules found by their scan run it."""
-    index = plan.line_rules
+    cut_rows, drop_rows, strip_rows = _line_rows(plan)
     n = len(lflags)
     finder: _ScannedLines | None = None
 
@@ -1286,30 +1315,17 @@ def _scanned_rule_lines(
             finder = _ScannedLines(source, starts, lflags, plan, cands)
         return finder
 
-    def candidates(rp: _RulePlan, stop: int) -> list[int]:
-        r = index[id(rp)]
-        found = cands[cands[r] : cands[r + 1]]
-        if found and found[-1] >= stop:
-            found = [i for i in found if i < stop]
-        if rp.suffixes and found:
-            found = [
-                i
-                for i in found
-                if _may_end_with(source[starts[i] : starts[i + 1] - 1], rp.suffixes)
-            ]
-        return found
-
-    def matching(rp: _RulePlan, stop: int) -> list[int]:
-        if id(rp) not in index:
+    def matching(row: _Row, stop: int) -> list[int]:
+        r, rp, _, search, lead, suffixes, _, _ = row
+        if r < 0:
             return scanned().matching(rp, stop)
-        found = candidates(rp, stop)
-        if not found:
-            return found
-        search = (rp.rest or rp.rule.pattern).search  # ``\s*Y`` matches where ``Y`` does
-        lead = rp.lead
         out = []
-        for i in found:
+        for i in cands[cands[r] : cands[r + 1]]:
+            if i >= stop:
+                break
             line = source[starts[i] : starts[i + 1] - 1]
+            if suffixes and not _may_end_with(line, suffixes):
+                continue
             if lead:  # no twin in the text (the line pass saw none): see _lead
                 q = line.lower().find(lead)
                 if q >= 0 and search(line, q):
@@ -1318,44 +1334,44 @@ def _scanned_rule_lines(
                 out.append(i)
         return out
 
-    # (a rule of the line pass without candidates is skipped at once: most rules, most lines)
+    # (a rule of the line pass without candidates is skipped at once: most rules, most lines;
+    # candidates are in line order, so those from ``stop`` on end the loop)
     # 1. the first line a cut rule matches, and that rule's name (the first in rule order)
     cut_at, cut_name = n, ""
-    for rp in plan.cuts:
-        r = index.get(id(rp))
-        if r is not None and cands[r] == cands[r + 1]:
+    for row in cut_rows:
+        r = row[0]
+        if r >= 0 and cands[r] == cands[r + 1]:
             continue
-        for i in matching(rp, cut_at):
+        for i in matching(row, cut_at):
             if i < cut_at:
-                cut_at, cut_name = i, rp.rule.name
+                cut_at, cut_name = i, row[2]
             break
     # 2. lines a drop rule matches (the first in rule order names the removal)
     drops: dict[int, str] = {}
-    for rp in plan.drops:
-        r = index.get(id(rp))
-        if r is not None and cands[r] == cands[r + 1]:
+    for row in drop_rows:
+        r = row[0]
+        if r >= 0 and cands[r] == cands[r + 1]:
             continue
-        for i in matching(rp, cut_at):
-            drops.setdefault(i, rp.rule.name)
+        name = row[2]
+        for i in matching(row, cut_at):
+            if i not in drops:
+                drops[i] = name
     # 3. what the strip rules match in the other lines, in rule order
     strips: dict[int, list[tuple[int, int, str]]] = {}
-    for rp in plan.strips:
-        name = rp.rule.name
-        r = index.get(id(rp))
-        if r is None:
+    for r, rp, name, _, lead, suffixes, finditer, rest in strip_rows:
+        if r < 0:
             for i, a, b in scanned().spans(rp, cut_at, drops):
                 strips.setdefault(i, []).append((a, b, name))
             continue
-        if cands[r] == cands[r + 1]:
-            continue
-        finditer = rp.rule.pattern.finditer
-        rest = rp.rest
-        lead = rp.lead
-        for i in candidates(rp, cut_at):
+        for i in cands[cands[r] : cands[r + 1]]:
+            if i >= cut_at:
+                break
             if i in drops:
                 continue
             base = starts[i]
             line = source[base : starts[i + 1] - 1]
+            if suffixes and not _may_end_with(line, suffixes):
+                continue
             pos = 0
             if lead:  # (no twin in the text: see _lead)
                 pos = line.lower().find(lead)
@@ -1444,6 +1460,19 @@ def _strip_by_lines(
     return Stripped._make(source, tuple(kept_lines), _Spans(removed), tuple(kept_keys))
 
 
+def _utf16(text: str, kernels) -> tuple[np.ndarray, int]:  # type: ignore[no-untyped-def]
+    """``text``'s UTF-16 units (``surrogatepass``) and its number of line breaks, copied and
+    counted from the string by the kernel when it can (the UTF-16 encoder and ``count``
+    cost twice as much), else encoded and counted."""
+    units = np.empty(len(text), dtype=np.uint16)
+    copy = kernels.bmp_units  # (``None`` when numba's str internals are not as expected)
+    breaks = copy(text, units) if copy is not None else -1
+    if breaks < 0:
+        units = np.frombuffer(text.encode("utf-16-le", "surrogatepass"), dtype=np.uint16)
+        breaks = text.count("\n")
+    return units, breaks
+
+
 def _strip_scanned(
     source: str,
     plan: _Plan,
@@ -1463,9 +1492,10 @@ def _strip_scanned(
     for _ in range(2):
         if source.isascii():
             units = np.frombuffer(source.encode("ascii"), dtype=np.uint8)
+            n = source.count("\n") + 1
         else:
-            units = np.frombuffer(source.encode("utf-16-le", "surrogatepass"), dtype=np.uint16)
-        n = source.count("\n") + 1
+            units, breaks = _utf16(source, kernels)
+            n = breaks + 1
         starts_a = np.empty(n + 1, dtype=np.int64)
         flags_a = np.empty(n + 1, dtype=np.uint8)  # and the flags of the whole text
         cands = np.empty(n_rules + 1 + n * n_rules, dtype=np.int64)

@@ -227,6 +227,28 @@ def test_line_scan_gives_lines_flags_and_every_matching_line(lines: list[str]) -
                     assert i in found, (rp.rule.name, line)
 
 
+@pytest.mark.skipif(_compiled.kernels() is None, reason="numba is not installed")
+@settings(max_examples=300, deadline=None)
+@given(
+    text=st.text(
+        st.one_of(
+            st.characters(max_codepoint=0xFF),
+            st.just("\n"),
+            st.characters(min_codepoint=0x100, max_codepoint=0xFFFF),  # with lone surrogates
+            st.characters(min_codepoint=0x10000),
+        )
+    )
+)
+def test_utf16_units_copied_from_the_string_are_the_encoded_ones(text: str) -> None:
+    """``_utf16`` (the string's own buffer copied by ``bmp_units``) == the UTF-16 encoder's
+    units, and its line breaks counted, whatever the string's storage (1, 2 or 4 bytes a
+    character)."""
+    units, breaks = B._utf16(text, _compiled.kernels())
+    want = np.frombuffer(text.encode("utf-16-le", "surrogatepass"), dtype=np.uint16)
+    assert units.dtype == np.uint16 and units.tolist() == want.tolist()
+    assert breaks == text.count("\n")
+
+
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(lines=lines_st, dedupe=st.booleans(), newline=st.sampled_from(["\n", "\r\n"]))
 def test_strip_with_filtered_rules_equals_reference(
