@@ -863,31 +863,29 @@ def _stable_table() -> np.ndarray:
     return table
 
 
-@lru_cache(maxsize=1)
+@lru_cache(maxsize=3)
+def _class_table(cls: str) -> np.ndarray:
+    r"""The BMP characters the regex class ``cls`` (``\d``, ``\s`` or ``\w``) matches,
+    as a bool table."""
+    table = np.zeros(0x10000, dtype=bool)
+    for ch in re.findall(cls, _bmp()):
+        table[ord(ch)] = True
+    return table
+
+
 def _digit_table() -> np.ndarray:
     r"""The BMP characters ``\d`` matches (a bool table)."""
-    table = np.zeros(0x10000, dtype=bool)
-    for ch in re.findall(r"\d", _bmp()):
-        table[ord(ch)] = True
-    return table
+    return _class_table(r"\d")
 
 
-@lru_cache(maxsize=1)
 def _space_table() -> np.ndarray:
     r"""The BMP characters ``\s`` matches (a bool table)."""
-    table = np.zeros(0x10000, dtype=bool)
-    for ch in re.findall(r"\s", _bmp()):
-        table[ord(ch)] = True
-    return table
+    return _class_table(r"\s")
 
 
-@lru_cache(maxsize=1)
 def _word_table() -> np.ndarray:
     r"""The BMP characters ``\w`` matches (a bool table)."""
-    table = np.zeros(0x10000, dtype=bool)
-    for ch in re.findall(r"\w", _bmp()):
-        table[ord(ch)] = True
-    return table
+    return _class_table(r"\w")
 
 
 def _space_start(line: str, q: int) -> int:
