@@ -26,7 +26,6 @@ from dedup.text._compiled import (
 )
 
 _SPACE = 32
-DIGIT_SHIFT = DIGIT.bit_length() - 1
 _NEWLINE = 10
 _DROP = 254
 
@@ -210,20 +209,19 @@ def line_scan(
     n = units.shape[0]
     line = 0
     mask = np.uint64(0)
-    lf = 0
-    head = -1  # info of the first non-blank unit of the line
-    tail = 0  # of the last one
+    lf = 0  # the info of the line's units OR'ed (its class bits: the line's flags)
     doc = 0  # the flags of every line
-    run = 0  # length of the run of digits ending here
-    longest = 0  # of the line's runs of digits
+    ls = 0  # start of the line
     n_rules = rule_req.shape[0]
     no_needles = np.uint64(0)
     for r in range(n_rules):
         if rule_req[r] == 0:
             no_needles |= np.uint64(1) << np.uint64(r)
+    no_digits = digits_ok[0]  # the rules that need no run of digits
     fits = np.zeros(starts.shape[0] - 1, dtype=np.uint64)  # the rules each line fits
     any_fit = np.uint64(0)
     starts[0] = 0
+    rare = np.int64(3 << INFO_RARE)
     # the info of the units at i, i + 1, i + 2 (0 past the end)
     x1 = np.int64(info[units[0]]) if n > 0 else np.int64(0)
     x2 = np.int64(info[units[1]]) if n > 1 else np.int64(0)
@@ -232,19 +230,12 @@ def line_scan(
             x0 = x1
             x1 = x2
             x2 = np.int64(info[units[i + 2]]) if i + 2 < n else np.int64(0)
-            if not (x0 >> INFO_RARE) & 3:
-                c = (x0 >> INFO_CLASS) & 15
-                lf |= c
-                run = (run + 1) * ((c >> DIGIT_SHIFT) & 1)
-                if run > longest:
-                    longest = run
-                if c & NONBLANK:
-                    tail = x0
-                    if head < 0:
-                        head = x0
-                one = (x0 >> INFO_ONE) & 31
-                if one:
-                    mask |= one_masks[one]
+            # per unit only what needs every unit: its class OR'ed, its one-unit needle's
+            # bits, its 3-unit key (the first / last non-blank unit and the runs of digits
+            # are looked up at the line's end: branches per unit cost more than that)
+            if not x0 & rare:
+                lf |= x0
+                mask |= one_masks[(x0 >> INFO_ONE) & 31]
                 key = ((x0 & 31) << 10) | ((x1 & 31) << 5) | (x2 & 31)
                 if tri_ok[key]:
                     for j in range(tri_start[key], tri_start[key + 1]):
@@ -265,10 +256,11 @@ def line_scan(
                 continue
             if (x0 >> INFO_RARE) & UNJUDGED:
                 return -1
-        # the end of a line (a line break, or the end of the text)
+        # the end of a line (a line break, or the end of the text): units ls .. i - 1
         starts[line + 1] = i + 1
-        lflags[line] = lf
-        if lf & NONBLANK:
+        c = (lf >> INFO_CLASS) & 15
+        lflags[line] = c
+        if c & NONBLANK:
             # the rules whose needles the line holds (without any: those with none) ...
             fit = no_needles
             if mask:
@@ -276,22 +268,36 @@ def line_scan(
                     req = rule_req[r]
                     if (mask & req) == req:
                         fit |= np.uint64(1) << np.uint64(r)
-            # ... that may start and end with its first and last non-blank characters and
-            # have its runs of digits
+            # ... that may start and end with its first and last non-blank characters ...
+            a = ls
+            while not (info[units[a]] >> INFO_CLASS) & NONBLANK:
+                a += 1
+            b = i - 1
+            while not (info[units[b]] >> INFO_CLASS) & NONBLANK:
+                b -= 1
             fit &= (
-                first_masks[(head >> INFO_FIRST) & 255]
-                & last_masks[(tail >> INFO_LAST) & 255]
-                & digits_ok[min(longest, 255)]
+                first_masks[(info[units[a]] >> INFO_FIRST) & 255]
+                & last_masks[(info[units[b]] >> INFO_LAST) & 255]
             )
+            # ... and have its runs of digits (counted when a rule left needs one)
+            if fit & ~no_digits:
+                longest = 0
+                if c & DIGIT:
+                    run = 0
+                    for p in range(a, b + 1):
+                        if (info[units[p]] >> INFO_CLASS) & DIGIT:
+                            run += 1
+                            longest = max(longest, run)
+                        else:
+                            run = 0
+                fit &= digits_ok[min(longest, 255)]
             fits[line] = fit
             any_fit |= fit
         line += 1
-        doc |= lf
+        doc |= c
         mask = np.uint64(0)
         lf = 0
-        head = -1
-        run = 0
-        longest = 0
+        ls = i + 1
     lflags[line] = doc
     # by rule: its lines after the offsets
     k = n_rules + 1
