@@ -25,7 +25,7 @@ from bisect import bisect_left
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import lru_cache, partial
 from importlib import resources
 from itertools import accumulate, islice
 from pathlib import Path
@@ -372,6 +372,9 @@ class _RulePlan:
     # lowercase ASCII text every match of ``rest`` (else of the rule's pattern) starts with
     # (see :func:`_lead`)
     lead: str = ""
+    # for a pattern ``^[^\n]{0,N}?Y``: ``N``, ``Y`` compiled and, for ``Y = \s*Z``, ``Z``
+    # compiled (see :func:`_lazy_prefix`, :func:`_lazy_span`)
+    lazy: tuple[int, re.Pattern[str], re.Pattern[str] | None] | None = None
 
 
 @dataclass(frozen=True)
@@ -619,9 +622,10 @@ def _rule_plan(rule: Rule) -> _RulePlan:
     suffixes = _suffixes(rule.pattern)
     rest = _after_spaces(rule.pattern)
     lead = _lead(rule.pattern, after_spaces=rest is not None)
+    lazy = _lazy_prefix(rule.pattern)
     if needles:
-        return _RulePlan(rule, tuple(needles), None, suffixes, rest, lead)  # type: ignore[arg-type]
-    return _RulePlan(rule, (), _scan_pattern(rule.pattern), suffixes, rest, lead)
+        return _RulePlan(rule, tuple(needles), None, suffixes, rest, lead, lazy)  # type: ignore[arg-type]
+    return _RulePlan(rule, (), _scan_pattern(rule.pattern), suffixes, rest, lead, lazy)
 
 
 def _lead(pattern: re.Pattern[str], after_spaces: bool = False) -> str:
@@ -707,6 +711,88 @@ def _after_spaces(pattern: re.Pattern[str]) -> re.Pattern[str] | None:
         return _compiler.compile(tree, tree.state.flags)  # type: ignore[no-any-return]
     except Exception:  # an unfamiliar construct or ``re`` internals changed
         return None
+
+
+def _lazy_prefix(
+    pattern: re.Pattern[str],
+) -> tuple[int, re.Pattern[str], re.Pattern[str] | None] | None:
+    r"""For a pattern ``^[^\n]{0,N}?Y`` (``^`` or ``\A``, then a lazy repeat from 0 of any
+    character but the line break, ``[^\n]`` or ``.`` without ``re.DOTALL``): ``N`` (a large
+    number when unbounded), ``Y`` compiled, and for ``Y = \s*Z`` (one or more leading
+    ``\s*``) ``Z`` compiled (else ``None``, see :func:`_after_spaces`); else ``None``.
+
+    On a line (no ``\n``), ``re`` tries ``Y`` after 0, 1, 2 ... characters, up to ``N``:
+    the match is the one of ``Y`` at the first place it matches, ``Y``'s leftmost match,
+    from the line's start to that match's end, when it starts at ``N`` at the latest (and
+    when it is not empty, there is no other: ``^`` matches nowhere after the start of a
+    line). ``Y`` is searched for in C instead of tried at each place through the lazy
+    repeat (``image_marker``: ``^[^\n]{0,200}?\s*ảnh...``). See :func:`_lazy_span`.
+    """
+    try:
+        from re import (
+            _compiler,  # type: ignore[attr-defined]
+            _parser,  # type: ignore[attr-defined]
+        )
+        from re import _constants as c  # type: ignore[attr-defined]
+
+        tree = _parser.parse(pattern.pattern, pattern.flags)
+        items = list(tree.data)
+        if len(items) < 2 or items[0] not in (
+            (c.AT, c.AT_BEGINNING),
+            (c.AT, c.AT_BEGINNING_STRING),
+        ):
+            return None
+        op, av = items[1]
+        if op is not c.MIN_REPEAT or av[0] != 0:
+            return None
+        body = list(av[2])
+        dot = body == [(c.ANY, None)] and not tree.state.flags & re.DOTALL
+        if not (dot or body == [(c.NOT_LITERAL, 10)]):
+            return None
+        tree.data = items[2:]
+        body_pattern = _compiler.compile(tree, tree.state.flags)
+        spaces = [(c.IN, [(c.CATEGORY, c.CATEGORY_SPACE)])]
+        k = 2
+        while (
+            k < len(items)
+            and items[k][0] in (c.MAX_REPEAT, c.MIN_REPEAT)
+            and items[k][1][0] == 0
+            and items[k][1][1] == c.MAXREPEAT
+            and list(items[k][1][2]) == spaces
+        ):
+            k += 1
+        rest = None
+        if 2 < k < len(items) and not tree.state.flags & re.ASCII:
+            tree.data = items[k:]
+            rest = _compiler.compile(tree, tree.state.flags)
+        return av[1], body_pattern, rest
+    except Exception:  # an unfamiliar construct or ``re`` internals changed
+        return None
+
+
+def _lazy_span(
+    line: str, lazy: tuple[int, re.Pattern[str], re.Pattern[str] | None]
+) -> tuple[int, int] | None:
+    r"""The first match of the pattern ``^[^\n]{0,N}?Y`` in ``line`` (no ``\n`` in it),
+    or ``None``, from ``lazy = (N, Y, Z)`` (:func:`_lazy_prefix`; ``Z``: ``Y = \s*Z``
+    compiled, see :func:`_after_spaces`, else ``None``). ``Y``'s leftmost match starts at
+    the whitespace before ``Z``'s leftmost match; there ``Y`` is matched as the whole
+    pattern would (its first match at that place). A non-empty match is the only one (``^``
+    matches nowhere else in a line); after an empty one ``re`` looks for a non-empty match
+    at the same place."""
+    bound, body, rest = lazy
+    if rest is None:
+        m = body.search(line)
+        if m is None or m.start() > bound:
+            return None
+        return 0, m.end()
+    m = rest.search(line)
+    if m is None:
+        return None
+    q = _space_start(line, m.start())
+    if q > bound:
+        return None
+    return 0, body.match(line, q).end()  # type: ignore[union-attr]
 
 
 def _first_chars(pattern: re.Pattern[str], last: bool = False) -> np.ndarray | None:
@@ -1268,7 +1354,11 @@ def _rule_lines(finder: _LineFinder, plan: _Plan) -> tuple[int, str, dict[int, s
     return cut_at, cut_name, drops, strips
 
 
-_Row = tuple  # (index in line_scan or -1, rule plan, name, search, lead, suffixes, finditer, rest)
+_Row = tuple  # (index in line_scan or -1, rule plan, name, search, lead, suffixes, finditer, rest, lazy)
+
+
+def _lazy_search(line: str, lazy: tuple[int, re.Pattern[str], re.Pattern[str] | None]) -> bool:
+    return _lazy_span(line, lazy) is not None
 
 
 def _line_rows(plan: _Plan) -> tuple[tuple[_Row, ...], tuple[_Row, ...], tuple[_Row, ...]]:
@@ -1280,6 +1370,8 @@ def _line_rows(plan: _Plan) -> tuple[tuple[_Row, ...], tuple[_Row, ...], tuple[_
 
         def row(rp: _RulePlan) -> _Row:
             search = (rp.rest or rp.rule.pattern).search  # ``\s*Y`` matches where ``Y`` does
+            if rp.lazy is not None:
+                search = partial(_lazy_search, lazy=rp.lazy)
             r = index.get(id(rp), -1)
             return (
                 r,
@@ -1290,6 +1382,7 @@ def _line_rows(plan: _Plan) -> tuple[tuple[_Row, ...], tuple[_Row, ...], tuple[_
                 rp.suffixes,
                 rp.rule.pattern.finditer,
                 rp.rest,
+                rp.lazy,
             )
 
         rows = tuple(tuple(map(row, kind)) for kind in (plan.cuts, plan.drops, plan.strips))
@@ -1314,7 +1407,7 @@ def _scanned_rule_lines(
         return finder
 
     def matching(row: _Row, stop: int) -> list[int]:
-        r, rp, _, search, lead, suffixes, _, _ = row
+        r, rp, _, search, lead, suffixes, _, _, _ = row
         if r < 0:
             return scanned().matching(rp, stop)
         out = []
@@ -1356,7 +1449,7 @@ def _scanned_rule_lines(
                 drops[i] = name
     # 3. what the strip rules match in the other lines, in rule order
     strips: dict[int, list[tuple[int, int, str]]] = {}
-    for r, rp, name, _, lead, suffixes, finditer, rest in strip_rows:
+    for r, rp, name, _, lead, suffixes, finditer, rest, lazy in strip_rows:
         if r < 0:
             for i, a, b in scanned().spans(rp, cut_at, drops):
                 strips.setdefault(i, []).append((a, b, name))
@@ -1370,6 +1463,14 @@ def _scanned_rule_lines(
             line = source[base : starts[i + 1] - 1]
             if suffixes and not _may_end_with(line, suffixes):
                 continue
+            if lazy is not None:  # ``^[^\n]{0,N}?Y``: its one match from ``Y``'s leftmost
+                span = _lazy_span(line, lazy)
+                if span is None:
+                    continue
+                if span[1] > 0:
+                    strips.setdefault(i, []).append((base, base + span[1], name))
+                    continue
+                # (empty: ``finditer`` looks for a non-empty match at the same place next)
             pos = 0
             if lead:  # (no twin in the text: see _lead)
                 pos = line.lower().find(lead)
