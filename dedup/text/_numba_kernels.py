@@ -31,16 +31,19 @@ _DROP = 254
 
 
 @njit(cache=True, nogil=True)
-def fold_collapse(units, table, multi, multi_bytes, out):  # type: ignore[no-untyped-def]
-    """Map ``units`` through ``table`` into ``out`` with separator runs collapsed.
+def fold_collapse(units, more, table, multi, multi_bytes, out):  # type: ignore[no-untyped-def]
+    """Map ``units``, then ``more``, through ``table`` into ``out`` with separator runs
+    collapsed (``more``: lines after the text's, starting with a line break; may be empty).
 
     Letters/digits are copied, a line break ends the line, a run of separators between two
     letters/digits of one line becomes one space, dropped units vanish; a unit folding to
     several characters (table value 255) is replaced by ``multi_bytes[multi[u]:multi[u+1]]``.
-    ``out`` must hold ``len(units) + len(multi_bytes) * count of such units``. Returns the
-    length written, or -1 when a unit needs the slow path (not looked at yet, half of a
-    surrogate pair).
+    ``out`` must hold ``len(units) + len(more)`` bytes, and ``len(multi_bytes)`` more per
+    such unit. Returns the length written, or -1 when a unit needs the slow path (not
+    looked at yet, half of a surrogate pair).
     """
+    # (the text's units in this loop, the few of ``more`` in _fold_run: the loop here
+    # starts from a known state, which its code is faster for)
     n = 0
     word = 0  # the last unit written on this line is a letter/digit
     pending = 0  # separators came after it
@@ -76,7 +79,48 @@ def fold_collapse(units, table, multi, multi_bytes, out):  # type: ignore[no-unt
         n += 1 - sp
         pending = word & sp  # (pending implies word)
         word = w | (word & sp)
+    if more.shape[0]:
+        n, word, pending = _fold_run(more, table, multi, multi_bytes, out, n, word, pending)
     return n
+
+
+@njit(cache=True, nogil=True)
+def _fold_run(units, table, multi, multi_bytes, out, n, word, pending):  # type: ignore[no-untyped-def]
+    """:func:`fold_collapse`'s loop on ``units`` from the state ``n`` (bytes written),
+    ``word``, ``pending``: the new state, ``n = -1`` when a unit needs the slow path."""
+    for i in range(units.shape[0]):
+        u = units[i]
+        c = table[u]
+        if c >= _DROP - 1 or c == 0:  # rare: several letters, nothing, the slow path
+            if c == _DROP:
+                continue
+            if c == 255:
+                for k in range(multi[u], multi[u + 1]):
+                    e = multi_bytes[k]
+                    if e == _SPACE:
+                        pending = word
+                    else:
+                        if pending:
+                            out[n] = _SPACE
+                            n += 1
+                            pending = 0
+                        out[n] = e
+                        n += 1
+                        word = 1
+                continue
+            return -1, word, pending
+        # without branches: a separator writes nothing (it may make a space pending), a
+        # line break itself (nothing pending after it), a letter/digit a pending space and
+        # itself; the writes past ``n`` are overwritten (at most one byte per unit is kept)
+        sp = c == _SPACE
+        w = 1 - sp - (c == _NEWLINE)
+        out[n] = _SPACE
+        n += pending & w
+        out[n] = c
+        n += 1 - sp
+        pending = word & sp  # (pending implies word)
+        word = w | (word & sp)
+    return n, word, pending
 
 
 @njit(cache=True, nogil=True)
@@ -336,8 +380,10 @@ def warm_up() -> None:
     table = np.full(0x10000, _SPACE, dtype=np.uint8)
     out = np.empty(4, dtype=np.uint8)
     multi = np.zeros(0x10001, dtype=np.int64)
-    fold_collapse(np.zeros(4, dtype=np.uint16), table, multi, out[:0], out)
-    fold_collapse(np.zeros(4, dtype=np.uint8), table, multi, out[:0], out)
+    for dtype in (np.uint16, np.uint8):
+        fold_collapse(
+            np.zeros(4, dtype=dtype), np.zeros(0, dtype=dtype), table, multi, out[:0], out
+        )
     global bmp_units
     try:
         bmp_units("\u00e9\u1ea3", np.empty(2, dtype=np.uint16))

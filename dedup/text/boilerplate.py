@@ -36,7 +36,7 @@ import numpy as np
 from dedup.config import BoilerplateConfig, NormalizeConfig
 from dedup.errors import RuleFileError
 from dedup.text import _compiled
-from dedup.text.normalization import normalize, normalize_text_lines
+from dedup.text.normalization import _fold_units, normalize, normalize_text_lines
 
 __all__ = [
     "RemovedSpan",
@@ -1624,17 +1624,19 @@ def _strip_scanned(
         kept_text = "".join(source[a:b] for a, b in pieces)
         cut[i] = (pieces, stripped, kept_text if has_word(kept_text) else None)
         texts.append(kept_text)
-    # normalized form of each line, and of the kept texts: in one pass when the text is
+    # normalized form of each line, and of the kept texts: in one call when the text is
     # stable (NFKC already, and so is any text of its characters), as lines after its own
-    if texts and stable:
-        extra = "\n" + "\n".join(texts)
+    if stable:
+        extra = "\n" + "\n".join(texts) if texts else ""
         if units.dtype == np.uint8:
             more = np.frombuffer(extra.encode("ascii"), dtype=np.uint8)
         else:
             more = np.frombuffer(extra.encode("utf-16-le", "surrogatepass"), dtype=np.uint16)
-        keys = normalize_text_lines(
-            source + extra, norm, _units=np.concatenate((units, more)), _nfkc=True
-        )
+        keys = _fold_units(units, more, norm)
+        if keys is None:  # a character not folded yet (the table learns it)
+            keys = normalize_text_lines(
+                source + extra, norm, _units=np.concatenate((units, more)), _nfkc=True
+            )
         cut_keys = keys[n:]
     else:
         keys = normalize_text_lines(source, norm, _units=units, _nfkc=stable)

@@ -11,9 +11,11 @@ from __future__ import annotations
 import json
 import re
 import sys
+import unicodedata
 from contextlib import contextmanager
 from pathlib import Path
 
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -94,6 +96,36 @@ def test_normalize_text_lines_equals_reference_line_by_line(
         with compiled(on):
             assert normalize_text_lines(text, config) == expected
             assert normalize_lines(lines, config) == expected
+
+
+@pytest.mark.skipif(_compiled.kernels() is None, reason="numba is not installed")
+@pytest.mark.parametrize("config", CONFIGS, ids=CONFIG_IDS)
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(text=texts, extra=st.lists(texts, max_size=3))
+def test_fold_of_a_text_and_lines_after_it_equals_reference(
+    config: NormalizeConfig, text: str, extra: list[str]
+) -> None:
+    """``_fold_units`` (the text's units, then those of more lines, in one kernel call) ==
+    the reference line by line, or ``None`` (a unit for the slow path)."""
+    from dedup.text.normalization import _fold_units
+
+    text = unicodedata.normalize("NFKC", text)
+    more = "".join("\n" + unicodedata.normalize("NFKC", line) for line in extra)
+    whole = text + more
+    if any(ord(ch) > 0xFFFF for ch in whole):
+        return  # (the line pass leaves such a text to the line-by-line path)
+    ascii_ = whole.isascii()
+
+    def units(s: str) -> np.ndarray:
+        if ascii_:
+            return np.frombuffer(s.encode("ascii"), dtype=np.uint8)
+        return np.frombuffer(s.encode("utf-16-le", "surrogatepass"), dtype=np.uint16)
+
+    expected = [reference_normalize(line, config) for line in whole.split("\n")]
+    normalize_text_lines(whole, config)  # the table learns the characters (else ``None``)
+    got = _fold_units(units(text), units(more), config)
+    if got is not None or not any(0xD800 <= ord(ch) < 0xE000 for ch in whole):
+        assert got == expected
 
 
 @pytest.mark.parametrize("config", CONFIGS, ids=CONFIG_IDS)
