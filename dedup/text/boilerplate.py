@@ -1616,13 +1616,32 @@ def _strip_scanned(
 
     has_word = _HAS_WORD.search
     # the lines strip rules cut: kept pieces, removed spans, and (when a word is left) the
-    # normalized kept text
-    cut: dict[int, tuple[list[tuple[int, int]], list[tuple[int, int, str]], str | None]] = {}
+    # index of the kept text in ``texts`` (its normalized form in ``cut_keys``), else -1
+    cut: dict[int, tuple[tuple[tuple[int, int], ...], list[tuple[int, int, str]], int]] = {}
     texts = []
     for i, matches in strips.items():
-        pieces, stripped = _merge_cuts(starts[i], starts[i + 1] - 1, matches)
-        kept_text = "".join(source[a:b] for a, b in pieces)
-        cut[i] = (pieces, stripped, kept_text if has_word(kept_text) else None)
+        start, end = starts[i], starts[i + 1] - 1
+        if len(matches) == 1:  # (most: what _merge_cuts makes of one match, directly)
+            a, b, _ = matches[0]
+            stripped = matches
+            if a > start:
+                if b < end:
+                    pieces = ((start, a), (b, end))
+                    kept_text = source[start:a] + source[b:end]
+                else:
+                    pieces = ((start, a),)
+                    kept_text = source[start:a]
+            elif b < end:
+                pieces = ((b, end),)
+                kept_text = source[b:end]
+            else:
+                pieces = ()
+                kept_text = ""
+        else:
+            merged, stripped = _merge_cuts(start, end, matches)
+            pieces = tuple(merged)
+            kept_text = "".join(source[a:b] for a, b in pieces)
+        cut[i] = (pieces, stripped, len(texts) if has_word(kept_text) else -1)
         texts.append(kept_text)
     # normalized form of each line, and of the kept texts: in one call when the text is
     # stable (NFKC already, and so is any text of its characters), as lines after its own
@@ -1641,10 +1660,6 @@ def _strip_scanned(
     else:
         keys = normalize_text_lines(source, norm, _units=units, _nfkc=stable)
         cut_keys = normalize_text_lines("\n".join(texts), norm) if texts else []
-    for i, key in zip(cut, cut_keys):
-        pieces, stripped, kept_text = cut[i]
-        if kept_text is not None:
-            cut[i] = (pieces, stripped, key)
     removed: list[tuple[int, int, str]] = []
     kept_lines: list[tuple[tuple[int, int], ...]] = []
     kept_keys: list[str] = []
@@ -1663,17 +1678,17 @@ def _strip_scanned(
             if i in drops:
                 removed.append((start, end, drops[i]))
                 continue
-            pieces, stripped, cut_key = cut[i]
-            if cut_key is None:  # no word left
+            pieces, stripped, j = cut[i]
+            if j < 0:  # no word left
                 removed.append((start, end, stripped[0][2]))
                 continue
-            key = cut_key
+            key = cut_keys[j]
             if dedupe and key and key in seen:
                 removed.append((start, end, "repeated_line"))
                 continue
             removed.extend(stripped)
             seen.add(key)
-            kept_lines.append(tuple(pieces))
+            kept_lines.append(pieces)
             kept_keys.append(key)
             continue
         if not f & word:  # no ``\w`` in the line
