@@ -375,6 +375,8 @@ class _RulePlan:
     # for a pattern ``^[^\n]{0,N}?Y``: ``N``, ``Y`` compiled and, for ``Y = \s*Z``, ``Z``
     # compiled (see :func:`_lazy_prefix`, :func:`_lazy_span`)
     lazy: tuple[int, re.Pattern[str], re.Pattern[str] | None] | None = None
+    # ``rest``'s matches never start with whitespace (see :func:`_solid_start`)
+    solid: bool = False
 
 
 @dataclass(frozen=True)
@@ -623,9 +625,10 @@ def _rule_plan(rule: Rule) -> _RulePlan:
     rest = _after_spaces(rule.pattern)
     lead = _lead(rule.pattern, after_spaces=rest is not None)
     lazy = _lazy_prefix(rule.pattern)
+    solid = rest is not None and _solid_start(rule.pattern)
     if needles:
-        return _RulePlan(rule, tuple(needles), None, suffixes, rest, lead, lazy)  # type: ignore[arg-type]
-    return _RulePlan(rule, (), _scan_pattern(rule.pattern), suffixes, rest, lead, lazy)
+        return _RulePlan(rule, tuple(needles), None, suffixes, rest, lead, lazy, solid)  # type: ignore[arg-type]
+    return _RulePlan(rule, (), _scan_pattern(rule.pattern), suffixes, rest, lead, lazy, solid)
 
 
 def _lead(pattern: re.Pattern[str], after_spaces: bool = False) -> str:
@@ -711,6 +714,67 @@ def _after_spaces(pattern: re.Pattern[str]) -> re.Pattern[str] | None:
         return _compiler.compile(tree, tree.state.flags)  # type: ignore[no-any-return]
     except Exception:  # an unfamiliar construct or ``re`` internals changed
         return None
+
+
+@lru_cache(maxsize=1)
+def _whitespace() -> tuple[int, ...]:
+    """The code points ``\\s`` matches (those ``str.isspace`` accepts: ``re`` asks the same)."""
+    return tuple(c for c in range(0x110000) if chr(c).isspace())
+
+
+def _solid_start(pattern: re.Pattern[str]) -> bool:
+    r"""For a pattern ``\s*Y`` (:func:`_after_spaces`): whether every match of ``Y``
+    starts with a character that is not whitespace, from ``Y``'s first consuming item after
+    zero-width ``\b``, ``\B`` and lookarounds: a literal, or a set of literals, ranges,
+    ``\d`` and ``\w`` holding no whitespace (``False`` when that cannot be told).
+
+    Then the greedy ``\s*`` takes all the blanks before a match of ``Y``, so the first
+    match of ``\s*Y`` from the blanks before ``Y``'s leftmost match is those blanks plus
+    that match (case-insensitive matching adds no whitespace: no whitespace character has
+    a case).
+    """
+    try:
+        from re import _constants as c  # type: ignore[attr-defined]
+        from re import _parser  # type: ignore[attr-defined]
+
+        if pattern.flags & (re.ASCII | re.LOCALE):
+            return False
+        tree = _parser.parse(pattern.pattern, pattern.flags)
+        if tree.state.flags & re.ASCII:
+            return False
+        spaces = [(c.IN, [(c.CATEGORY, c.CATEGORY_SPACE)])]
+        blank = _whitespace()
+        leading = True
+        for op, av in tree.data:
+            if (
+                leading
+                and op in (c.MAX_REPEAT, c.MIN_REPEAT)
+                and av[:2] == (0, c.MAXREPEAT)
+                and list(av[2]) == spaces
+            ):
+                continue  # the leading ``\s*`` (those :func:`_after_spaces` takes off)
+            leading = False
+            if op is c.AT and av in (c.AT_BOUNDARY, c.AT_NON_BOUNDARY):
+                continue
+            if op in (c.ASSERT, c.ASSERT_NOT):
+                continue
+            if op is c.LITERAL:
+                return av not in blank
+            if op is c.IN:
+                for iop, iav in av:
+                    if iop is c.LITERAL:
+                        if iav in blank:
+                            return False
+                    elif iop is c.RANGE:
+                        if any(iav[0] <= w <= iav[1] for w in blank):
+                            return False
+                    elif not (iop is c.CATEGORY and iav in (c.CATEGORY_DIGIT, c.CATEGORY_WORD)):
+                        return False  # a negated set, another category
+                return True
+            return False
+        return False
+    except Exception:  # an unfamiliar construct or ``re`` internals changed
+        return False
 
 
 def _lazy_prefix(
@@ -1354,7 +1418,8 @@ def _rule_lines(finder: _LineFinder, plan: _Plan) -> tuple[int, str, dict[int, s
     return cut_at, cut_name, drops, strips
 
 
-_Row = tuple  # (index in line_scan or -1, rule plan, name, search, lead, suffixes, finditer, rest, lazy)
+# (index in line_scan or -1, rule plan, name, search, lead, suffixes, finditer, rest, lazy, solid)
+_Row = tuple
 
 
 def _lazy_search(line: str, lazy: tuple[int, re.Pattern[str], re.Pattern[str] | None]) -> bool:
@@ -1383,6 +1448,7 @@ def _line_rows(plan: _Plan) -> tuple[tuple[_Row, ...], tuple[_Row, ...], tuple[_
                 rp.rule.pattern.finditer,
                 rp.rest,
                 rp.lazy,
+                rp.solid,
             )
 
         rows = tuple(tuple(map(row, kind)) for kind in (plan.cuts, plan.drops, plan.strips))
@@ -1407,7 +1473,7 @@ def _scanned_rule_lines(
         return finder
 
     def matching(row: _Row, stop: int) -> list[int]:
-        r, rp, _, search, lead, suffixes, _, _, _ = row
+        r, rp, _, search, lead, suffixes, _, _, _, _ = row
         if r < 0:
             return scanned().matching(rp, stop)
         out = []
@@ -1449,7 +1515,7 @@ def _scanned_rule_lines(
                 drops[i] = name
     # 3. what the strip rules match in the other lines, in rule order
     strips: dict[int, list[tuple[int, int, str]]] = {}
-    for r, rp, name, _, lead, suffixes, finditer, rest, lazy in strip_rows:
+    for r, rp, name, _, lead, suffixes, finditer, rest, lazy, solid in strip_rows:
         if r < 0:
             for i, a, b in scanned().spans(rp, cut_at, drops):
                 strips.setdefault(i, []).append((a, b, name))
@@ -1481,12 +1547,15 @@ def _scanned_rule_lines(
                 if first is None:
                     continue
                 pos = _space_start(line, first.start())
-                if lead and not lead[0].isspace():
-                    # ``Y`` starts with ``lead``, not a blank: the greedy ``\s*`` at ``pos``
-                    # takes the blanks up to ``Y``'s match, which then is ``first`` -- the
-                    # first match of ``\s*Y`` is ``pos, first.end()``; the others follow it
+                if solid:
+                    # ``Y`` starts with no blank: the greedy ``\s*`` at ``pos`` takes the
+                    # blanks up to ``Y``'s match, which then is ``first`` -- the first match
+                    # of ``\s*Y`` is ``pos, first.end()``; the others follow it (at the
+                    # line's end, only empty ones, which remove nothing)
                     strips.setdefault(i, []).append((base + pos, base + first.end(), name))
                     pos = first.end()
+                    if pos == len(line):
+                        continue
             for m in finditer(line, pos):
                 a, b = m.span()
                 if b > a:

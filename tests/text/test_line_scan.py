@@ -42,6 +42,7 @@ strip      s_tail       \s+-\s*[a-z]{2,3}\s*$
 strip      s_ws         ^\s+$
 drop_line  f_empty      ^\s*(?:x*)\s*$
 strip      s_lazy       ^[^\n]{0,6}?\s*ref\s*[:#]
+strip      s_dash       \s*[–-]\s*(?:vn|afp)\b
 drop_line  f_lazy       ^.*?\bkilo\s*\d
 """
 SCAN = parse_rules(SCAN_RULES)
@@ -200,6 +201,53 @@ def test_lazy_span_is_the_patterns_only_match(line: str) -> None:
         if span is not None and span[1] > span[0]:
             assert want == [span], (rule.name, line)
         assert B._lazy_search(line, lazy) == bool(rule.pattern.search(line))
+
+
+# ``\s*Y`` patterns whose ``Y`` starts with no blank (see B._solid_start), and some whose
+# ``Y`` may (the last ones: ``Y`` = ``(?:\s\s|x)`` on "   x" is matched at 0, the pattern's
+# first match from 0 is "   x")
+SOLID = [
+    r"\s*\bphotos?\s*[:;.]\s*\w+$",
+    r"\s*[–—-]\s*(?:vn|afp)\b",
+    r"\s*(?=a)ab?",
+    r"\s*[a-z\d]\s*",
+]
+NOT_SOLID = [r"\s*(?:\s\s|x)", r"\s*\b\s*x", r"\s*[^a]x", r"\s*\Wa", r"\s*[\x00-\x20]a"]
+solid_lines_st = st.lists(
+    st.sampled_from([" ", "  ", "\t", "\u00a0", *"abx1-–:", "photo", "PHOTOS", "vn", "afp"]),
+    max_size=12,
+).map("".join)
+
+
+def test_solid_start_is_found_only_where_it_applies() -> None:
+    for pattern in SOLID:
+        assert B._solid_start(re.compile(pattern, re.IGNORECASE)), pattern
+    for pattern in NOT_SOLID:
+        assert not B._solid_start(re.compile(pattern, re.IGNORECASE)), pattern
+    plans = {rp.rule.name: rp for rp in B._plan(B.default_rules()).strips}
+    assert plans["photo_credit"].solid and plans["agency_sign"].solid
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(line=solid_lines_st)
+@example(line="   x")
+def test_solid_start_gives_the_first_match(line: str) -> None:
+    r"""For ``\s*Y`` with a solid ``Y``: the first match from the blanks before ``Y``'s
+    leftmost match is those blanks plus that match; after a match at the line's end there
+    are only empty ones. (A pattern taken as solid wrongly would fail: see NOT_SOLID.)"""
+    for source in SOLID + NOT_SOLID:
+        pattern = re.compile(source, re.IGNORECASE)
+        if not B._solid_start(pattern):
+            continue
+        first = B._after_spaces(pattern).search(line)  # type: ignore[union-attr]
+        if first is None:
+            assert pattern.search(line) is None
+            continue
+        pos = B._space_start(line, first.start())
+        assert pattern.search(line, pos).span() == (pos, first.end()), (source, line)  # type: ignore[union-attr]
+        assert pattern.search(line).span() == (pos, first.end()), (source, line)  # type: ignore[union-attr]
+        if first.end() == len(line):
+            assert all(m.end() == m.start() for m in pattern.finditer(line, first.end()))
 
 
 def test_pattern_analyses_find_what_the_default_rules_allow() -> None:
