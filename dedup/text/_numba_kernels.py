@@ -31,18 +31,19 @@ _DROP = 254
 
 
 @njit(cache=True, nogil=True)
-def fold_collapse(units, more, table, multi, multi_bytes, out):  # type: ignore[no-untyped-def]
-    """Map ``units``, then ``more``, through ``table`` into ``out`` with separator runs
-    collapsed (``more``: lines after the text's, starting with a line break; may be empty).
+def fold_collapse(units, spans, table, multi, multi_bytes, out):  # type: ignore[no-untyped-def]
+    """Map ``units`` through ``table`` into ``out`` with separator runs collapsed; then, as
+    lines after the text's, ``spans`` (pairs: ``-1, -1`` a line break, ``a, b`` the units
+    ``units[a:b]``; may be empty).
 
     Letters/digits are copied, a line break ends the line, a run of separators between two
     letters/digits of one line becomes one space, dropped units vanish; a unit folding to
     several characters (table value 255) is replaced by ``multi_bytes[multi[u]:multi[u+1]]``.
-    ``out`` must hold ``len(units) + len(more)`` bytes, and ``len(multi_bytes)`` more per
-    such unit. Returns the length written, or -1 when a unit needs the slow path (not
+    ``out`` must hold a byte per unit and line break folded, and ``len(multi_bytes)`` more
+    per such unit. Returns the length written, or -1 when a unit needs the slow path (not
     looked at yet, half of a surrogate pair).
     """
-    # (the text's units in this loop, the few of ``more`` in _fold_run: the loop here
+    # (the text's units in this loop, the few of ``spans`` in _fold_run: the loop here
     # starts from a known state, which its code is faster for)
     n = 0
     word = 0  # the last unit written on this line is a letter/digit
@@ -79,8 +80,19 @@ def fold_collapse(units, more, table, multi, multi_bytes, out):  # type: ignore[
         n += 1 - sp
         pending = word & sp  # (pending implies word)
         word = w | (word & sp)
-    if more.shape[0]:
-        n, word, pending = _fold_run(more, table, multi, multi_bytes, out, n, word, pending)
+    for k in range(0, spans.shape[0], 2):
+        a = spans[k]
+        if a < 0:  # a line break (as the table folds it)
+            out[n] = _NEWLINE
+            n += 1
+            word = 0
+            pending = 0
+            continue
+        n, word, pending = _fold_run(
+            units[a : spans[k + 1]], table, multi, multi_bytes, out, n, word, pending
+        )
+        if n < 0:
+            return -1
     return n
 
 
@@ -381,9 +393,8 @@ def warm_up() -> None:
     out = np.empty(4, dtype=np.uint8)
     multi = np.zeros(0x10001, dtype=np.int64)
     for dtype in (np.uint16, np.uint8):
-        fold_collapse(
-            np.zeros(4, dtype=dtype), np.zeros(0, dtype=dtype), table, multi, out[:0], out
-        )
+        spans = np.array([-1, -1, 0, 2], dtype=np.int64)
+        fold_collapse(np.zeros(4, dtype=dtype), spans, table, multi, out[:0], out)
     global bmp_units
     try:
         bmp_units("\u00e9\u1ea3", np.empty(2, dtype=np.uint16))

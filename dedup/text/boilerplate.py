@@ -1685,50 +1685,40 @@ def _strip_scanned(
 
     has_word = _HAS_WORD.search
     # the lines strip rules cut: kept pieces, removed spans, and (when a word is left) the
-    # index of the kept text in ``texts`` (its normalized form in ``cut_keys``), else -1
+    # index of the normalized kept text in ``cut_keys``, else -1; the kept texts as spans of
+    # the text for the fold (``-1, -1``: the line break before each)
     cut: dict[int, tuple[tuple[tuple[int, int], ...], list[tuple[int, int, str]], int]] = {}
-    texts = []
+    spans: list[int] = []
+    n_spanned = 0
     for i, matches in strips.items():
         start, end = starts[i], starts[i + 1] - 1
         if len(matches) == 1:  # (most: what _merge_cuts makes of one match, directly)
             a, b, _ = matches[0]
             stripped = matches
             if a > start:
-                if b < end:
-                    pieces = ((start, a), (b, end))
-                    kept_text = source[start:a] + source[b:end]
-                else:
-                    pieces = ((start, a),)
-                    kept_text = source[start:a]
-            elif b < end:
-                pieces = ((b, end),)
-                kept_text = source[b:end]
+                pieces = ((start, a), (b, end)) if b < end else ((start, a),)
             else:
-                pieces = ()
-                kept_text = ""
+                pieces = ((b, end),) if b < end else ()
         else:
-            merged, stripped = _merge_cuts(start, end, matches)
-            pieces = tuple(merged)
-            kept_text = "".join(source[a:b] for a, b in pieces)
-        cut[i] = (pieces, stripped, len(texts) if has_word(kept_text) else -1)
-        texts.append(kept_text)
+            kept, stripped = _merge_cuts(start, end, matches)
+            pieces = tuple(kept)
+        spans += (-1, -1)
+        any_word = False
+        for a, b in pieces:
+            spans += (a, b)
+            n_spanned += b - a
+            any_word = any_word or has_word(source, a, b) is not None
+        cut[i] = (pieces, stripped, len(cut) if any_word else -1)
     # normalized form of each line, and of the kept texts: in one call when the text is
     # stable (NFKC already, and so is any text of its characters), as lines after its own
+    keys = None
     if stable:
-        extra = "\n" + "\n".join(texts) if texts else ""
-        if units.dtype == np.uint8:
-            more = np.frombuffer(extra.encode("ascii"), dtype=np.uint8)
-        else:
-            more = np.frombuffer(extra.encode("utf-16-le", "surrogatepass"), dtype=np.uint16)
-        keys = _fold_units(units, more, norm)
-        if keys is None:  # a character not folded yet (the table learns it)
-            keys = normalize_text_lines(
-                source + extra, norm, _units=np.concatenate((units, more)), _nfkc=True
-            )
-        cut_keys = keys[n:]
-    else:
+        keys = _fold_units(units, np.array(spans, dtype=np.int64), n_spanned, norm)
+    if keys is None:  # (not stable, or a character not folded yet: the table learns it)
+        texts = ["".join(source[a:b] for a, b in pieces) for pieces, _, _ in cut.values()]
         keys = normalize_text_lines(source, norm, _units=units, _nfkc=stable)
-        cut_keys = normalize_text_lines("\n".join(texts), norm) if texts else []
+        keys += normalize_text_lines("\n".join(texts), norm, _nfkc=stable) if texts else []
+    cut_keys = keys[n:]
     removed: list[tuple[int, int, str]] = []
     kept_lines: list[tuple[tuple[int, int], ...]] = []
     kept_keys: list[str] = []

@@ -269,11 +269,14 @@ def _multi_arrays(cfg: NormalizeConfig) -> tuple[np.ndarray, np.ndarray]:
 _FOLD_ARGS: dict[tuple[bool, bool], tuple[np.ndarray, np.ndarray, np.ndarray, int, int]] = {}
 
 
-def _fold_units(units: np.ndarray, more: np.ndarray, cfg: NormalizeConfig) -> list[str] | None:
+def _fold_units(
+    units: np.ndarray, spans: np.ndarray, n_spanned: int, cfg: NormalizeConfig
+) -> list[str] | None:
     """``normalize_text_lines`` of an NFKC text given as its units, then of the lines
-    ``more`` (their units, after a line break) -- through the compiled fold, in one call
-    (``None`` when a unit needs the slow path: the caller takes :func:`_fast_lines`, which
-    learns it). The kernel's arguments are made once per config and table state."""
+    ``spans`` describes (pairs of unit offsets, ``-1, -1`` a line break; ``n_spanned``
+    units in all) -- through the compiled fold, in one call (``None`` when a unit needs the
+    slow path: the caller takes :func:`_fast_lines`, which learns it). The kernel's
+    arguments are made once per config and table state."""
     key = (cfg.transliterate, cfg.lowercase)
     args = _FOLD_ARGS.get(key)
     if args is None or args[4] != len(_MULTI_OUT[key]):
@@ -284,11 +287,14 @@ def _fold_units(units: np.ndarray, more: np.ndarray, cfg: NormalizeConfig) -> li
         args = (table, multi, multi_bytes, longest, len(_MULTI_OUT[key]))
         _FOLD_ARGS[key] = args
     table, multi, multi_bytes, longest, _ = args
-    out = np.empty((len(units) + len(more)) * longest, dtype=np.uint8)
-    n = _compiled.kernels().fold_collapse(units, more, table, multi, multi_bytes, out)  # type: ignore[union-attr]
+    out = np.empty((len(units) + n_spanned + len(spans)) * longest, dtype=np.uint8)
+    n = _compiled.kernels().fold_collapse(units, spans, table, multi, multi_bytes, out)  # type: ignore[union-attr]
     if n < 0:
         return None
     return out[:n].tobytes().decode("ascii").split("\n")
+
+
+_NO_SPANS = np.zeros(0, dtype=np.int64)
 
 
 def _learn(table: np.ndarray, units: np.ndarray, cfg: NormalizeConfig) -> None:
@@ -329,7 +335,7 @@ def _fast_lines(
     else:
         units = np.frombuffer(text.encode("utf-16-le", "surrogatepass"), dtype=np.uint16)
     if _compiled.kernels() is not None:
-        keys = _fold_units(units, units[:0], cfg)
+        keys = _fold_units(units, _NO_SPANS, 0, cfg)
         if keys is not None:
             return keys
     codes = table.take(units)
