@@ -1670,7 +1670,8 @@ def _strip_scanned(
         used = kernels.line_scan(units, *arrays, starts_a, flags_a, cands)  # type: ignore[misc]
         if used < 0:
             return None
-        stable = not flags_a[n] & _compiled.UNSTABLE
+        lflags = flags_a.tolist()
+        stable = not lflags.pop() & _compiled.UNSTABLE  # (the flags of the whole text)
         if stable:
             break
         normal = unicodedata.normalize("NFC", source)
@@ -1678,7 +1679,6 @@ def _strip_scanned(
             break
         source = normal
     starts = starts_a.tolist()
-    lflags = flags_a[:n].tolist()
     cut_at, cut_name, drops, strips = _scanned_rule_lines(
         source, starts, lflags, cands[:used].tolist(), plan
     )
