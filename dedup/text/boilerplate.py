@@ -1472,24 +1472,15 @@ def _scanned_rule_lines(
             finder = _ScannedLines(source, starts, lflags, plan, cands)
         return finder
 
-    def matching(row: _Row, stop: int) -> list[int]:
-        r, rp, _, search, lead, suffixes, _, _, _, _ = row
-        if r < 0:
-            return scanned().matching(rp, stop)
-        out = []
-        for i in cands[cands[r] : cands[r + 1]]:
-            if i >= stop:
-                break
-            line = source[starts[i] : starts[i + 1] - 1]
-            if suffixes and not _may_end_with(line, suffixes):
-                continue
-            if lead:  # no twin in the text (the line pass saw none): see _lead
-                q = line.lower().find(lead)
-                if q >= 0 and search(line, q):
-                    out.append(i)
-            elif search(line):
-                out.append(i)
-        return out
+    def matches(line: str, row: _Row) -> bool:
+        """Whether the rule of ``row`` matches the candidate ``line``."""
+        _, _, _, search, lead, suffixes, _, _, _, _ = row
+        if suffixes and not _may_end_with(line, suffixes):
+            return False
+        if lead:  # no twin in the text (the line pass saw none): see _lead
+            q = line.lower().find(lead)
+            return q >= 0 and search(line, q) is not None
+        return bool(search(line))
 
     # (a rule of the line pass without candidates is skipped at once: most rules, most lines;
     # candidates are in line order, so those from ``stop`` on end the loop)
@@ -1497,22 +1488,31 @@ def _scanned_rule_lines(
     cut_at, cut_name = n, ""
     for row in cut_rows:
         r = row[0]
-        if r >= 0 and cands[r] == cands[r + 1]:
-            continue
-        for i in matching(row, cut_at):
-            if i < cut_at:
+        if r < 0:
+            for i in scanned().matching(row[1], cut_at):
                 cut_at, cut_name = i, row[2]
-            break
+                break
+            continue
+        for i in cands[cands[r] : cands[r + 1]]:
+            if i >= cut_at:
+                break
+            if matches(source[starts[i] : starts[i + 1] - 1], row):
+                cut_at, cut_name = i, row[2]
+                break
     # 2. lines a drop rule matches (the first in rule order names the removal)
     drops: dict[int, str] = {}
     for row in drop_rows:
         r = row[0]
-        if r >= 0 and cands[r] == cands[r + 1]:
+        if r < 0:
+            for i in scanned().matching(row[1], cut_at):
+                if i not in drops:
+                    drops[i] = row[2]
             continue
-        name = row[2]
-        for i in matching(row, cut_at):
-            if i not in drops:
-                drops[i] = name
+        for i in cands[cands[r] : cands[r + 1]]:
+            if i >= cut_at:
+                break
+            if i not in drops and matches(source[starts[i] : starts[i + 1] - 1], row):
+                drops[i] = row[2]
     # 3. what the strip rules match in the other lines, in rule order
     strips: dict[int, list[tuple[int, int, str]]] = {}
     for r, rp, name, _, lead, suffixes, finditer, rest, lazy, solid in strip_rows:
