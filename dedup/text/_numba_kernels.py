@@ -26,22 +26,25 @@ from dedup.text._compiled import (
 )
 
 _SPACE = 32
-DIGIT_SHIFT = DIGIT.bit_length() - 1
 _NEWLINE = 10
 _DROP = 254
 
 
 @njit(cache=True, nogil=True)
-def fold_collapse(units, table, multi, multi_bytes, out):  # type: ignore[no-untyped-def]
-    """Map ``units`` through ``table`` into ``out`` with separator runs collapsed.
+def fold_collapse(units, spans, table, multi, multi_bytes, out):  # type: ignore[no-untyped-def]
+    """Map ``units`` through ``table`` into ``out`` with separator runs collapsed; then, as
+    lines after the text's, ``spans`` (pairs: ``-1, -1`` a line break, ``a, b`` the units
+    ``units[a:b]``; may be empty).
 
     Letters/digits are copied, a line break ends the line, a run of separators between two
     letters/digits of one line becomes one space, dropped units vanish; a unit folding to
     several characters (table value 255) is replaced by ``multi_bytes[multi[u]:multi[u+1]]``.
-    ``out`` must hold ``len(units) + len(multi_bytes) * count of such units``. Returns the
-    length written, or -1 when a unit needs the slow path (not looked at yet, half of a
-    surrogate pair).
+    ``out`` must hold a byte per unit and line break folded, and ``len(multi_bytes)`` more
+    per such unit. Returns the length written, or -1 when a unit needs the slow path (not
+    looked at yet, half of a surrogate pair).
     """
+    # (the text's units in this loop, the few of ``spans`` in _fold_run: the loop here
+    # starts from a known state, which its code is faster for)
     n = 0
     word = 0  # the last unit written on this line is a letter/digit
     pending = 0  # separators came after it
@@ -77,7 +80,59 @@ def fold_collapse(units, table, multi, multi_bytes, out):  # type: ignore[no-unt
         n += 1 - sp
         pending = word & sp  # (pending implies word)
         word = w | (word & sp)
+    for k in range(0, spans.shape[0], 2):
+        a = spans[k]
+        if a < 0:  # a line break (as the table folds it)
+            out[n] = _NEWLINE
+            n += 1
+            word = 0
+            pending = 0
+            continue
+        n, word, pending = _fold_run(
+            units[a : spans[k + 1]], table, multi, multi_bytes, out, n, word, pending
+        )
+        if n < 0:
+            return -1
     return n
+
+
+@njit(cache=True, nogil=True)
+def _fold_run(units, table, multi, multi_bytes, out, n, word, pending):  # type: ignore[no-untyped-def]
+    """:func:`fold_collapse`'s loop on ``units`` from the state ``n`` (bytes written),
+    ``word``, ``pending``: the new state, ``n = -1`` when a unit needs the slow path."""
+    for i in range(units.shape[0]):
+        u = units[i]
+        c = table[u]
+        if c >= _DROP - 1 or c == 0:  # rare: several letters, nothing, the slow path
+            if c == _DROP:
+                continue
+            if c == 255:
+                for k in range(multi[u], multi[u + 1]):
+                    e = multi_bytes[k]
+                    if e == _SPACE:
+                        pending = word
+                    else:
+                        if pending:
+                            out[n] = _SPACE
+                            n += 1
+                            pending = 0
+                        out[n] = e
+                        n += 1
+                        word = 1
+                continue
+            return -1, word, pending
+        # without branches: a separator writes nothing (it may make a space pending), a
+        # line break itself (nothing pending after it), a letter/digit a pending space and
+        # itself; the writes past ``n`` are overwritten (at most one byte per unit is kept)
+        sp = c == _SPACE
+        w = 1 - sp - (c == _NEWLINE)
+        out[n] = _SPACE
+        n += pending & w
+        out[n] = c
+        n += 1 - sp
+        pending = word & sp  # (pending implies word)
+        word = w | (word & sp)
+    return n, word, pending
 
 
 @njit(cache=True, nogil=True)
@@ -210,20 +265,19 @@ def line_scan(
     n = units.shape[0]
     line = 0
     mask = np.uint64(0)
-    lf = 0
-    head = -1  # info of the first non-blank unit of the line
-    tail = 0  # of the last one
+    lf = 0  # the info of the line's units OR'ed (its class bits: the line's flags)
     doc = 0  # the flags of every line
-    run = 0  # length of the run of digits ending here
-    longest = 0  # of the line's runs of digits
+    ls = 0  # start of the line
     n_rules = rule_req.shape[0]
     no_needles = np.uint64(0)
     for r in range(n_rules):
         if rule_req[r] == 0:
             no_needles |= np.uint64(1) << np.uint64(r)
+    no_digits = digits_ok[0]  # the rules that need no run of digits
     fits = np.zeros(starts.shape[0] - 1, dtype=np.uint64)  # the rules each line fits
     any_fit = np.uint64(0)
     starts[0] = 0
+    rare = np.int64(3 << INFO_RARE)
     # the info of the units at i, i + 1, i + 2 (0 past the end)
     x1 = np.int64(info[units[0]]) if n > 0 else np.int64(0)
     x2 = np.int64(info[units[1]]) if n > 1 else np.int64(0)
@@ -232,19 +286,12 @@ def line_scan(
             x0 = x1
             x1 = x2
             x2 = np.int64(info[units[i + 2]]) if i + 2 < n else np.int64(0)
-            if not (x0 >> INFO_RARE) & 3:
-                c = (x0 >> INFO_CLASS) & 15
-                lf |= c
-                run = (run + 1) * ((c >> DIGIT_SHIFT) & 1)
-                if run > longest:
-                    longest = run
-                if c & NONBLANK:
-                    tail = x0
-                    if head < 0:
-                        head = x0
-                one = (x0 >> INFO_ONE) & 31
-                if one:
-                    mask |= one_masks[one]
+            # per unit only what needs every unit: its class OR'ed, its one-unit needle's
+            # bits, its 3-unit key (the first / last non-blank unit and the runs of digits
+            # are looked up at the line's end: branches per unit cost more than that)
+            if not x0 & rare:
+                lf |= x0
+                mask |= one_masks[(x0 >> INFO_ONE) & 31]
                 key = ((x0 & 31) << 10) | ((x1 & 31) << 5) | (x2 & 31)
                 if tri_ok[key]:
                     for j in range(tri_start[key], tri_start[key + 1]):
@@ -265,10 +312,11 @@ def line_scan(
                 continue
             if (x0 >> INFO_RARE) & UNJUDGED:
                 return -1
-        # the end of a line (a line break, or the end of the text)
+        # the end of a line (a line break, or the end of the text): units ls .. i - 1
         starts[line + 1] = i + 1
-        lflags[line] = lf
-        if lf & NONBLANK:
+        c = (lf >> INFO_CLASS) & 15
+        lflags[line] = c
+        if c & NONBLANK:
             # the rules whose needles the line holds (without any: those with none) ...
             fit = no_needles
             if mask:
@@ -276,22 +324,36 @@ def line_scan(
                     req = rule_req[r]
                     if (mask & req) == req:
                         fit |= np.uint64(1) << np.uint64(r)
-            # ... that may start and end with its first and last non-blank characters and
-            # have its runs of digits
+            # ... that may start and end with its first and last non-blank characters ...
+            a = ls
+            while not (info[units[a]] >> INFO_CLASS) & NONBLANK:
+                a += 1
+            b = i - 1
+            while not (info[units[b]] >> INFO_CLASS) & NONBLANK:
+                b -= 1
             fit &= (
-                first_masks[(head >> INFO_FIRST) & 255]
-                & last_masks[(tail >> INFO_LAST) & 255]
-                & digits_ok[min(longest, 255)]
+                first_masks[(info[units[a]] >> INFO_FIRST) & 255]
+                & last_masks[(info[units[b]] >> INFO_LAST) & 255]
             )
+            # ... and have its runs of digits (counted when a rule left needs one)
+            if fit & ~no_digits:
+                longest = 0
+                if c & DIGIT:
+                    run = 0
+                    for p in range(a, b + 1):
+                        if (info[units[p]] >> INFO_CLASS) & DIGIT:
+                            run += 1
+                            longest = max(longest, run)
+                        else:
+                            run = 0
+                fit &= digits_ok[min(longest, 255)]
             fits[line] = fit
             any_fit |= fit
         line += 1
-        doc |= lf
+        doc |= c
         mask = np.uint64(0)
         lf = 0
-        head = -1
-        run = 0
-        longest = 0
+        ls = i + 1
     lflags[line] = doc
     # by rule: its lines after the offsets
     k = n_rules + 1
@@ -330,8 +392,9 @@ def warm_up() -> None:
     table = np.full(0x10000, _SPACE, dtype=np.uint8)
     out = np.empty(4, dtype=np.uint8)
     multi = np.zeros(0x10001, dtype=np.int64)
-    fold_collapse(np.zeros(4, dtype=np.uint16), table, multi, out[:0], out)
-    fold_collapse(np.zeros(4, dtype=np.uint8), table, multi, out[:0], out)
+    for dtype in (np.uint16, np.uint8):
+        spans = np.array([-1, -1, 0, 2], dtype=np.int64)
+        fold_collapse(np.zeros(4, dtype=dtype), spans, table, multi, out[:0], out)
     global bmp_units
     try:
         bmp_units("\u00e9\u1ea3", np.empty(2, dtype=np.uint16))

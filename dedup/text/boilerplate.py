@@ -25,7 +25,7 @@ from bisect import bisect_left
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import lru_cache, partial
 from importlib import resources
 from itertools import accumulate, islice
 from pathlib import Path
@@ -36,7 +36,7 @@ import numpy as np
 from dedup.config import BoilerplateConfig, NormalizeConfig
 from dedup.errors import RuleFileError
 from dedup.text import _compiled
-from dedup.text.normalization import normalize, normalize_text_lines
+from dedup.text.normalization import _fold_units, normalize, normalize_text_lines
 
 __all__ = [
     "RemovedSpan",
@@ -372,6 +372,11 @@ class _RulePlan:
     # lowercase ASCII text every match of ``rest`` (else of the rule's pattern) starts with
     # (see :func:`_lead`)
     lead: str = ""
+    # for a pattern ``^[^\n]{0,N}?Y``: ``N``, ``Y`` compiled and, for ``Y = \s*Z``, ``Z``
+    # compiled (see :func:`_lazy_prefix`, :func:`_lazy_span`)
+    lazy: tuple[int, re.Pattern[str], re.Pattern[str] | None] | None = None
+    # ``rest``'s matches never start with whitespace (see :func:`_solid_start`)
+    solid: bool = False
 
 
 @dataclass(frozen=True)
@@ -619,9 +624,11 @@ def _rule_plan(rule: Rule) -> _RulePlan:
     suffixes = _suffixes(rule.pattern)
     rest = _after_spaces(rule.pattern)
     lead = _lead(rule.pattern, after_spaces=rest is not None)
+    lazy = _lazy_prefix(rule.pattern)
+    solid = rest is not None and _solid_start(rule.pattern)
     if needles:
-        return _RulePlan(rule, tuple(needles), None, suffixes, rest, lead)  # type: ignore[arg-type]
-    return _RulePlan(rule, (), _scan_pattern(rule.pattern), suffixes, rest, lead)
+        return _RulePlan(rule, tuple(needles), None, suffixes, rest, lead, lazy, solid)  # type: ignore[arg-type]
+    return _RulePlan(rule, (), _scan_pattern(rule.pattern), suffixes, rest, lead, lazy, solid)
 
 
 def _lead(pattern: re.Pattern[str], after_spaces: bool = False) -> str:
@@ -707,6 +714,149 @@ def _after_spaces(pattern: re.Pattern[str]) -> re.Pattern[str] | None:
         return _compiler.compile(tree, tree.state.flags)  # type: ignore[no-any-return]
     except Exception:  # an unfamiliar construct or ``re`` internals changed
         return None
+
+
+@lru_cache(maxsize=1)
+def _whitespace() -> tuple[int, ...]:
+    """The code points ``\\s`` matches (those ``str.isspace`` accepts: ``re`` asks the same)."""
+    return tuple(c for c in range(0x110000) if chr(c).isspace())
+
+
+def _solid_start(pattern: re.Pattern[str]) -> bool:
+    r"""For a pattern ``\s*Y`` (:func:`_after_spaces`): whether every match of ``Y``
+    starts with a character that is not whitespace, from ``Y``'s first consuming item after
+    zero-width ``\b``, ``\B`` and lookarounds: a literal, or a set of literals, ranges,
+    ``\d`` and ``\w`` holding no whitespace (``False`` when that cannot be told).
+
+    Then the greedy ``\s*`` takes all the blanks before a match of ``Y``, so the first
+    match of ``\s*Y`` from the blanks before ``Y``'s leftmost match is those blanks plus
+    that match (case-insensitive matching adds no whitespace: no whitespace character has
+    a case).
+    """
+    try:
+        from re import _constants as c  # type: ignore[attr-defined]
+        from re import _parser  # type: ignore[attr-defined]
+
+        if pattern.flags & (re.ASCII | re.LOCALE):
+            return False
+        tree = _parser.parse(pattern.pattern, pattern.flags)
+        if tree.state.flags & re.ASCII:
+            return False
+        spaces = [(c.IN, [(c.CATEGORY, c.CATEGORY_SPACE)])]
+        blank = _whitespace()
+        leading = True
+        for op, av in tree.data:
+            if (
+                leading
+                and op in (c.MAX_REPEAT, c.MIN_REPEAT)
+                and av[:2] == (0, c.MAXREPEAT)
+                and list(av[2]) == spaces
+            ):
+                continue  # the leading ``\s*`` (those :func:`_after_spaces` takes off)
+            leading = False
+            if op is c.AT and av in (c.AT_BOUNDARY, c.AT_NON_BOUNDARY):
+                continue
+            if op in (c.ASSERT, c.ASSERT_NOT):
+                continue
+            if op is c.LITERAL:
+                return av not in blank
+            if op is c.IN:
+                for iop, iav in av:
+                    if iop is c.LITERAL:
+                        if iav in blank:
+                            return False
+                    elif iop is c.RANGE:
+                        if any(iav[0] <= w <= iav[1] for w in blank):
+                            return False
+                    elif not (iop is c.CATEGORY and iav in (c.CATEGORY_DIGIT, c.CATEGORY_WORD)):
+                        return False  # a negated set, another category
+                return True
+            return False
+        return False
+    except Exception:  # an unfamiliar construct or ``re`` internals changed
+        return False
+
+
+def _lazy_prefix(
+    pattern: re.Pattern[str],
+) -> tuple[int, re.Pattern[str], re.Pattern[str] | None] | None:
+    r"""For a pattern ``^[^\n]{0,N}?Y`` (``^`` or ``\A``, then a lazy repeat from 0 of any
+    character but the line break, ``[^\n]`` or ``.`` without ``re.DOTALL``): ``N`` (a large
+    number when unbounded), ``Y`` compiled, and for ``Y = \s*Z`` (one or more leading
+    ``\s*``) ``Z`` compiled (else ``None``, see :func:`_after_spaces`); else ``None``.
+
+    On a line (no ``\n``), ``re`` tries ``Y`` after 0, 1, 2 ... characters, up to ``N``:
+    the match is the one of ``Y`` at the first place it matches, ``Y``'s leftmost match,
+    from the line's start to that match's end, when it starts at ``N`` at the latest (and
+    when it is not empty, there is no other: ``^`` matches nowhere after the start of a
+    line). ``Y`` is searched for in C instead of tried at each place through the lazy
+    repeat (``image_marker``: ``^[^\n]{0,200}?\s*ảnh...``). See :func:`_lazy_span`.
+    """
+    try:
+        from re import (
+            _compiler,  # type: ignore[attr-defined]
+            _parser,  # type: ignore[attr-defined]
+        )
+        from re import _constants as c  # type: ignore[attr-defined]
+
+        tree = _parser.parse(pattern.pattern, pattern.flags)
+        items = list(tree.data)
+        if len(items) < 2 or items[0] not in (
+            (c.AT, c.AT_BEGINNING),
+            (c.AT, c.AT_BEGINNING_STRING),
+        ):
+            return None
+        op, av = items[1]
+        if op is not c.MIN_REPEAT or av[0] != 0:
+            return None
+        body = list(av[2])
+        dot = body == [(c.ANY, None)] and not tree.state.flags & re.DOTALL
+        if not (dot or body == [(c.NOT_LITERAL, 10)]):
+            return None
+        tree.data = items[2:]
+        body_pattern = _compiler.compile(tree, tree.state.flags)
+        spaces = [(c.IN, [(c.CATEGORY, c.CATEGORY_SPACE)])]
+        k = 2
+        while (
+            k < len(items)
+            and items[k][0] in (c.MAX_REPEAT, c.MIN_REPEAT)
+            and items[k][1][0] == 0
+            and items[k][1][1] == c.MAXREPEAT
+            and list(items[k][1][2]) == spaces
+        ):
+            k += 1
+        rest = None
+        if 2 < k < len(items) and not tree.state.flags & re.ASCII:
+            tree.data = items[k:]
+            rest = _compiler.compile(tree, tree.state.flags)
+        return av[1], body_pattern, rest
+    except Exception:  # an unfamiliar construct or ``re`` internals changed
+        return None
+
+
+def _lazy_span(
+    line: str, lazy: tuple[int, re.Pattern[str], re.Pattern[str] | None]
+) -> tuple[int, int] | None:
+    r"""The first match of the pattern ``^[^\n]{0,N}?Y`` in ``line`` (no ``\n`` in it),
+    or ``None``, from ``lazy = (N, Y, Z)`` (:func:`_lazy_prefix`; ``Z``: ``Y = \s*Z``
+    compiled, see :func:`_after_spaces`, else ``None``). ``Y``'s leftmost match starts at
+    the whitespace before ``Z``'s leftmost match; there ``Y`` is matched as the whole
+    pattern would (its first match at that place). A non-empty match is the only one (``^``
+    matches nowhere else in a line); after an empty one ``re`` looks for a non-empty match
+    at the same place."""
+    bound, body, rest = lazy
+    if rest is None:
+        m = body.search(line)
+        if m is None or m.start() > bound:
+            return None
+        return 0, m.end()
+    m = rest.search(line)
+    if m is None:
+        return None
+    q = _space_start(line, m.start())
+    if q > bound:
+        return None
+    return 0, body.match(line, q).end()  # type: ignore[union-attr]
 
 
 def _first_chars(pattern: re.Pattern[str], last: bool = False) -> np.ndarray | None:
@@ -1268,7 +1418,12 @@ def _rule_lines(finder: _LineFinder, plan: _Plan) -> tuple[int, str, dict[int, s
     return cut_at, cut_name, drops, strips
 
 
-_Row = tuple  # (index in line_scan or -1, rule plan, name, search, lead, suffixes, finditer, rest)
+# (index in line_scan or -1, rule plan, name, search, lead, suffixes, finditer, rest, lazy, solid)
+_Row = tuple
+
+
+def _lazy_search(line: str, lazy: tuple[int, re.Pattern[str], re.Pattern[str] | None]) -> bool:
+    return _lazy_span(line, lazy) is not None
 
 
 def _line_rows(plan: _Plan) -> tuple[tuple[_Row, ...], tuple[_Row, ...], tuple[_Row, ...]]:
@@ -1280,6 +1435,8 @@ def _line_rows(plan: _Plan) -> tuple[tuple[_Row, ...], tuple[_Row, ...], tuple[_
 
         def row(rp: _RulePlan) -> _Row:
             search = (rp.rest or rp.rule.pattern).search  # ``\s*Y`` matches where ``Y`` does
+            if rp.lazy is not None:
+                search = partial(_lazy_search, lazy=rp.lazy)
             r = index.get(id(rp), -1)
             return (
                 r,
@@ -1290,6 +1447,8 @@ def _line_rows(plan: _Plan) -> tuple[tuple[_Row, ...], tuple[_Row, ...], tuple[_
                 rp.suffixes,
                 rp.rule.pattern.finditer,
                 rp.rest,
+                rp.lazy,
+                rp.solid,
             )
 
         rows = tuple(tuple(map(row, kind)) for kind in (plan.cuts, plan.drops, plan.strips))
@@ -1313,24 +1472,15 @@ def _scanned_rule_lines(
             finder = _ScannedLines(source, starts, lflags, plan, cands)
         return finder
 
-    def matching(row: _Row, stop: int) -> list[int]:
-        r, rp, _, search, lead, suffixes, _, _ = row
-        if r < 0:
-            return scanned().matching(rp, stop)
-        out = []
-        for i in cands[cands[r] : cands[r + 1]]:
-            if i >= stop:
-                break
-            line = source[starts[i] : starts[i + 1] - 1]
-            if suffixes and not _may_end_with(line, suffixes):
-                continue
-            if lead:  # no twin in the text (the line pass saw none): see _lead
-                q = line.lower().find(lead)
-                if q >= 0 and search(line, q):
-                    out.append(i)
-            elif search(line):
-                out.append(i)
-        return out
+    def matches(line: str, row: _Row) -> bool:
+        """Whether the rule of ``row`` matches the candidate ``line``."""
+        _, _, _, search, lead, suffixes, _, _, _, _ = row
+        if suffixes and not _may_end_with(line, suffixes):
+            return False
+        if lead:  # no twin in the text (the line pass saw none): see _lead
+            q = line.lower().find(lead)
+            return q >= 0 and search(line, q) is not None
+        return bool(search(line))
 
     # (a rule of the line pass without candidates is skipped at once: most rules, most lines;
     # candidates are in line order, so those from ``stop`` on end the loop)
@@ -1338,25 +1488,34 @@ def _scanned_rule_lines(
     cut_at, cut_name = n, ""
     for row in cut_rows:
         r = row[0]
-        if r >= 0 and cands[r] == cands[r + 1]:
-            continue
-        for i in matching(row, cut_at):
-            if i < cut_at:
+        if r < 0:
+            for i in scanned().matching(row[1], cut_at):
                 cut_at, cut_name = i, row[2]
-            break
+                break
+            continue
+        for i in cands[cands[r] : cands[r + 1]]:
+            if i >= cut_at:
+                break
+            if matches(source[starts[i] : starts[i + 1] - 1], row):
+                cut_at, cut_name = i, row[2]
+                break
     # 2. lines a drop rule matches (the first in rule order names the removal)
     drops: dict[int, str] = {}
     for row in drop_rows:
         r = row[0]
-        if r >= 0 and cands[r] == cands[r + 1]:
+        if r < 0:
+            for i in scanned().matching(row[1], cut_at):
+                if i not in drops:
+                    drops[i] = row[2]
             continue
-        name = row[2]
-        for i in matching(row, cut_at):
-            if i not in drops:
-                drops[i] = name
+        for i in cands[cands[r] : cands[r + 1]]:
+            if i >= cut_at:
+                break
+            if i not in drops and matches(source[starts[i] : starts[i + 1] - 1], row):
+                drops[i] = row[2]
     # 3. what the strip rules match in the other lines, in rule order
     strips: dict[int, list[tuple[int, int, str]]] = {}
-    for r, rp, name, _, lead, suffixes, finditer, rest in strip_rows:
+    for r, rp, name, _, lead, suffixes, finditer, rest, lazy, solid in strip_rows:
         if r < 0:
             for i, a, b in scanned().spans(rp, cut_at, drops):
                 strips.setdefault(i, []).append((a, b, name))
@@ -1370,6 +1529,14 @@ def _scanned_rule_lines(
             line = source[base : starts[i + 1] - 1]
             if suffixes and not _may_end_with(line, suffixes):
                 continue
+            if lazy is not None:  # ``^[^\n]{0,N}?Y``: its one match from ``Y``'s leftmost
+                span = _lazy_span(line, lazy)
+                if span is None:
+                    continue
+                if span[1] > 0:
+                    strips.setdefault(i, []).append((base, base + span[1], name))
+                    continue
+                # (empty: ``finditer`` looks for a non-empty match at the same place next)
             pos = 0
             if lead:  # (no twin in the text: see _lead)
                 pos = line.lower().find(lead)
@@ -1380,12 +1547,15 @@ def _scanned_rule_lines(
                 if first is None:
                     continue
                 pos = _space_start(line, first.start())
-                if lead and not lead[0].isspace():
-                    # ``Y`` starts with ``lead``, not a blank: the greedy ``\s*`` at ``pos``
-                    # takes the blanks up to ``Y``'s match, which then is ``first`` -- the
-                    # first match of ``\s*Y`` is ``pos, first.end()``; the others follow it
+                if solid:
+                    # ``Y`` starts with no blank: the greedy ``\s*`` at ``pos`` takes the
+                    # blanks up to ``Y``'s match, which then is ``first`` -- the first match
+                    # of ``\s*Y`` is ``pos, first.end()``; the others follow it (at the
+                    # line's end, only empty ones, which remove nothing)
                     strips.setdefault(i, []).append((base + pos, base + first.end(), name))
                     pos = first.end()
+                    if pos == len(line):
+                        continue
             for m in finditer(line, pos):
                 a, b = m.span()
                 if b > a:
@@ -1500,7 +1670,8 @@ def _strip_scanned(
         used = kernels.line_scan(units, *arrays, starts_a, flags_a, cands)  # type: ignore[misc]
         if used < 0:
             return None
-        stable = not flags_a[n] & _compiled.UNSTABLE
+        lflags = flags_a.tolist()
+        stable = not lflags.pop() & _compiled.UNSTABLE  # (the flags of the whole text)
         if stable:
             break
         normal = unicodedata.normalize("NFC", source)
@@ -1508,40 +1679,46 @@ def _strip_scanned(
             break
         source = normal
     starts = starts_a.tolist()
-    lflags = flags_a[:n].tolist()
     cut_at, cut_name, drops, strips = _scanned_rule_lines(
         source, starts, lflags, cands[:used].tolist(), plan
     )
 
     has_word = _HAS_WORD.search
     # the lines strip rules cut: kept pieces, removed spans, and (when a word is left) the
-    # normalized kept text
-    cut: dict[int, tuple[list[tuple[int, int]], list[tuple[int, int, str]], str | None]] = {}
-    texts = []
+    # index of the normalized kept text in ``cut_keys``, else -1; the kept texts as spans of
+    # the text for the fold (``-1, -1``: the line break before each)
+    cut: dict[int, tuple[tuple[tuple[int, int], ...], list[tuple[int, int, str]], int]] = {}
+    spans: list[int] = []
+    n_spanned = 0
     for i, matches in strips.items():
-        pieces, stripped = _merge_cuts(starts[i], starts[i + 1] - 1, matches)
-        kept_text = "".join(source[a:b] for a, b in pieces)
-        cut[i] = (pieces, stripped, kept_text if has_word(kept_text) else None)
-        texts.append(kept_text)
-    # normalized form of each line, and of the kept texts: in one pass when the text is
-    # stable (NFKC already, and so is any text of its characters), as lines after its own
-    if texts and stable:
-        extra = "\n" + "\n".join(texts)
-        if units.dtype == np.uint8:
-            more = np.frombuffer(extra.encode("ascii"), dtype=np.uint8)
+        start, end = starts[i], starts[i + 1] - 1
+        if len(matches) == 1:  # (most: what _merge_cuts makes of one match, directly)
+            a, b, _ = matches[0]
+            stripped = matches
+            if a > start:
+                pieces = ((start, a), (b, end)) if b < end else ((start, a),)
+            else:
+                pieces = ((b, end),) if b < end else ()
         else:
-            more = np.frombuffer(extra.encode("utf-16-le", "surrogatepass"), dtype=np.uint16)
-        keys = normalize_text_lines(
-            source + extra, norm, _units=np.concatenate((units, more)), _nfkc=True
-        )
-        cut_keys = keys[n:]
-    else:
+            kept, stripped = _merge_cuts(start, end, matches)
+            pieces = tuple(kept)
+        spans += (-1, -1)
+        any_word = False
+        for a, b in pieces:
+            spans += (a, b)
+            n_spanned += b - a
+            any_word = any_word or has_word(source, a, b) is not None
+        cut[i] = (pieces, stripped, len(cut) if any_word else -1)
+    # normalized form of each line, and of the kept texts: in one call when the text is
+    # stable (NFKC already, and so is any text of its characters), as lines after its own
+    keys = None
+    if stable:
+        keys = _fold_units(units, np.array(spans, dtype=np.int64), n_spanned, norm)
+    if keys is None:  # (not stable, or a character not folded yet: the table learns it)
+        texts = ["".join(source[a:b] for a, b in pieces) for pieces, _, _ in cut.values()]
         keys = normalize_text_lines(source, norm, _units=units, _nfkc=stable)
-        cut_keys = normalize_text_lines("\n".join(texts), norm) if texts else []
-    for i, key in zip(cut, cut_keys):
-        pieces, stripped, kept_text = cut[i]
-        if kept_text is not None:
-            cut[i] = (pieces, stripped, key)
+        keys += normalize_text_lines("\n".join(texts), norm, _nfkc=stable) if texts else []
+    cut_keys = keys[n:]
     removed: list[tuple[int, int, str]] = []
     kept_lines: list[tuple[tuple[int, int], ...]] = []
     kept_keys: list[str] = []
@@ -1560,17 +1737,17 @@ def _strip_scanned(
             if i in drops:
                 removed.append((start, end, drops[i]))
                 continue
-            pieces, stripped, cut_key = cut[i]
-            if cut_key is None:  # no word left
+            pieces, stripped, j = cut[i]
+            if j < 0:  # no word left
                 removed.append((start, end, stripped[0][2]))
                 continue
-            key = cut_key
+            key = cut_keys[j]
             if dedupe and key and key in seen:
                 removed.append((start, end, "repeated_line"))
                 continue
             removed.extend(stripped)
             seen.add(key)
-            kept_lines.append(tuple(pieces))
+            kept_lines.append(pieces)
             kept_keys.append(key)
             continue
         if not f & word:  # no ``\w`` in the line

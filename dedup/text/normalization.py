@@ -266,6 +266,37 @@ def _multi_arrays(cfg: NormalizeConfig) -> tuple[np.ndarray, np.ndarray]:
     return cached[1], cached[2]
 
 
+_FOLD_ARGS: dict[tuple[bool, bool], tuple[np.ndarray, np.ndarray, np.ndarray, int, int]] = {}
+
+
+def _fold_units(
+    units: np.ndarray, spans: np.ndarray, n_spanned: int, cfg: NormalizeConfig
+) -> list[str] | None:
+    """``normalize_text_lines`` of an NFKC text given as its units, then of the lines
+    ``spans`` describes (pairs of unit offsets, ``-1, -1`` a line break; ``n_spanned``
+    units in all) -- through the compiled fold, in one call (``None`` when a unit needs the
+    slow path: the caller takes :func:`_fast_lines`, which learns it). The kernel's
+    arguments are made once per config and table state."""
+    key = (cfg.transliterate, cfg.lowercase)
+    args = _FOLD_ARGS.get(key)
+    if args is None or args[4] != len(_MULTI_OUT[key]):
+        table = _table(cfg)
+        multi, multi_bytes = _multi_arrays(cfg)
+        # a unit writes at most one byte, or its replacement with a space before each word
+        longest = 1 + 2 * _MULTI_LONGEST.get(key, 0)
+        args = (table, multi, multi_bytes, longest, len(_MULTI_OUT[key]))
+        _FOLD_ARGS[key] = args
+    table, multi, multi_bytes, longest, _ = args
+    out = np.empty((len(units) + n_spanned + len(spans)) * longest, dtype=np.uint8)
+    n = _compiled.kernels().fold_collapse(units, spans, table, multi, multi_bytes, out)  # type: ignore[union-attr]
+    if n < 0:
+        return None
+    return out[:n].tobytes().decode("ascii").split("\n")
+
+
+_NO_SPANS = np.zeros(0, dtype=np.int64)
+
+
 def _learn(table: np.ndarray, units: np.ndarray, cfg: NormalizeConfig) -> None:
     """Fill the table entries of the code units of ``units`` not looked at yet."""
     multi = _MULTI_OUT[(cfg.transliterate, cfg.lowercase)]
@@ -303,15 +334,10 @@ def _fast_lines(
         units = np.frombuffer(text.encode("ascii"), dtype=np.uint8)
     else:
         units = np.frombuffer(text.encode("utf-16-le", "surrogatepass"), dtype=np.uint16)
-    kernels = _compiled.kernels()
-    if kernels is not None:
-        multi, multi_bytes = _multi_arrays(cfg)
-        # a unit writes at most one byte, or its replacement with a space before each word
-        longest = 1 + 2 * _MULTI_LONGEST.get((cfg.transliterate, cfg.lowercase), 0)
-        out = np.empty(len(units) * longest, dtype=np.uint8)
-        n = kernels.fold_collapse(units, table, multi, multi_bytes, out)
-        if n >= 0:
-            return out[:n].tobytes().decode("ascii").split("\n")
+    if _compiled.kernels() is not None:
+        keys = _fold_units(units, _NO_SPANS, 0, cfg)
+        if keys is not None:
+            return keys
     codes = table.take(units)
     if not text.isascii():
         if (codes == _UNKNOWN).any():

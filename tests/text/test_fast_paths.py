@@ -11,9 +11,11 @@ from __future__ import annotations
 import json
 import re
 import sys
+import unicodedata
 from contextlib import contextmanager
 from pathlib import Path
 
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -94,6 +96,43 @@ def test_normalize_text_lines_equals_reference_line_by_line(
         with compiled(on):
             assert normalize_text_lines(text, config) == expected
             assert normalize_lines(lines, config) == expected
+
+
+@pytest.mark.skipif(_compiled.kernels() is None, reason="numba is not installed")
+@pytest.mark.parametrize("config", CONFIGS, ids=CONFIG_IDS)
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    text=texts,
+    cuts=st.lists(
+        st.lists(st.tuples(st.integers(0, 200), st.integers(0, 200)), max_size=3), max_size=3
+    ),
+)
+def test_fold_of_a_text_and_pieces_of_it_equals_reference(
+    config: NormalizeConfig, text: str, cuts: list[list[tuple[int, int]]]
+) -> None:
+    """``_fold_units`` (the text's units, then lines made of pieces of it, in one kernel
+    call) == the reference line by line on the text and those lines, or ``None`` (a unit
+    for the slow path)."""
+    from dedup.text.normalization import _fold_units
+
+    text = unicodedata.normalize("NFKC", text)
+    if any(ord(ch) > 0xFFFF for ch in text):
+        return  # (the line pass leaves such a text to the line-by-line path)
+    pieces = [[(min(a, b, len(text)), min(max(a, b), len(text))) for a, b in p] for p in cuts]
+    lines = ["".join(text[a:b] for a, b in p) for p in pieces]
+    spans = [x for p in pieces for x in ((-1, -1), *p) for x in x]
+    n_spanned = sum(b - a for p in pieces for a, b in p)
+    whole = text + "".join("\n" + line for line in lines)
+    units = (
+        np.frombuffer(text.encode("ascii"), dtype=np.uint8)
+        if text.isascii()
+        else np.frombuffer(text.encode("utf-16-le", "surrogatepass"), dtype=np.uint16)
+    )
+    expected = [reference_normalize(line, config) for line in whole.split("\n")]
+    normalize_text_lines(whole, config)  # the table learns the characters (else ``None``)
+    got = _fold_units(units, np.array(spans, dtype=np.int64), n_spanned, config)
+    if got is not None or not any(0xD800 <= ord(ch) < 0xE000 for ch in whole):
+        assert got == expected
 
 
 @pytest.mark.parametrize("config", CONFIGS, ids=CONFIG_IDS)

@@ -18,7 +18,7 @@ from itertools import accumulate
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from dedup.config import BoilerplateConfig
@@ -41,6 +41,9 @@ strip      s_lead2      (?<!x)abc\d*
 strip      s_tail       \s+-\s*[a-z]{2,3}\s*$
 strip      s_ws         ^\s+$
 drop_line  f_empty      ^\s*(?:x*)\s*$
+strip      s_lazy       ^[^\n]{0,6}?\s*ref\s*[:#]
+strip      s_dash       \s*[–-]\s*(?:vn|afp)\b
+drop_line  f_lazy       ^.*?\bkilo\s*\d
 """
 SCAN = parse_rules(SCAN_RULES)
 
@@ -138,6 +141,113 @@ def test_pattern_analyses_never_leave_out_a_matching_line(lines: list[str]) -> N
                     if rest_lead:
                         q = line.lower().find(rest_lead)
                         assert q >= 0 and rest.search(line, q).span() == rest.search(line).span()
+
+
+# Lazy-prefix patterns ``^[^\n]{0,N}?Y`` (see B._lazy_prefix): bounds small enough to be
+# reached, ``Y`` with and without leading ``\s*``, a ``Z`` that may match empty, lookbehind,
+# backreference, end anchor, ``\A`` and ``.``.
+LAZY_RULES = parse_rules(
+    r"""
+strip  l_marker  ^[^\n]{0,200}?\s*ảnh\s*\d+\s*
+strip  l_short   ^[^\n]{0,3}?\s*ref\b
+strip  l_dot     ^.*?\s+x
+strip  l_behind  ^[^\n]{0,5}?(?<=a)bc?
+strip  l_empty   ^.{0,4}?\s*(?:x|)
+strip  l_group   ^[^\n]{0,2}?\s*\s*(y)\1
+strip  l_digits  \A.{0,10}?\d{2}
+strip  l_end     ^[^\n]*?\s*$
+strip  l_lazy_z  ^[^\n]{0,8}?\s*?[ab]+
+"""
+)
+_LAZY_PIECES = [" ", "\t", "\u00a0", *"abcxy", "yy", "12", "3", "ref", "REF", "ảnh", "ẢNH 2", "Ảnh"]
+lazy_lines_st = st.lists(st.sampled_from(_LAZY_PIECES + _PIECES[:-1]), max_size=12).map("".join)
+
+
+def test_lazy_prefix_is_found_only_where_it_applies() -> None:
+    by_name = {r.name: r for r in B.default_rules().rules}
+    lazy = B._lazy_prefix(by_name["image_marker"].pattern)
+    assert lazy is not None and lazy[0] == 200 and lazy[2] is not None
+    assert all(B._lazy_prefix(r.pattern) is not None for r in LAZY_RULES.rules)
+    for pattern in (
+        r"^[^\n]{0,5}x",  # greedy: the longest prefix, not the shortest
+        r"^[^\n]{1,5}?x",  # from 1
+        r"[^\n]{0,5}?x",  # not anchored
+        r"(?s)^.{0,5}?x",  # ``.`` matches a line break too
+        r"^[^\na]{0,5}?x",  # not every character
+        r"^\s*[^()\n]{2,60}?\(",
+    ):
+        assert B._lazy_prefix(re.compile(pattern, re.IGNORECASE)) is None, pattern
+    assert by_name["image_marker"].name in {
+        rp.rule.name for rp in B._plan(B.default_rules()).strips if rp.lazy is not None
+    }
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(line=lazy_lines_st)
+@example(line="abc  ref")  # the blanks before ``ref`` start at the bound, ``ref`` after it
+@example(line="abcd ref")  # the blanks start after the bound
+@example(line="a")  # an empty match first, then a non-empty one at the same place
+def test_lazy_span_is_the_patterns_only_match(line: str) -> None:
+    """``_lazy_span`` == the first match ``finditer`` gives on a line, and the only one when
+    it is not empty (after an empty one, ``re`` looks for a non-empty match at the same
+    place: the strip loop then runs ``finditer``)."""
+    for rule in LAZY_RULES.rules + B.default_rules().rules:
+        lazy = B._lazy_prefix(rule.pattern)
+        if lazy is None:
+            continue
+        span = B._lazy_span(line, lazy)
+        want = [m.span() for m in rule.pattern.finditer(line)]
+        assert span == (want[0] if want else None), (rule.name, line)
+        if span is not None and span[1] > span[0]:
+            assert want == [span], (rule.name, line)
+        assert B._lazy_search(line, lazy) == bool(rule.pattern.search(line))
+
+
+# ``\s*Y`` patterns whose ``Y`` starts with no blank (see B._solid_start), and some whose
+# ``Y`` may (the last ones: ``Y`` = ``(?:\s\s|x)`` on "   x" is matched at 0, the pattern's
+# first match from 0 is "   x")
+SOLID = [
+    r"\s*\bphotos?\s*[:;.]\s*\w+$",
+    r"\s*[–—-]\s*(?:vn|afp)\b",
+    r"\s*(?=a)ab?",
+    r"\s*[a-z\d]\s*",
+]
+NOT_SOLID = [r"\s*(?:\s\s|x)", r"\s*\b\s*x", r"\s*[^a]x", r"\s*\Wa", r"\s*[\x00-\x20]a"]
+solid_lines_st = st.lists(
+    st.sampled_from([" ", "  ", "\t", "\u00a0", *"abx1-–:", "photo", "PHOTOS", "vn", "afp"]),
+    max_size=12,
+).map("".join)
+
+
+def test_solid_start_is_found_only_where_it_applies() -> None:
+    for pattern in SOLID:
+        assert B._solid_start(re.compile(pattern, re.IGNORECASE)), pattern
+    for pattern in NOT_SOLID:
+        assert not B._solid_start(re.compile(pattern, re.IGNORECASE)), pattern
+    plans = {rp.rule.name: rp for rp in B._plan(B.default_rules()).strips}
+    assert plans["photo_credit"].solid and plans["agency_sign"].solid
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(line=solid_lines_st)
+@example(line="   x")
+def test_solid_start_gives_the_first_match(line: str) -> None:
+    r"""For ``\s*Y`` with a solid ``Y``: the first match from the blanks before ``Y``'s
+    leftmost match is those blanks plus that match; after a match at the line's end there
+    are only empty ones. (A pattern taken as solid wrongly would fail: see NOT_SOLID.)"""
+    for source in SOLID + NOT_SOLID:
+        pattern = re.compile(source, re.IGNORECASE)
+        if not B._solid_start(pattern):
+            continue
+        first = B._after_spaces(pattern).search(line)  # type: ignore[union-attr]
+        if first is None:
+            assert pattern.search(line) is None
+            continue
+        pos = B._space_start(line, first.start())
+        assert pattern.search(line, pos).span() == (pos, first.end()), (source, line)  # type: ignore[union-attr]
+        assert pattern.search(line).span() == (pos, first.end()), (source, line)  # type: ignore[union-attr]
+        if first.end() == len(line):
+            assert all(m.end() == m.start() for m in pattern.finditer(line, first.end()))
 
 
 def test_pattern_analyses_find_what_the_default_rules_allow() -> None:
