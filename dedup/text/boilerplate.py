@@ -628,7 +628,25 @@ def _rule_plan(rule: Rule) -> _RulePlan:
     solid = rest is not None and _solid_start(rule.pattern)
     if needles:
         return _RulePlan(rule, tuple(needles), None, suffixes, rest, lead, lazy, solid)  # type: ignore[arg-type]
-    return _RulePlan(rule, (), _scan_pattern(rule.pattern), suffixes, rest, lead, lazy, solid)
+    # A strip rule that can match empty text runs line by line: after an empty match
+    # ``finditer`` tries a non-empty one at the same place, which the document scan (its
+    # matches start with the ``\n``, so are never empty) would not.
+    scan = (
+        None
+        if rule.kind == "strip" and _can_match_empty(rule.pattern)
+        else _scan_pattern(rule.pattern)
+    )
+    return _RulePlan(rule, (), scan, suffixes, rest, lead, lazy, solid)
+
+
+def _can_match_empty(pattern: re.Pattern[str]) -> bool:
+    """Whether ``pattern`` can match an empty piece of some text (``True`` when unsure)."""
+    try:
+        from re import _parser  # type: ignore[attr-defined]
+
+        return bool(_parser.parse(pattern.pattern, pattern.flags).getwidth()[0] == 0)
+    except Exception:  # Python 3.10 (no ``re._parser``) or ``re`` internals changed
+        return True
 
 
 def _lead(pattern: re.Pattern[str], after_spaces: bool = False) -> str:

@@ -28,7 +28,8 @@ from dedup.text.boilerplate import RemovedSpan, Stripped, parse_rules, strip_boi
 from tests.text.reference import reference_strip_boilerplate
 
 # Rules for the filters: anchored at both ends, with digit runs, with a leading literal,
-# whitespace in odd places, branches that may be empty, lookarounds, inline flags.
+# whitespace in odd places, branches that may be empty, lookarounds, inline flags, a strip
+# rule that can match empty text (after an empty match, `re` tries a non-empty one there).
 SCAN_RULES = r"""
 drop_line  f_digits     ^\s*(?:le|the)?\s*\d{2}\s*[./-]\s*\d{4}\s*$
 drop_line  f_branch     ^\s*(?:ab|\s+c|d?)\s*[xy]\s*:?\s*$
@@ -44,6 +45,7 @@ drop_line  f_empty      ^\s*(?:x*)\s*$
 strip      s_lazy       ^[^\n]{0,6}?\s*ref\s*[:#]
 strip      s_dash       \s*[–-]\s*(?:vn|afp)\b
 drop_line  f_lazy       ^.*?\bkilo\s*\d
+strip      s_empty      ^[^\n]{0,3}?(?=[^\n]*zzq)
 """
 SCAN = parse_rules(SCAN_RULES)
 
