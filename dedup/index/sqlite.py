@@ -13,6 +13,10 @@ format version)::
     wlog(seq, delta, words)           word-count changes not yet folded into ``words``: one
                                       row per added (+1) or removed (-1) document, its
                                       distinct words as a JSON list
+    vocab(id, word UNIQUE)            a number for every word ever stored; rows are never
+                                      deleted, so a number is never reused (format 5)
+    wids(num, ids)                    each document's distinct words as sorted vocab numbers,
+                                      little-endian uint32 (format 5)
 
 A word's count is ``words.n`` plus the deltas of ``wlog``. Both change in the same
 transaction as the documents they count, so they can never drift from the stored texts
@@ -26,6 +30,11 @@ transaction, which also bumps ``meta.fold`` so other connections reload their ca
 A lookup compares candidates on ``sig8`` first: equal 32-bit values have equal low bytes, so
 ``sig8`` agreement is never below the full signature's and no candidate the full filter would
 keep is dropped; the full signature (in ``docs``) is then read for the few that pass.
+
+The verification bound of a check (:func:`dedup.index.base._prune_ids`) reads the candidates'
+``wids`` blobs instead of their texts: word counts are then gathered by number from an
+in-process array (kept current like the word-count cache below), and only the few candidates
+that survive the bound have their texts read and split.
 
 Signatures are raw little-endian uint32 bytes; texts are stored normalized (what verification
 reads). Nothing is pickled.
@@ -63,6 +72,7 @@ from dedup.index.base import (
     IndexFormatError,
     OnConflict,
     Prepared,
+    WordIds,
     check_stored,
     dumps_settings,
 )
@@ -94,6 +104,8 @@ CREATE TABLE IF NOT EXISTS cands(num INTEGER PRIMARY KEY, ts REAL NOT NULL, text
                                  sig8 BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS wlog(seq INTEGER PRIMARY KEY, delta INTEGER NOT NULL,
                                 words TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS vocab(id INTEGER PRIMARY KEY, word TEXT NOT NULL UNIQUE);
+CREATE TABLE IF NOT EXISTS wids(num INTEGER PRIMARY KEY, ids BLOB NOT NULL);
 """
 
 _SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -241,6 +253,15 @@ class SQLiteIndex(Index):
         self._pending: Counter[str] | None = None  # deltas of wlog rows read so far
         self._last_seq = 0
         self._lsh_candidates = 0  # candidates of the last lookup, before the sig8 filter
+        # the vocabulary (word <-> number, as in the table vocab, synced like the counts) and
+        # the word counts by number (valid where _known; the same totals as _wc)
+        self._vid: dict[str, int] = {}
+        self._vword: list[str] = [""]  # number 0: no stored word (count 0)
+        self._vlen = np.zeros(1024, dtype=np.int64)
+        self._cnt = np.zeros(1024, dtype=np.int64)
+        self._known = np.zeros(1024, dtype=bool)
+        self._known[0] = True
+        self._vmark = 1  # vocabulary size when the current write transaction began
         try:
             self._db = sqlite3.connect(
                 str(self.path), timeout=timeout, isolation_level=None, check_same_thread=False
@@ -344,9 +365,9 @@ class SQLiteIndex(Index):
                     f"{self.path}: stored settings are not JSON (damaged)"
                 ) from None
             # versions 2 and 3 have the same SQLite layout (3 changed Redis buckets only);
-            # 4 added the tables cands and wlog: an older file is upgraded in place, in this
-            # transaction (a killed upgrade leaves the old file as it was)
-            cfg = check_stored(str(self.path), meta, config, readable=(2, 3, FORMAT_VERSION))
+            # 4 added the tables cands and wlog, 5 vocab and wids: an older file is upgraded
+            # in place, in this transaction (a killed upgrade leaves the old file as it was)
+            cfg = check_stored(str(self.path), meta, config, readable=(2, 3, 4, FORMAT_VERSION))
             if meta.get("format_version") != FORMAT_VERSION:
                 self._upgrade(db, meta)
             if retention is not None and retention != meta.get("retention"):
@@ -359,18 +380,40 @@ class SQLiteIndex(Index):
             return cfg, retention
 
     def _upgrade(self, db: sqlite3.Connection, meta: dict[str, Any]) -> None:
-        """Format 2/3 -> 4: add ``cands`` (from ``docs``) and an empty ``wlog``."""
+        """Format 2/3/4 -> 5, inside the opening transaction: add ``cands`` (from ``docs``) and
+        an empty ``wlog`` (2/3), then number every stored word (``vocab``) and write each
+        document's numbers (``wids``)."""
+        version = meta.get("format_version")
         for statement in _SCHEMA.split(";"):
             if statement.strip():
                 db.execute(statement)
-        db.execute("DELETE FROM cands")  # (none in a real version 2/3 file)
-        rows = db.execute("SELECT num, ts, text_hash, sig FROM docs ORDER BY num")
+        if version in (2, 3):
+            db.execute("DELETE FROM cands")  # (none in a real version 2/3 file)
+            rows = db.execute("SELECT num, ts, text_hash, sig FROM docs ORDER BY num")
+            while batch := rows.fetchmany(20000):
+                db.executemany(
+                    "INSERT INTO cands VALUES (?, ?, ?, ?)",
+                    [(n, ts, h, _sig8(np.frombuffer(sig, dtype="<u4"))) for n, ts, h, sig in batch],
+                )
+            db.execute("INSERT OR IGNORE INTO meta VALUES ('fold', '0')")
+        db.execute("DELETE FROM wids")  # (none in a real older file)
+        db.execute("DELETE FROM vocab")
+        vid: dict[str, int] = {}
+        rows = db.execute("SELECT num, text FROM docs ORDER BY num")
         while batch := rows.fetchmany(20000):
-            db.executemany(
-                "INSERT INTO cands VALUES (?, ?, ?, ?)",
-                [(n, ts, h, _sig8(np.frombuffer(sig, dtype="<u4"))) for n, ts, h, sig in batch],
-            )
-        db.execute("INSERT OR IGNORE INTO meta VALUES ('fold', '0')")
+            out = []
+            for num, text in batch:
+                words = set(text.split())
+                for w in words:
+                    if w not in vid:
+                        vid[w] = len(vid) + 1
+                ids = np.fromiter(map(vid.__getitem__, words), np.uint32, len(words))
+                ids.sort()
+                out.append((num, ids.astype("<u4").tobytes()))
+            db.executemany("INSERT INTO wids VALUES (?, ?)", out)
+        db.executemany(
+            "INSERT INTO vocab(id, word) VALUES (?, ?)", ((i, w) for w, i in vid.items())
+        )
         meta = {**meta, "format_version": FORMAT_VERSION}
         db.execute(
             "UPDATE meta SET value=? WHERE key='settings'", (json.dumps(meta, sort_keys=True),)
@@ -395,10 +438,12 @@ class SQLiteIndex(Index):
         """``BEGIN IMMEDIATE`` ... ``COMMIT`` (rolled back on any error)."""
         with self._guard():
             self._db.execute("BEGIN IMMEDIATE")
+            self._vmark = len(self._vword)
             try:
                 yield self._db
             except BaseException:
                 self._pending = None  # the caches may hold this transaction's counts
+                self._forget_new_words()
                 if self._db.in_transaction:
                     self._db.execute("ROLLBACK")
                 raise
@@ -406,7 +451,17 @@ class SQLiteIndex(Index):
                 self._db.execute("COMMIT")
             except BaseException:
                 self._pending = None
+                self._forget_new_words()
                 raise
+
+    def _forget_new_words(self) -> None:
+        """After a rollback: drop the numbers given since the transaction began (the next
+        sync reads back those another connection committed meanwhile)."""
+        mark = self._vmark
+        for w in self._vword[mark:]:
+            self._vid.pop(w, None)
+        del self._vword[mark:]
+        self._known[mark:] = False
 
     # ---- primitives ----------------------------------------------------------------------
 
@@ -486,19 +541,135 @@ class SQLiteIndex(Index):
             return pending
         row = self._db.execute("SELECT value FROM meta WHERE key='fold'").fetchone()
         gen = row[0] if row else None
+        self._sync_vocab()  # before the log: its rows' words are numbered
         if pending is None or gen != self._gen:
             # first read, a rollback, or another connection folded the log into ``words``
             self._wc.clear()
+            self._known[1:] = False
             pending = self._pending = Counter()
             self._last_seq = 0
             self._gen = gen
         for seq, delta, words in self._db.execute(
             "SELECT seq, delta, words FROM wlog WHERE seq > ? ORDER BY seq", (self._last_seq,)
         ):
-            self._apply(pending, json.loads(words), delta, self._wc)
+            listed = json.loads(words)
+            self._apply(pending, listed, delta, self._wc)
+            self._apply_ids(listed, delta)
             self._last_seq = seq
         self._wc_version = version
         return pending
+
+    def _sync_vocab(self) -> None:
+        """Read the words other connections numbered since the last sync (numbers only grow:
+        rows of ``vocab`` are never deleted, and writers are serialized)."""
+        top = len(self._vword) - 1
+        rows = self._db.execute("SELECT id, word FROM vocab WHERE id > ? ORDER BY id", (top,))
+        new = rows.fetchall()
+        if not new:
+            return
+        if new[0][0] != top + 1 or new[-1][0] != top + len(new):
+            # not contiguous (cannot happen with this code): start over from the table
+            self._vid.clear()
+            del self._vword[1:]
+            self._known[1:] = False
+            new = self._db.execute("SELECT id, word FROM vocab ORDER BY id").fetchall()
+            if new and (new[0][0] != 1 or new[-1][0] != len(new)):
+                raise IndexFormatError(f"{self.path}: word numbers are not contiguous (damaged)")
+        first = len(self._vword)
+        words = [w for _, w in new]
+        self._vword.extend(words)
+        self._vid.update(zip(words, range(first, first + len(words))))
+        self._grow(len(self._vword))
+        self._vlen[first : len(self._vword)] = np.fromiter(map(len, words), np.int64, len(words))
+
+    def _grow(self, size: int) -> None:
+        """Make the arrays indexed by word number hold ``size`` numbers."""
+        cap = len(self._cnt)
+        if size <= cap:
+            return
+        cap = max(size, 2 * cap)
+        for name in ("_vlen", "_cnt", "_known"):
+            old = getattr(self, name)
+            new = np.zeros(cap, dtype=old.dtype)
+            new[: len(old)] = old
+            setattr(self, name, new)
+
+    def _number(self, db: sqlite3.Connection, words: Sequence[str]) -> bytes:
+        """The sorted numbers of distinct ``words`` as a ``wids`` blob; numbers new words in
+        ``vocab`` (inside the caller's write transaction, vocabulary synced)."""
+        vid = self._vid
+        new = [w for w in words if w not in vid]
+        if new:
+            first = len(self._vword)
+            db.executemany(
+                "INSERT INTO vocab(id, word) VALUES (?, ?)",
+                zip(range(first, first + len(new)), new),
+            )
+            self._vword.extend(new)
+            vid.update(zip(new, range(first, first + len(new))))
+            self._grow(len(self._vword))
+            self._vlen[first : len(self._vword)] = np.fromiter(map(len, new), np.int64, len(new))
+            self._known[first : len(self._vword)] = False
+        ids = np.fromiter(map(vid.__getitem__, words), np.uint32, len(words))
+        ids.sort()
+        return ids.astype("<u4").tobytes()
+
+    def _apply_ids(self, words: Sequence[str], delta: int) -> None:
+        """Add one document's change to the counts cached by number."""
+        ids = np.fromiter((self._vid.get(w, 0) for w in words), np.int64, len(words))
+        ids = ids[self._known[ids] & (ids > 0)]
+        self._cnt[ids] += delta  # distinct words: no repeated index
+
+    def _word_ids(self, refs: Sequence[Any], words: Sequence[str]) -> WordIds | None:
+        with self._guard():
+            pending = self._sync_counts()
+            found = dict(
+                self._db.execute(
+                    "SELECT num, ids FROM wids WHERE num IN (SELECT value FROM json_each(?))",
+                    (json.dumps(list(refs)),),
+                )
+            )
+            blobs = [found.get(r, b"") for r in refs]  # removed meanwhile: no words
+            lens = np.fromiter(map(len, blobs), np.int64, len(blobs)) // 4
+            flat = np.frombuffer(b"".join(blobs), dtype="<u4").astype(np.int64)
+            vid = self._vid
+            q = np.fromiter((vid.get(w, 0) for w in words), np.int64, len(words))
+            self._fetch_ids(np.concatenate((flat, q)), pending)
+            n_docs = self._n_docs(pending)
+            return WordIds(
+                flat=flat,
+                lens=lens,
+                counts=self._cnt[flat],
+                lengths=self._vlen[flat],
+                query_counts=self._cnt[q],
+                n_docs=n_docs,
+                vocab=vid,
+                words=self._vword,
+            )
+
+    def _fetch_ids(self, ids: np.ndarray, pending: Counter[str]) -> None:
+        """Read the counts of the numbered words not cached yet."""
+        miss = ids[~self._known[ids]]
+        if not len(miss):
+            return
+        miss = np.unique(miss)
+        vword = self._vword
+        words = [vword[i] for i in miss.tolist()]
+        found = dict(
+            self._db.execute(
+                "SELECT word, n FROM words WHERE word IN (SELECT value FROM json_each(?))",
+                (json.dumps(words, ensure_ascii=False),),
+            )
+        )
+        self._cnt[miss] = [found.get(w, 0) + pending.get(w, 0) for w in words]
+        self._known[miss] = True
+
+    def _n_docs(self, pending: Counter[str]) -> int:
+        cache = self._wc
+        if "" not in cache:
+            row = self._db.execute("SELECT n FROM words WHERE word = ''").fetchone()
+            cache[""] = (row[0] if row else 0) + pending.get("", 0)
+        return int(cache[""])
 
     @staticmethod
     def _apply(
@@ -566,6 +737,7 @@ class SQLiteIndex(Index):
                     (delta, json.dumps(list(words), ensure_ascii=False)),
                 )
                 self._apply(pending, words, delta, self._wc)
+                self._apply_ids(words, delta)
                 self._last_seq = int(cur.lastrowid)  # type: ignore[arg-type]
             return
         total: Counter[str] = Counter()
@@ -590,6 +762,7 @@ class SQLiteIndex(Index):
         db.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'fold'")
         self._gen = db.execute("SELECT value FROM meta WHERE key='fold'").fetchone()[0]
         self._wc.clear()
+        self._known[1:] = False
 
     def _insert_rows(
         self,
@@ -601,16 +774,20 @@ class SQLiteIndex(Index):
         n = 0
         bands: list[tuple[int, int]] = []
         cands: list[tuple[int, float, int | None, bytes]] = []
+        wids: list[tuple[int, bytes]] = []
         changes: list[tuple[Sequence[str], int]] = []
+        self._sync_counts()  # the vocabulary as committed: new words get the next numbers
 
         def flush() -> None:
             # one statement per table for many documents (sorted: neighbouring b-tree pages)
             bands.sort()
             db.executemany("INSERT OR IGNORE INTO bands(key, num) VALUES (?, ?)", bands)
             db.executemany("INSERT INTO cands VALUES (?, ?, ?, ?)", cands)
+            db.executemany("INSERT INTO wids VALUES (?, ?)", wids)
             self._record(db, changes)
             bands.clear()
             cands.clear()
+            wids.clear()
             changes.clear()
 
         for doc_id, prep, ts, pub in rows:
@@ -633,7 +810,9 @@ class SQLiteIndex(Index):
             num = int(cur.lastrowid)  # type: ignore[arg-type]
             bands.extend((k, num) for k in prep.keys)
             cands.append((num, ts, prep.text_hash, _sig8(prep.signature)))
-            changes.append((list(set(prep.normalized.split())), 1))
+            words = list(set(prep.normalized.split()))
+            wids.append((num, self._number(db, words)))
+            changes.append((words, 1))
             n += 1
         flush()
         return n
@@ -676,6 +855,7 @@ class SQLiteIndex(Index):
         text = db.execute("SELECT text FROM docs WHERE num = ?", (num,)).fetchone()
         db.execute("DELETE FROM docs WHERE num = ?", (num,))
         db.execute("DELETE FROM cands WHERE num = ?", (num,))
+        db.execute("DELETE FROM wids WHERE num = ?", (num,))
         return (list(set(text[0].split())) if text is not None else []), -1
 
     def _after_bulk(self) -> None:
@@ -745,7 +925,30 @@ class SQLiteIndex(Index):
             problems.append(f"{bad_cands} candidate rows missing, orphaned or out of date")
         if not problems:
             problems += self.word_count_problems()
+            problems += self.word_number_problems()
         return problems
+
+    def word_number_problems(self) -> list[str]:
+        """Documents whose ``wids`` numbers are not the words of their text, and numbers not
+        in ``vocab`` (empty when sound). Reads every stored text."""
+        with self._guard():
+            vword = dict(self._db.execute("SELECT id, word FROM vocab"))
+            rows = self._db.execute(
+                "SELECT docs.num, docs.text, wids.ids FROM docs LEFT JOIN wids USING (num) "
+                "UNION ALL SELECT wids.num, NULL, wids.ids FROM wids "
+                "WHERE wids.num NOT IN (SELECT num FROM docs)"
+            ).fetchall()
+        bad = []
+        for num, text, blob in rows:
+            ids = np.frombuffer(blob or b"", dtype="<u4").tolist()
+            words = {vword.get(i) for i in ids}
+            if text is None or blob is None or len(words) != len(ids) or None in words:
+                bad.append(num)
+            elif words != set(text.split()) or ids != sorted(ids):
+                bad.append(num)
+        if not bad:
+            return []
+        return [f"{len(bad)} documents' word numbers differ from their texts (e.g. {bad[:5]})"]
 
     def _stats(self) -> dict[str, Any]:
         with self._guard():

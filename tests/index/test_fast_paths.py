@@ -52,6 +52,29 @@ def test_pruning_never_changes_a_decision(make_index, texts, monkeypatch):
         return out
 
     monkeypatch.setattr(base, "_prune_arrays", counting)
+    if hasattr(idx, "_vid"):  # SQLite: the bound over word numbers, against the same reference
+        real_ids, real_word_ids = base._prune_ids, idx._word_ids
+        asked = []
+
+        def recording(refs, words):
+            asked.append(list(refs))
+            return real_word_ids(refs, words)
+
+        def counting_ids(query, qwords, qlist, ids, same, cfg):
+            out, df_of, n = real_ids(query, qwords, qlist, ids, same, cfg)
+            texts = idx._texts(asked[-1])  # the reference reads and splits every text
+            sets = [set(t.split()) for t in texts]
+            union = qwords.union(*sets)
+            stored, n_docs = idx._word_counts(sorted(union))
+            df = {w: max(1, stored.get(w, 0) + (w in qwords)) for w in union}
+            assert {w: df_of[w] for w in union} == df and set(df_of) == union
+            assert n == max(n_docs + 1, max(df.values()))
+            assert out == base._prune(query, qwords, texts, sets, df, n, cfg)
+            kept.append((len(out), len(texts)))
+            return out, df_of, n
+
+        monkeypatch.setattr(idx, "_word_ids", recording)
+        monkeypatch.setattr(base, "_prune_ids", counting_ids)
     compared = 0
     for _, text in docs[300:]:
         idx.prune = True
@@ -161,37 +184,104 @@ def test_a_rolled_back_add_leaves_no_cached_count(tmp_path, texts):
     idx.close()
 
 
-def test_version_3_file_is_upgraded_in_place(tmp_path, texts):
-    path = tmp_path / "v3.db"
-    with open_index(path, NO_LEARN) as idx:
-        idx.add_many([(f"d{i}", t) for i, t in enumerate(texts[:40])])
-        expected = [(m.id, m.score) for m in idx.check(texts[40])]
-    db = sqlite3.connect(path)  # make it a version-3 file: no cands, no log, old marker
+def _make_old(path, version: int) -> None:
+    """Turn a current SQLite index into a file of an older format version."""
+    db = sqlite3.connect(path)
     (value,) = db.execute("SELECT value FROM meta WHERE key='settings'").fetchone()
     meta = json.loads(value)
-    meta["format_version"] = 3
+    meta["format_version"] = version
     db.execute("UPDATE meta SET value=? WHERE key='settings'", (json.dumps(meta),))
-    sqlite_backend.fold_log(db)  # a version-3 file keeps every count in words
-    db.execute("DROP TABLE cands")
-    db.execute("DROP TABLE wlog")
-    db.execute("DELETE FROM meta WHERE key='fold'")
-    db.execute("PRAGMA user_version=3")
+    db.execute("DROP TABLE wids")  # 5 added the words as numbers
+    db.execute("DROP TABLE vocab")
+    if version < 4:  # 4 added cands and the word-count log
+        sqlite_backend.fold_log(db)  # a version-3 file keeps every count in words
+        db.execute("DROP TABLE cands")
+        db.execute("DROP TABLE wlog")
+        db.execute("DELETE FROM meta WHERE key='fold'")
+    db.execute(f"PRAGMA user_version={version}")
     db.commit()
     db.close()
-    with open_index(path) as idx:
-        assert idx.stats()["format_version"] == 4
-        assert idx.integrity_check() == []
-        assert [(m.id, m.score) for m in idx.check(texts[40])] == expected
-        idx.add("new", texts[41])
-        assert idx.word_count_problems() == []
+
+
+def _stored_version(path) -> int:
     db = sqlite3.connect(path)
-    assert (
-        json.loads(db.execute("SELECT value FROM meta WHERE key='settings'").fetchone()[0])[
-            "format_version"
-        ]
-        == 4
-    )
+    try:
+        (value,) = db.execute("SELECT value FROM meta WHERE key='settings'").fetchone()
+        return json.loads(value)["format_version"]
+    finally:
+        db.close()
+
+
+@pytest.mark.parametrize("version", [3, 4])
+def test_older_file_is_upgraded_in_place(tmp_path, texts, version):
+    path = tmp_path / f"v{version}.db"
+    with open_index(path, NO_LEARN) as idx:
+        idx.add_many([(f"d{i}", t) for i, t in enumerate(texts[:40])])
+        for i in range(40, 44):
+            idx.add(f"d{i}", texts[i])  # logged counts (version 4 keeps them in wlog)
+        expected = [(m.id, m.score) for m in idx.check(texts[45])]
+    _make_old(path, version)
+    with open_index(path) as idx:
+        assert idx.stats()["format_version"] == base.FORMAT_VERSION == 5
+        assert idx.integrity_check() == []  # word numbers and counts agree with the texts
+        assert [(m.id, m.score) for m in idx.check(texts[45])] == expected
+        idx.add("new", texts[46])
+        idx.remove("d3")
+        assert idx.word_count_problems() == []
+        assert idx.word_number_problems() == []
+    assert _stored_version(path) == 5
+
+
+def test_a_failed_upgrade_leaves_the_old_file(tmp_path, texts, monkeypatch):
+    path = tmp_path / "v4.db"
+    with open_index(path, NO_LEARN) as idx:
+        idx.add_many([(f"d{i}", t) for i, t in enumerate(texts[:30])])
+    _make_old(path, 4)
+
+    def killed(self, db, meta):
+        db.execute("CREATE TABLE IF NOT EXISTS vocab(id INTEGER PRIMARY KEY, word TEXT)")
+        db.execute("INSERT INTO vocab VALUES (1, 'x')")
+        raise KeyboardInterrupt  # stands for a kill in the middle of the upgrade
+
+    monkeypatch.setattr(sqlite_backend.SQLiteIndex, "_upgrade", killed)
+    with pytest.raises(KeyboardInterrupt):
+        open_index(path)
+    assert _stored_version(path) == 4
+    db = sqlite3.connect(path)
+    tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
     db.close()
+    assert "vocab" not in tables and "wids" not in tables
+    monkeypatch.undo()
+    with open_index(path) as idx:  # the next open upgrades it
+        assert idx.integrity_check() == []
+        assert len(idx) == 30
+    assert _stored_version(path) == 5
+
+
+def test_word_numbers_follow_other_connections_and_rollbacks(tmp_path, texts):
+    path = tmp_path / "num.db"
+    a = open_index(path, NO_LEARN)
+    b = open_index(path)
+    a.add_many([(f"d{i}", t) for i, t in enumerate(texts[:20])])
+    for k, text in enumerate(texts[40:50]):
+        assert a.check(text) == b.check(text)  # both have numbered and cached
+        (a if k % 2 else b).add(f"n{k}", text)  # new words numbered by one, then the other
+        if k == 5:
+            with pytest.raises(base.DuplicateIdError):  # rolled back: its new words too
+                b.add_many([(f"x{k}", texts[60]), ("d15", texts[61])])
+        a.remove(f"d{k}")
+    for idx in (a, b):
+        assert idx.word_number_problems() == []
+        assert idx.word_count_problems() == []
+        assert idx._vword == a._vword  # the same numbers in both processes' caches
+    db = sqlite3.connect(path)
+    nums = [r[0] for r in db.execute("SELECT id FROM vocab ORDER BY id")]
+    db.close()
+    assert nums == list(range(1, len(nums) + 1))  # never a gap, never reused
+    for text in texts[60:70]:
+        assert a.check(text) == b.check(text)
+    a.close()
+    b.close()
 
 
 def _per_pair_matches(idx, text: str) -> list[base.Match]:
