@@ -150,7 +150,7 @@ def read_log(db: sqlite3.Connection) -> tuple[str | None, int, Counter[str], set
                 totals.subtract(listed)
                 negative.update(listed)
             totals[""] += delta
-            last, rows = seq, rows + 1
+            last, rows = seq, rows + (delta != 0)  # (not the marker a fold leaves)
     finally:
         if own:
             db.execute("COMMIT")
@@ -180,8 +180,15 @@ def fold_log(db: sqlite3.Connection, snapshot: Any = None) -> int:
     )
     db.execute("UPDATE words SET n = n + ? WHERE word = ''", (n_docs,))
     db.executemany("DELETE FROM words WHERE word = ? AND n <= 0", [(w,) for w in sorted(negative)])
-    db.execute("DELETE FROM wlog WHERE seq <= ?", (last,))
+    # the last folded row stays as an empty marker: log numbers are then never reused (a new
+    # row numbers after the largest one left), which connections that keep their cached
+    # totals across this fold rely on
+    db.execute("DELETE FROM wlog WHERE seq < ?", (last,))
+    db.execute("UPDATE wlog SET delta = 0, words = '[]' WHERE seq = ?", (last,))
     db.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'fold'")
+    # what was folded: a connection that had read every folded row keeps its cached totals
+    (after,) = db.execute("SELECT value FROM meta WHERE key='fold'").fetchone()
+    db.execute("INSERT OR REPLACE INTO meta VALUES ('folded', ?)", (json.dumps([after, last]),))
     return int(rows)
 
 
@@ -262,6 +269,7 @@ class SQLiteIndex(Index):
         self._known = np.zeros(1024, dtype=bool)
         self._known[0] = True
         self._vmark = 1  # vocabulary size when the current write transaction began
+        self._all_known = False  # counts of every numbered word loaded (since the last drop)
         try:
             self._db = sqlite3.connect(
                 str(self.path), timeout=timeout, isolation_level=None, check_same_thread=False
@@ -439,10 +447,12 @@ class SQLiteIndex(Index):
         with self._guard():
             self._db.execute("BEGIN IMMEDIATE")
             self._vmark = len(self._vword)
+            changes = self._db.total_changes
             try:
                 yield self._db
             except BaseException:
-                self._pending = None  # the caches may hold this transaction's counts
+                if self._db.total_changes != changes:
+                    self._pending = None  # the caches may hold this transaction's counts
                 self._forget_new_words()
                 if self._db.in_transaction:
                     self._db.execute("ROLLBACK")
@@ -539,13 +549,22 @@ class SQLiteIndex(Index):
         pending = self._pending
         if pending is not None and version == self._wc_version:
             return pending
-        row = self._db.execute("SELECT value FROM meta WHERE key='fold'").fetchone()
-        gen = row[0] if row else None
+        meta = dict(self._db.execute("SELECT key, value FROM meta WHERE key IN ('fold', 'folded')"))
+        gen = meta.get("fold")
         self._sync_vocab()  # before the log: its rows' words are numbered
+        if pending is not None and gen != self._gen and self._survives(gen, meta.get("folded")):
+            # a fold of log rows all read already: the totals cached are unchanged, the
+            # pending deltas are now those of the log rows left
+            pending = self._pending = Counter()
+            for _, delta, words in self._db.execute(
+                "SELECT seq, delta, words FROM wlog WHERE seq <= ? ORDER BY seq",
+                (self._last_seq,),
+            ):
+                self._apply(pending, json.loads(words), delta)
+            self._gen = gen
         if pending is None or gen != self._gen:
-            # first read, a rollback, or another connection folded the log into ``words``
-            self._wc.clear()
-            self._known[1:] = False
+            # first read, a rollback, or ``words`` changed otherwise (a bulk write)
+            self._drop_counts()
             pending = self._pending = Counter()
             self._last_seq = 0
             self._gen = gen
@@ -559,6 +578,25 @@ class SQLiteIndex(Index):
         self._wc_version = version
         return pending
 
+    def _survives(self, gen: str | None, folded: str | None) -> bool:
+        """Whether the change of ``meta.fold`` to ``gen`` was one fold of log rows that this
+        connection had all read (``meta.folded`` = the fold's counter and last row)."""
+        try:
+            after, last = json.loads(folded)  # type: ignore[arg-type]
+            return (
+                str(after) == str(gen)
+                and int(gen) == int(self._gen) + 1  # type: ignore[arg-type]
+                and int(last) <= self._last_seq
+            )
+        except (TypeError, ValueError):
+            return False
+
+    def _drop_counts(self) -> None:
+        """Forget every cached count (they are read again when needed)."""
+        self._wc.clear()
+        self._known[1:] = False
+        self._all_known = False
+
     def _sync_vocab(self) -> None:
         """Read the words other connections numbered since the last sync (numbers only grow:
         rows of ``vocab`` are never deleted, and writers are serialized)."""
@@ -571,7 +609,7 @@ class SQLiteIndex(Index):
             # not contiguous (cannot happen with this code): start over from the table
             self._vid.clear()
             del self._vword[1:]
-            self._known[1:] = False
+            self._drop_counts()
             new = self._db.execute("SELECT id, word FROM vocab ORDER BY id").fetchall()
             if new and (new[0][0] != 1 or new[-1][0] != len(new)):
                 raise IndexFormatError(f"{self.path}: word numbers are not contiguous (damaged)")
@@ -581,6 +619,7 @@ class SQLiteIndex(Index):
         self._vid.update(zip(words, range(first, first + len(words))))
         self._grow(len(self._vword))
         self._vlen[first : len(self._vword)] = np.fromiter(map(len, words), np.int64, len(words))
+        self._known[first : len(self._vword)] = False
 
     def _grow(self, size: int) -> None:
         """Make the arrays indexed by word number hold ``size`` numbers."""
@@ -620,32 +659,71 @@ class SQLiteIndex(Index):
         ids = ids[self._known[ids] & (ids > 0)]
         self._cnt[ids] += delta  # distinct words: no repeated index
 
-    def _word_ids(self, refs: Sequence[Any], words: Sequence[str]) -> WordIds | None:
+    @contextmanager
+    def _snapshot(self) -> Iterator[None]:
+        """One read transaction (unless in one already): the log, the word numbers and the
+        counts read together are of the same commit."""
         with self._guard():
-            pending = self._sync_counts()
-            found = dict(
-                self._db.execute(
-                    "SELECT num, ids FROM wids WHERE num IN (SELECT value FROM json_each(?))",
-                    (json.dumps(list(refs)),),
-                )
+            own = not self._db.in_transaction
+            if own:
+                self._db.execute("BEGIN")
+            try:
+                yield
+            finally:
+                if own and self._db.in_transaction:
+                    self._db.execute("COMMIT")
+
+    def _word_ids(self, refs: Sequence[Any], words: Sequence[str]) -> WordIds | None:
+        with self._snapshot():
+            return self._read_word_ids(refs, words)
+
+    def _read_word_ids(self, refs: Sequence[Any], words: Sequence[str]) -> WordIds:
+        """:meth:`_word_ids` inside a read transaction."""
+        pending = self._sync_counts()
+        found = dict(
+            self._db.execute(
+                "SELECT num, ids FROM wids WHERE num IN (SELECT value FROM json_each(?))",
+                (json.dumps(list(refs)),),
             )
-            blobs = [found.get(r, b"") for r in refs]  # removed meanwhile: no words
-            lens = np.fromiter(map(len, blobs), np.int64, len(blobs)) // 4
-            flat = np.frombuffer(b"".join(blobs), dtype="<u4").astype(np.int64)
-            vid = self._vid
-            q = np.fromiter((vid.get(w, 0) for w in words), np.int64, len(words))
-            self._fetch_ids(np.concatenate((flat, q)), pending)
-            n_docs = self._n_docs(pending)
-            return WordIds(
-                flat=flat,
-                lens=lens,
-                counts=self._cnt[flat],
-                lengths=self._vlen[flat],
-                query_counts=self._cnt[q],
-                n_docs=n_docs,
-                vocab=vid,
-                words=self._vword,
-            )
+        )
+        blobs = [found.get(r, b"") for r in refs]  # removed meanwhile: no words
+        lens = np.fromiter(map(len, blobs), np.int64, len(blobs)) // 4
+        flat = np.frombuffer(b"".join(blobs), dtype="<u4").astype(np.int64)
+        vid = self._vid
+        q = np.fromiter((vid.get(w, 0) for w in words), np.int64, len(words))
+        if not self._all_known:
+            self._load_counts(pending)
+        self._fetch_ids(np.concatenate((flat, q)), pending)
+        n_docs = self._n_docs(pending)
+        return WordIds(
+            flat=flat,
+            lens=lens,
+            counts=self._cnt[flat],
+            lengths=self._vlen[flat],
+            query_counts=self._cnt[q],
+            n_docs=n_docs,
+            vocab=vid,
+            words=self._vword,
+        )
+
+    def _load_counts(self, pending: Counter[str]) -> None:
+        """Cache the count of every numbered word (a check then reads none from the file;
+        they stay current through the log, and across folds of rows already read)."""
+        top = len(self._vword)
+        cnt = np.zeros(top, dtype=np.int64)
+        vid = self._vid
+        for w, n in self._db.execute("SELECT word, n FROM words"):
+            i = vid.get(w)
+            if i is not None:
+                cnt[i] = n
+        for w, d in pending.items():
+            i = vid.get(w)
+            if i is not None:
+                cnt[i] += d
+        cnt[0] = 0
+        self._cnt[:top] = cnt
+        self._known[:top] = True
+        self._all_known = True
 
     def _fetch_ids(self, ids: np.ndarray, pending: Counter[str]) -> None:
         """Read the counts of the numbered words not cached yet."""
@@ -688,7 +766,7 @@ class SQLiteIndex(Index):
                 cache[""] += delta
 
     def _word_counts(self, words: Sequence[str]) -> tuple[dict[str, int], int]:
-        with self._guard():
+        with self._snapshot():
             pending = self._sync_counts()
             cache = self._wc
             if len(cache) > _WORD_CACHE:
@@ -713,7 +791,7 @@ class SQLiteIndex(Index):
             return out, int(n_docs)
 
     def stored_word_counts(self) -> tuple[dict[str, int], int]:
-        with self._guard():
+        with self._snapshot():
             pending = self._sync_counts()
             counts = Counter(dict(self._db.execute("SELECT word, n FROM words")))
         counts.update(pending)
@@ -755,14 +833,19 @@ class SQLiteIndex(Index):
                 [(w,) for w, d in total.items() if d < 0],
             )
         db.execute("UPDATE words SET n = n + ? WHERE word = ''", (n_docs,))
-        self._bump_fold(db)
-
-    def _bump_fold(self, db: sqlite3.Connection) -> None:
-        """``words`` changed: other connections must drop their cached counts."""
+        # other connections must drop their cached counts; this one adds the changes
         db.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'fold'")
+        db.execute("DELETE FROM meta WHERE key = 'folded'")
         self._gen = db.execute("SELECT value FROM meta WHERE key='fold'").fetchone()[0]
-        self._wc.clear()
-        self._known[1:] = False
+        cache = self._wc
+        for w in filter(cache.__contains__, total):
+            cache[w] += total[w]
+        if "" in cache:
+            cache[""] += n_docs
+        words = list(total)
+        ids = np.fromiter((self._vid.get(w, 0) for w in words), np.int64, len(words))
+        mask = self._known[ids] & (ids > 0)
+        self._cnt[ids[mask]] += np.fromiter(total.values(), np.int64, len(words))[mask]
 
     def _insert_rows(
         self,

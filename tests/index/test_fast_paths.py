@@ -168,8 +168,36 @@ def test_word_count_log_is_folded_and_other_connections_follow(tmp_path, texts, 
         assert idx.word_count_problems() == []
         counts, n = idx._word_counts(words)
         assert (counts, n) == ({w: truth[w] for w in words if w in truth}, 15)
+    # the counts cached by word number, kept across folds of rows already read, are exact too
+    survived = []
+    real_survives = sqlite_backend.SQLiteIndex._survives
+
+    def recording(self, *args):
+        survived.append(real_survives(self, *args))
+        return survived[-1]
+
+    monkeypatch.setattr(sqlite_backend.SQLiteIndex, "_survives", recording)
+    for k, text in enumerate(texts[20:30]):
+        assert a.check(text) == b.check(text)
+        for idx in (a, b):
+            assert _cached_numbers_problems(idx) == []
+        b.add(f"x{k}", text)
+        a.remove(f"d{k}")
+        time.sleep(0.3)  # a's background thread folds meanwhile
+    assert True in survived  # (a had read every row its thread folded)
     a.close()
     b.close()
+
+
+def _cached_numbers_problems(idx) -> list[str]:
+    """Cached counts by word number that differ from the stored counts."""
+    truth, _ = idx.stored_word_counts()
+    known = np.flatnonzero(idx._known[: len(idx._vword)]).tolist()
+    return [
+        f"{idx._vword[i]!r}: cached {idx._cnt[i]}, stored {truth.get(idx._vword[i], 0)}"
+        for i in known
+        if i and idx._cnt[i] != truth.get(idx._vword[i], 0)
+    ]
 
 
 def test_a_rolled_back_add_leaves_no_cached_count(tmp_path, texts):
@@ -273,6 +301,7 @@ def test_word_numbers_follow_other_connections_and_rollbacks(tmp_path, texts):
     for idx in (a, b):
         assert idx.word_number_problems() == []
         assert idx.word_count_problems() == []
+        assert _cached_numbers_problems(idx) == []
         assert idx._vword == a._vword  # the same numbers in both processes' caches
     db = sqlite3.connect(path)
     nums = [r[0] for r in db.execute("SELECT id FROM vocab ORDER BY id")]
