@@ -270,6 +270,13 @@ class SQLiteIndex(Index):
         self._known[0] = True
         self._vmark = 1  # vocabulary size when the current write transaction began
         self._all_known = False  # counts of every numbered word loaded (since the last drop)
+        # the copy of cands, indexed by document number (see _sync_cands)
+        self._kloaded, self._kver, self._ktop, self._kmark = False, None, 0, 0
+        self._ksig = np.zeros((0, 0), dtype=np.uint8)
+        self._kts = np.zeros(0)
+        self._khash = np.zeros(0, dtype=np.int64)
+        self._khas = np.zeros(0, dtype=bool)
+        self._klive = np.zeros(0, dtype=bool)
         try:
             self._db = sqlite3.connect(
                 str(self.path), timeout=timeout, isolation_level=None, check_same_thread=False
@@ -446,7 +453,7 @@ class SQLiteIndex(Index):
         """``BEGIN IMMEDIATE`` ... ``COMMIT`` (rolled back on any error)."""
         with self._guard():
             self._db.execute("BEGIN IMMEDIATE")
-            self._vmark = len(self._vword)
+            self._vmark, self._kmark = len(self._vword), self._ktop
             changes = self._db.total_changes
             try:
                 yield self._db
@@ -472,6 +479,9 @@ class SQLiteIndex(Index):
             self._vid.pop(w, None)
         del self._vword[mark:]
         self._known[mark:] = False
+        # and the documents copied since then (their numbers will be given again)
+        self._klive[self._kmark + 1 :] = False
+        self._ktop = self._kmark
 
     # ---- primitives ----------------------------------------------------------------------
 
@@ -507,24 +517,10 @@ class SQLiteIndex(Index):
             self._lsh_candidates = 0
             if not nums:
                 return []
-            sql = "SELECT num, text_hash, sig8 FROM cands WHERE num IN (SELECT value FROM json_each(?))"
-            params = [json.dumps(sorted(nums))]
-            if min_ts is not None:
-                sql += " AND ts >= ?"
-                params.append(min_ts)
-            rows = self._db.execute(sql, params).fetchall()
-            self._lsh_candidates = len(rows)
-            if not rows:
-                return []
-            # sig8 agreement >= full agreement: this keeps every candidate the full filter keeps
-            sig8 = np.frombuffer(b"".join(r[2] for r in rows), dtype=np.uint8)
-            est = sig8.reshape(len(rows), -1) == np.frombuffer(_sig8(prep.signature), np.uint8)
-            est = est.mean(axis=1)
-            floor = self.config.lsh.min_similarity
-            th = prep.text_hash
-            keep = [
-                r[0] for r, e in zip(rows, est) if e >= floor or (th is not None and r[1] == th)
-            ]
+            if self.cache_candidates:
+                keep = self._filter_cached(prep, nums, min_ts)
+            else:
+                keep = self._filter_rows(prep, nums, min_ts)
             if not keep:
                 return []
             rows = self._db.execute(
@@ -533,6 +529,103 @@ class SQLiteIndex(Index):
                 (json.dumps(keep),),
             ).fetchall()
         return [Candidate(r[0], r[1], r[2], r[3], r[4]) for r in rows]
+
+    #: Filter candidates on an in-process copy of ``cands`` (synced by number: numbers are
+    #: never reused) instead of reading their rows; False reads the rows (the tests compare).
+    cache_candidates: bool = True
+
+    def _filter_rows(self, prep: Prepared, nums: set[int], min_ts: float | None) -> list[int]:
+        """The candidates whose ``sig8`` estimate reaches ``lsh.min_similarity`` (or with the
+        query's text hash), from their ``cands`` rows."""
+        sql = "SELECT num, text_hash, sig8 FROM cands WHERE num IN (SELECT value FROM json_each(?))"
+        params = [json.dumps(sorted(nums))]
+        if min_ts is not None:
+            sql += " AND ts >= ?"
+            params.append(min_ts)
+        rows = self._db.execute(sql, params).fetchall()
+        self._lsh_candidates = len(rows)
+        if not rows:
+            return []
+        # sig8 agreement >= full agreement: this keeps every candidate the full filter keeps
+        sig8 = np.frombuffer(b"".join(r[2] for r in rows), dtype=np.uint8)
+        est = sig8.reshape(len(rows), -1) == np.frombuffer(_sig8(prep.signature), np.uint8)
+        est = est.mean(axis=1)
+        floor = self.config.lsh.min_similarity
+        th = prep.text_hash
+        return [r[0] for r, e in zip(rows, est) if e >= floor or (th is not None and r[1] == th)]
+
+    def _filter_cached(self, prep: Prepared, nums: set[int], min_ts: float | None) -> list[int]:
+        """:meth:`_filter_rows` on the in-process copy of ``cands`` (the same candidates)."""
+        self._sync_cands()
+        arr = np.fromiter(nums, np.int64, len(nums))
+        arr.sort()
+        if len(arr) and arr[-1] > self._ktop:  # committed after the sync (cannot happen)
+            return self._filter_rows(prep, nums, min_ts)
+        arr = arr[self._klive[arr]]
+        if min_ts is not None:
+            arr = arr[self._kts[arr] >= min_ts]
+        self._lsh_candidates = len(arr)
+        if not len(arr):
+            return []
+        q8 = np.frombuffer(_sig8(prep.signature), np.uint8)
+        ok = (self._ksig[arr] == q8).mean(axis=1) >= self.config.lsh.min_similarity
+        if prep.text_hash is not None:
+            ok |= self._khas[arr] & (self._khash[arr] == prep.text_hash)
+        return arr[ok].tolist()
+
+    def _sync_cands(self) -> None:
+        """Bring the copy of ``cands`` up to date: read the rows numbered after the last one
+        seen. Document numbers only grow (:meth:`_next_num`), so no other row can have
+        appeared; a removed document keeps its copy, which no lookup asks for (its band rows
+        and ``docs`` row are gone)."""
+        version = self._db.execute("PRAGMA data_version").fetchone()[0]
+        if self._kloaded and version == self._kver:
+            return
+        rows = self._db.execute(
+            "SELECT num, ts, text_hash, sig8 FROM cands WHERE num > ? ORDER BY num", (self._ktop,)
+        )
+        while batch := rows.fetchmany(50000):
+            self._kput(batch)
+        self._kloaded, self._kver = True, version
+
+    def _kput(self, rows: Sequence[tuple[int, float, int | None, bytes]]) -> None:
+        """Copy ``cands`` rows (sorted by number) into the arrays."""
+        if not rows:
+            return
+        top = rows[-1][0]
+        if top >= len(self._kts):
+            cap = max(top + 1, len(self._kts) + len(self._kts) // 4)
+            width = len(rows[0][3])
+            for name, shape, dtype in (
+                ("_ksig", (cap, width), np.uint8),
+                ("_kts", (cap,), np.float64),
+                ("_khash", (cap,), np.int64),
+                ("_khas", (cap,), bool),
+                ("_klive", (cap,), bool),
+            ):
+                old = getattr(self, name)
+                new = np.zeros(shape, dtype=dtype)
+                if len(old):
+                    new[: len(old)] = old
+                setattr(self, name, new)
+        nums = np.fromiter((r[0] for r in rows), np.int64, len(rows))
+        self._ksig[nums] = np.frombuffer(b"".join(r[3] for r in rows), np.uint8).reshape(
+            len(rows), -1
+        )
+        self._kts[nums] = [r[1] for r in rows]
+        self._khas[nums] = [r[2] is not None for r in rows]
+        self._khash[nums] = [0 if r[2] is None else r[2] for r in rows]
+        self._klive[nums] = True
+        self._ktop = max(self._ktop, top)
+
+    def _next_num(self, db: sqlite3.Connection) -> int:
+        """The number of the next document: after every number ever given (the largest left
+        in ``docs`` or, when the newest documents were removed, ``meta.maxnum``)."""
+        (num,) = db.execute(
+            "SELECT max(coalesce((SELECT max(num) FROM docs), 0), "
+            "coalesce((SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'maxnum'), 0)) + 1"
+        ).fetchone()
+        return int(num)
 
     def _texts(self, refs: Sequence[Any]) -> list[str]:
         marks = ",".join("?" * len(refs))
@@ -860,6 +953,9 @@ class SQLiteIndex(Index):
         wids: list[tuple[int, bytes]] = []
         changes: list[tuple[Sequence[str], int]] = []
         self._sync_counts()  # the vocabulary as committed: new words get the next numbers
+        if self._kloaded:
+            self._sync_cands()  # (then this transaction's documents are copied after them)
+        num = self._next_num(db) - 1
 
         def flush() -> None:
             # one statement per table for many documents (sorted: neighbouring b-tree pages)
@@ -867,6 +963,8 @@ class SQLiteIndex(Index):
             db.executemany("INSERT OR IGNORE INTO bands(key, num) VALUES (?, ?)", bands)
             db.executemany("INSERT INTO cands VALUES (?, ?, ?, ?)", cands)
             db.executemany("INSERT INTO wids VALUES (?, ?)", wids)
+            if self._kloaded:
+                self._kput(cands)
             self._record(db, changes)
             bands.clear()
             cands.clear()
@@ -885,12 +983,12 @@ class SQLiteIndex(Index):
                     )
                 flush()  # the replaced document may be one of this batch
                 self._record(db, [self._delete(db, old[0], old[1])])
-            cur = db.execute(
-                "INSERT INTO docs(id, ts, published_at, added_at, text_hash, sig, text) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (doc_id, ts, pub, now, prep.text_hash, prep.sig_bytes, prep.normalized),
+            num += 1  # never a number given before (a copy of cands may hold its row)
+            db.execute(
+                "INSERT INTO docs(num, id, ts, published_at, added_at, text_hash, sig, text) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (num, doc_id, ts, pub, now, prep.text_hash, prep.sig_bytes, prep.normalized),
             )
-            num = int(cur.lastrowid)  # type: ignore[arg-type]
             bands.extend((k, num) for k in prep.keys)
             cands.append((num, ts, prep.text_hash, _sig8(prep.signature)))
             words = list(set(prep.normalized.split()))
@@ -937,6 +1035,12 @@ class SQLiteIndex(Index):
         db.executemany("DELETE FROM bands WHERE key = ? AND num = ?", [(int(k), num) for k in keys])
         text = db.execute("SELECT text FROM docs WHERE num = ?", (num,)).fetchone()
         db.execute("DELETE FROM docs WHERE num = ?", (num,))
+        db.execute(  # the newest document: its number must not be given again
+            "INSERT INTO meta SELECT 'maxnum', ? WHERE ? > (SELECT coalesce(max(num), 0) "
+            "FROM docs) ON CONFLICT(key) DO UPDATE SET value = "
+            "max(CAST(value AS INTEGER), CAST(excluded.value AS INTEGER))",
+            (num, num),
+        )
         db.execute("DELETE FROM cands WHERE num = ?", (num,))
         db.execute("DELETE FROM wids WHERE num = ?", (num,))
         return (list(set(text[0].split())) if text is not None else []), -1

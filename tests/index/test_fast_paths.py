@@ -354,3 +354,50 @@ def test_batch_verification_equals_the_per_pair_path(make_index, texts):
         assert got == _per_pair_matches(idx, text)
         found += len(got)
     assert found >= 10
+
+
+def _both_lookups(idx, text: str):
+    prep = idx.prepare(text)
+    idx.cache_candidates = False
+    rows = sorted((c.ref, c.id) for c in idx._lookup(prep, None))
+    n_rows = idx._lsh_candidates
+    idx.cache_candidates = True
+    cached = sorted((c.ref, c.id) for c in idx._lookup(prep, None))
+    return rows, cached, n_rows, idx._lsh_candidates
+
+
+def test_cached_candidate_rows_follow_every_change_and_numbers_are_never_reused(tmp_path, texts):
+    path = tmp_path / "k.db"
+    a = open_index(path, NO_LEARN)
+    b = open_index(path)
+    a.add_many([(f"d{i}", t) for i, t in enumerate(texts[:100])])
+    found = 0
+    for k, text in enumerate(texts[100:140]):
+        for idx in (a, b):  # both copies loaded, then kept current
+            rows, cached, n_rows, n_cached = _both_lookups(idx, text)
+            assert cached == rows and n_cached == n_rows
+            found += len(rows)
+        writer, other = (a, b) if k % 2 else (b, a)
+        writer.add(f"n{k}", text)
+        newest = max(writer._db.execute("SELECT num FROM docs").fetchall())[0]
+        if k % 5 == 0:  # the newest document removed: its number is not given again
+            writer.remove(f"n{k}")
+            other.add(f"r{k}", texts[k])
+            assert max(other._db.execute("SELECT num FROM docs").fetchall())[0] > newest
+        if k % 7 == 0:  # a rolled-back batch: its numbers are given again, its copies dropped
+            with pytest.raises(base.DuplicateIdError):
+                writer.add_many([(f"x{k}", texts[150 + k]), ("d99", texts[1])])
+        if k % 9 == 0:
+            other.add_many([(f"d{k}", texts[160 + k])], on_conflict="replace")
+    assert found > 50
+    for idx in (a, b):
+        idx._sync_cands()  # (a lookup syncs first)
+        live = np.flatnonzero(idx._klive).tolist()
+        stored = {r[0] for r in idx._db.execute("SELECT num FROM cands")}
+        assert stored <= set(live)  # every stored row is copied (removed ones may stay)
+        for num, ts, h, sig8 in idx._db.execute("SELECT num, ts, text_hash, sig8 FROM cands"):
+            assert idx._ksig[num].tobytes() == sig8 and idx._kts[num] == ts
+            assert (idx._khash[num] if idx._khas[num] else None) == h
+        assert idx.integrity_check() == []
+    a.close()
+    b.close()
