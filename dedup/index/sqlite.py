@@ -593,8 +593,15 @@ class SQLiteIndex(Index):
         if not rows:
             return
         top = rows[-1][0]
+        if len(rows) == 1 and top < len(self._kts):  # one document (check_and_add): no arrays
+            num, ts, h, sig8 = rows[0]
+            self._ksig[num] = np.frombuffer(sig8, np.uint8)
+            self._kts[num], self._khas[num], self._klive[num] = ts, h is not None, True
+            self._khash[num] = 0 if h is None else h
+            self._ktop = max(self._ktop, num)
+            return
         if top >= len(self._kts):
-            cap = max(top + 1, len(self._kts) + len(self._kts) // 4)
+            cap = max(top + 1 + top // 8, len(self._kts) + len(self._kts) // 4)
             width = len(rows[0][3])
             for name, shape, dtype in (
                 ("_ksig", (cap, width), np.uint8),
@@ -726,12 +733,13 @@ class SQLiteIndex(Index):
             new[: len(old)] = old
             setattr(self, name, new)
 
-    def _number(self, db: sqlite3.Connection, words: Sequence[str]) -> bytes:
-        """The sorted numbers of distinct ``words`` as a ``wids`` blob; numbers new words in
-        ``vocab`` (inside the caller's write transaction, vocabulary synced)."""
+    def _number(self, db: sqlite3.Connection, words: Sequence[str]) -> np.ndarray:
+        """The numbers of distinct ``words`` (in their order); numbers new words in ``vocab``
+        (inside the caller's write transaction, vocabulary synced)."""
         vid = self._vid
-        new = [w for w in words if w not in vid]
-        if new:
+        got = list(map(vid.get, words))
+        if None in got:
+            new = [w for w, i in zip(words, got) if i is None]
             first = len(self._vword)
             db.executemany(
                 "INSERT INTO vocab(id, word) VALUES (?, ?)",
@@ -742,13 +750,14 @@ class SQLiteIndex(Index):
             self._grow(len(self._vword))
             self._vlen[first : len(self._vword)] = np.fromiter(map(len, new), np.int64, len(new))
             self._known[first : len(self._vword)] = False
-        ids = np.fromiter(map(vid.__getitem__, words), np.uint32, len(words))
-        ids.sort()
-        return ids.astype("<u4").tobytes()
+            got = list(map(vid.__getitem__, words))
+        return np.array(got, dtype=np.int64)
 
-    def _apply_ids(self, words: Sequence[str], delta: int) -> None:
-        """Add one document's change to the counts cached by number."""
-        ids = np.fromiter((self._vid.get(w, 0) for w in words), np.int64, len(words))
+    def _apply_ids(self, words: Sequence[str], delta: int, ids: np.ndarray | None = None) -> None:
+        """Add one document's change to the counts cached by number (``ids``: the numbers of
+        ``words``, when known)."""
+        if ids is None:
+            ids = np.fromiter((self._vid.get(w, 0) for w in words), np.int64, len(words))
         ids = ids[self._known[ids] & (ids > 0)]
         self._cnt[ids] += delta  # distinct words: no repeated index
 
@@ -861,6 +870,22 @@ class SQLiteIndex(Index):
     def _word_counts(self, words: Sequence[str]) -> tuple[dict[str, int], int]:
         with self._snapshot():
             pending = self._sync_counts()
+            if not self._all_known:
+                self._load_counts(pending)
+            # by number: every numbered word's count is cached (a word without a number is
+            # stored nowhere)
+            vid = self._vid
+            listed = [w for w in words if w in vid]
+            ids = np.fromiter(map(vid.__getitem__, listed), np.int64, len(listed))
+            self._fetch_ids(ids, pending)
+            counts = self._cnt[ids].tolist()
+            out = {w: n for w, n in zip(listed, counts) if n}
+            return out, self._n_docs(pending)
+
+    def _word_counts_by_string(self, words: Sequence[str]) -> tuple[dict[str, int], int]:
+        """:meth:`_word_counts` from the string cache (the format-4 path; the tests compare)."""
+        with self._snapshot():
+            pending = self._sync_counts()
             cache = self._wc
             if len(cache) > _WORD_CACHE:
                 cache.clear()
@@ -896,19 +921,25 @@ class SQLiteIndex(Index):
             texts = [r[0] for r in self._db.execute("SELECT text FROM docs")]
         return iter(texts)
 
-    def _record(self, db: sqlite3.Connection, changes: Sequence[tuple[Sequence[str], int]]) -> None:
-        """Count (+1) or uncount (-1) the distinct words of documents, in this transaction."""
+    def _record(
+        self,
+        db: sqlite3.Connection,
+        changes: Sequence[tuple[Sequence[str], int]],
+        numbers: Sequence[np.ndarray | None] = (),
+    ) -> None:
+        """Count (+1) or uncount (-1) the distinct words of documents, in this transaction
+        (``numbers``: their word numbers, when known)."""
         if not changes:
             return
         pending = self._sync_counts()  # before appending: our rows come after all seen ones
         if len(changes) < _DIRECT:
-            for words, delta in changes:
+            for k, (words, delta) in enumerate(changes):
                 cur = db.execute(
                     "INSERT INTO wlog(delta, words) VALUES (?, ?)",
                     (delta, json.dumps(list(words), ensure_ascii=False)),
                 )
                 self._apply(pending, words, delta, self._wc)
-                self._apply_ids(words, delta)
+                self._apply_ids(words, delta, numbers[k] if k < len(numbers) else None)
                 self._last_seq = int(cur.lastrowid)  # type: ignore[arg-type]
             return
         total: Counter[str] = Counter()
@@ -952,6 +983,7 @@ class SQLiteIndex(Index):
         cands: list[tuple[int, float, int | None, bytes]] = []
         wids: list[tuple[int, bytes]] = []
         changes: list[tuple[Sequence[str], int]] = []
+        numbers: list[np.ndarray | None] = []
         self._sync_counts()  # the vocabulary as committed: new words get the next numbers
         if self._kloaded:
             self._sync_cands()  # (then this transaction's documents are copied after them)
@@ -965,11 +997,12 @@ class SQLiteIndex(Index):
             db.executemany("INSERT INTO wids VALUES (?, ?)", wids)
             if self._kloaded:
                 self._kput(cands)
-            self._record(db, changes)
+            self._record(db, changes, numbers)
             bands.clear()
             cands.clear()
             wids.clear()
             changes.clear()
+            numbers.clear()
 
         for doc_id, prep, ts, pub in rows:
             old = db.execute("SELECT num, sig FROM docs WHERE id = ?", (doc_id,)).fetchone()
@@ -992,8 +1025,10 @@ class SQLiteIndex(Index):
             bands.extend((k, num) for k in prep.keys)
             cands.append((num, ts, prep.text_hash, _sig8(prep.signature)))
             words = list(set(prep.normalized.split()))
-            wids.append((num, self._number(db, words)))
+            ids = self._number(db, words)
+            wids.append((num, np.sort(ids).astype("<u4").tobytes()))
             changes.append((words, 1))
+            numbers.append(ids)
             n += 1
         flush()
         return n

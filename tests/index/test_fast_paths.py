@@ -52,6 +52,7 @@ def test_pruning_never_changes_a_decision(make_index, texts, monkeypatch):
         return out
 
     monkeypatch.setattr(base, "_prune_arrays", counting)
+    via_numbers: list[int] = []
     if hasattr(idx, "_vid"):  # SQLite: the bound over word numbers, against the same reference
         real_ids, real_word_ids = base._prune_ids, idx._word_ids
         asked = []
@@ -65,12 +66,13 @@ def test_pruning_never_changes_a_decision(make_index, texts, monkeypatch):
             texts = idx._texts(asked[-1])  # the reference reads and splits every text
             sets = [set(t.split()) for t in texts]
             union = qwords.union(*sets)
-            stored, n_docs = idx._word_counts(sorted(union))
+            stored, n_docs = idx._word_counts_by_string(sorted(union))  # not by number
             df = {w: max(1, stored.get(w, 0) + (w in qwords)) for w in union}
             assert {w: df_of[w] for w in union} == df and set(df_of) == union
             assert n == max(n_docs + 1, max(df.values()))
             assert out == base._prune(query, qwords, texts, sets, df, n, cfg)
             kept.append((len(out), len(texts)))
+            via_numbers.append(len(texts))
             return out, df_of, n
 
         monkeypatch.setattr(idx, "_word_ids", recording)
@@ -86,6 +88,8 @@ def test_pruning_never_changes_a_decision(make_index, texts, monkeypatch):
     assert compared >= 10  # duplicates were found and compared
     pruned = sum(n - k for k, n in kept)
     assert pruned > 0.3 * sum(n for _, n in kept)  # and the bound did skip candidates
+    if hasattr(idx, "_vid"):  # (the checks with more than a few candidates)
+        assert len(via_numbers) >= 10
 
 
 def test_bound_keeps_every_pair_the_verifier_calls_a_duplicate(texts):
@@ -302,6 +306,8 @@ def test_word_numbers_follow_other_connections_and_rollbacks(tmp_path, texts):
         assert idx.word_number_problems() == []
         assert idx.word_count_problems() == []
         assert _cached_numbers_problems(idx) == []
+        words = sorted(set(" ".join(texts[60:64]).lower().split()))
+        assert idx._word_counts(words) == idx._word_counts_by_string(words)
         assert idx._vword == a._vword  # the same numbers in both processes' caches
     db = sqlite3.connect(path)
     nums = [r[0] for r in db.execute("SELECT id FROM vocab ORDER BY id")]
