@@ -269,6 +269,7 @@ class SQLiteIndex(Index):
         self._known = np.zeros(1024, dtype=bool)
         self._known[0] = True
         self._vmark = 1  # vocabulary size when the current write transaction began
+        self._vnew: list[tuple[int, str]] = []  # vocab rows numbered, not yet written
         self._all_known = False  # counts of every numbered word loaded (since the last drop)
         # the copy of cands, indexed by document number (see _sync_cands)
         self._kloaded, self._kver, self._ktop, self._kmark = False, None, 0, 0
@@ -475,6 +476,7 @@ class SQLiteIndex(Index):
         """After a rollback: drop the numbers given since the transaction began (the next
         sync reads back those another connection committed meanwhile)."""
         mark = self._vmark
+        self._vnew.clear()
         for w in self._vword[mark:]:
             self._vid.pop(w, None)
         del self._vword[mark:]
@@ -733,18 +735,17 @@ class SQLiteIndex(Index):
             new[: len(old)] = old
             setattr(self, name, new)
 
-    def _number(self, db: sqlite3.Connection, words: Sequence[str]) -> np.ndarray:
-        """The numbers of distinct ``words`` (in their order); numbers new words in ``vocab``
-        (inside the caller's write transaction, vocabulary synced)."""
+    def _number(self, words: Sequence[str]) -> np.ndarray:
+        """The numbers of distinct ``words`` (in their order); new words get the next numbers
+        (inside the caller's write transaction, vocabulary synced), and their ``vocab`` rows
+        wait in ``_vnew`` for the caller to write."""
         vid = self._vid
         got = list(map(vid.get, words))
         if None in got:
             new = [w for w, i in zip(words, got) if i is None]
             first = len(self._vword)
-            db.executemany(
-                "INSERT INTO vocab(id, word) VALUES (?, ?)",
-                zip(range(first, first + len(new)), new),
-            )
+            # written by the caller's flush (one statement for a whole batch)
+            self._vnew.extend(zip(range(first, first + len(new)), new))
             self._vword.extend(new)
             vid.update(zip(new, range(first, first + len(new))))
             self._grow(len(self._vword))
@@ -994,6 +995,8 @@ class SQLiteIndex(Index):
             bands.sort()
             db.executemany("INSERT OR IGNORE INTO bands(key, num) VALUES (?, ?)", bands)
             db.executemany("INSERT INTO cands VALUES (?, ?, ?, ?)", cands)
+            db.executemany("INSERT INTO vocab(id, word) VALUES (?, ?)", self._vnew)
+            self._vnew.clear()
             db.executemany("INSERT INTO wids VALUES (?, ?)", wids)
             if self._kloaded:
                 self._kput(cands)
@@ -1025,7 +1028,7 @@ class SQLiteIndex(Index):
             bands.extend((k, num) for k in prep.keys)
             cands.append((num, ts, prep.text_hash, _sig8(prep.signature)))
             words = list(set(prep.normalized.split()))
-            ids = self._number(db, words)
+            ids = self._number(words)
             wids.append((num, np.sort(ids).astype("<u4").tobytes()))
             changes.append((words, 1))
             numbers.append(ids)
