@@ -3,7 +3,8 @@
 Layout (``PRAGMA application_id`` marks the file as a dedup index, ``user_version`` holds the
 format version)::
 
-    meta(key, value)                  format marker, version, settings (JSON), fold counter
+    meta(key, value)                  format marker, version, settings (JSON), fold counter,
+                                      the last fold (``folded``), ``maxnum`` (format 5)
     docs(num, id UNIQUE, ts, published_at, added_at, text_hash, sig BLOB, text)
     cands(num, ts, text_hash, sig8)   what a lookup reads per candidate: 146 bytes, the low
                                       byte of each signature value (``sig8``)
@@ -24,12 +25,17 @@ transaction as the documents they count, so they can never drift from the stored
 ``wlog`` row (one page) instead of updating ~150 ``words`` rows on as many pages; a background
 thread folds the log into ``words`` once it holds :data:`FOLD_ROWS` rows: it reads and sums
 the log without the write lock, then adds the sums to ``words`` and deletes those rows in one
-transaction, which also bumps ``meta.fold`` so other connections reload their cached counts. Bulk loads
+transaction, which also bumps ``meta.fold`` and records it in ``meta.folded`` (a connection
+that had read every folded row keeps its cached totals; the others read them again). The
+fold leaves its last row as an empty marker, so log numbers are never reused. Bulk loads
 (many documents per transaction) update ``words`` directly.
 
 A lookup compares candidates on ``sig8`` first: equal 32-bit values have equal low bytes, so
 ``sig8`` agreement is never below the full signature's and no candidate the full filter would
-keep is dropped; the full signature (in ``docs``) is then read for the few that pass.
+keep is dropped; the full signature (in ``docs``) is then read for the few that pass. Each
+connection compares on its own copy of ``cands`` (format 5): document numbers are never
+reused (``meta.maxnum`` keeps the number of a removed newest document), so the copy is kept
+current by reading the rows numbered after the last one it holds.
 
 The verification bound of a check (:func:`dedup.index.base._prune_ids`) reads the candidates'
 ``wids`` blobs instead of their texts: word counts are then gathered by number from an
