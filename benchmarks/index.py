@@ -243,6 +243,10 @@ def run_dedup(
             cached = index_cache / f"{base.tag}.db"
             if cached.exists():  # built by an earlier run: check a copy (the checks add to it)
                 shutil.copyfile(cached, path)
+                # written out before the checks start: they would otherwise compete with the
+                # kernel writing gigabytes of copied pages back (wall and CPU time)
+                with open(path, "rb+") as fh:
+                    os.fsync(fh.fileno())
         idx = open_index(path, cfg)
     else:
         _flush(redis_url)

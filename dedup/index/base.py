@@ -29,7 +29,7 @@ import math
 import re
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any, Literal
@@ -57,6 +57,7 @@ __all__ = [
     "OnConflict",
     "Prepared",
     "TimeLike",
+    "WordIds",
     "compare_settings",
     "parse_duration",
     "rules_fingerprint",
@@ -65,13 +66,14 @@ __all__ = [
 
 #: Format marker written into every index, and its version.
 FORMAT = "dedup-index"
-FORMAT_VERSION = 4
+FORMAT_VERSION = 5
 #: What each format version added (for the message shown when an old index is opened).
 _FORMAT_HISTORY = {
     1: "without per-word document counts",
     2: "with per-word document counts",
     3: "with per-word document counts; Redis LSH buckets kept oldest first",
     4: "SQLite: compact candidate rows and a word-count log",
+    5: "SQLite: each document's words stored as numbers",
 }
 
 TimeLike = datetime | float | int | str
@@ -167,6 +169,25 @@ class Candidate:
     ts: float
     sig: bytes
     text_hash: int | None
+
+
+@dataclass(frozen=True)
+class WordIds:
+    """The words of a check's candidates as numbers (a backend's ``_word_ids``).
+
+    Candidate ``k``'s distinct words are ``flat[sum(lens[:k]) : sum(lens[:k + 1])]``; every
+    array is aligned with ``flat`` (one entry per candidate word) except ``query_counts``,
+    aligned with the query words asked for (0 for a word stored nowhere).
+    """
+
+    flat: np.ndarray  # int64 word numbers
+    lens: np.ndarray  # int64 words per candidate
+    counts: np.ndarray  # int64 stored documents of each word of flat
+    lengths: np.ndarray  # int64 len() of each word of flat
+    query_counts: np.ndarray  # int64 stored documents of each query word asked for
+    n_docs: int  # stored documents
+    vocab: dict[str, int]  # word -> number (words stored nowhere are absent)
+    words: Sequence[str]  # number -> word
 
 
 # --------------------------------------------------------------------------- helpers
@@ -369,6 +390,11 @@ class Index(ABC):
         """Stored documents per word (words stored nowhere may be left out) and the number of
         stored documents."""
 
+    def _word_ids(self, refs: Sequence[Any], words: Sequence[str]) -> WordIds | None:
+        """The candidates' words as numbers, with their counts and those of the query
+        ``words``; None when the backend keeps no numbers (the bound then reads texts)."""
+        return None
+
     @abstractmethod
     def stored_word_counts(self) -> tuple[dict[str, int], int]:
         """Every stored word count and the stored document count, as kept by the index."""
@@ -489,9 +515,14 @@ class Index(ABC):
         if not keep:
             return []
         kept = [cands[i] for i in keep]
-        texts = self._texts([c.ref for c in kept])
         query = prep.normalized
         qwords = set(query.split())
+        if self.prune and len(kept) > _FEW:
+            qlist = sorted(qwords)
+            ids = self._word_ids([c.ref for c in kept], qlist)
+            if ids is not None:
+                return self._verify_ids(prep, kept, qwords, qlist, ids)
+        texts = self._texts([c.ref for c in kept])
         sets = [set(t.split()) for t in texts]
         union = qwords.union(*sets)
         # Word weights of the corpus "everything stored + this article": the index counts raw
@@ -522,21 +553,59 @@ class Index(ABC):
                 if df[w] == 1 and len(w) >= 4:
                     needed.update(h for k in range(1, len(w)) for h in (w[:k], w[k:]) if h in df)
             df = {w: df[w] for w in needed}
-        verifier = Verifier(
-            [query, *(texts[k] for k in survivors)],
-            self.config.verify,
-            weights=WordWeights(df, df, n),
+        return self._score(
+            query, [kept[k] for k in survivors], [texts[k] for k in survivors], df, n
         )
-        # every survivor against the query in one call (the scores of per-pair calls)
-        pairs = np.zeros((len(survivors), 2), dtype=np.int64)
-        pairs[:, 1] = np.arange(1, len(survivors) + 1)
+
+    def _score(
+        self,
+        query: str,
+        cands: Sequence[Candidate],
+        texts: Sequence[str],
+        df: dict[str, int],
+        n: int,
+    ) -> list[Match]:
+        """Verify ``cands`` (texts ``texts``) against the query with the counts ``df``."""
+        verifier = Verifier([query, *texts], self.config.verify, weights=WordWeights(df, df, n))
+        # every candidate against the query in one call (the scores of per-pair calls)
+        pairs = np.zeros((len(cands), 2), dtype=np.int64)
+        pairs[:, 1] = np.arange(1, len(cands) + 1)
         scored = verifier.score_arrays(pairs)
         out = []
         for j in np.flatnonzero(scored.is_duplicate).tolist():
-            s, c = scored[j], kept[survivors[j]]
+            s, c = scored[j], cands[j]
             out.append(Match(c.id, s.score, s.relation, s.containment, s.fuzz, s.overlap, c.ts))
         out.sort(key=lambda m: (-m.score, m.published_at, m.id))
         return out
+
+    def _verify_ids(
+        self,
+        prep: Prepared,
+        kept: list[Candidate],
+        qwords: set[str],
+        qlist: list[str],
+        ids: WordIds,
+    ) -> list[Match]:
+        """:meth:`_verify` after the signature filter, with the bound computed over word
+        numbers (:func:`_prune_ids`): only the survivors' texts are read and split."""
+        query = prep.normalized
+        th = prep.text_hash
+        same = [k for k, c in enumerate(kept) if th is not None and c.text_hash == th]
+        if same:  # equal texts are always kept (the hash only says where to look)
+            same = [k for k, t in zip(same, self._texts([kept[k].ref for k in same])) if t == query]
+        survivors, df_of, n = _prune_ids(query, qwords, qlist, ids, same, self.config.verify)
+        if not survivors:
+            return []
+        cands = [kept[k] for k in survivors]
+        texts = self._texts([c.ref for c in cands])
+        # the counts the verifier needs: its words, and every half their glued words could
+        # split into that is a word of the compared texts (as in _verify)
+        words = qwords.union(*(t.split() for t in texts))
+        needed = set(words)
+        for w in words:
+            if df_of[w] == 1 and len(w) >= 4:
+                needed.update(h for k in range(1, len(w)) for h in (w[:k], w[k:]) if h in df_of)
+        return self._score(query, cands, texts, {w: df_of[w] for w in needed}, n)
 
     def word_count_problems(self) -> list[str]:
         """Differences between the stored word counts and a recount from the stored texts
@@ -735,6 +804,9 @@ class Index(ABC):
 
 # --------------------------------------------------------------------------- pruning
 
+#: A check with at most this many candidates after the signature filter computes the bound
+#: from their texts (reading a few texts costs less than the array set-up of word numbers).
+_FEW = 8
 #: The verifier's constants the bound relies on (its public ones, so a rename breaks loudly).
 _GATE = COPY_GATE
 _STORY_SCALE = STORY_SCALE
@@ -742,7 +814,7 @@ _STORY_SCALE = STORY_SCALE
 _EPS = 1e-6
 
 
-def _split_gains(df: dict[str, int], wa: dict[str, float]) -> Callable[[str], float]:
+def _split_gains(df: Mapping[str, int], wa: dict[str, float]) -> Callable[[str], float]:
     """``gain(w)``: the most a glued word ``w`` can add to the shared weight of a pair -- its
     best pair of halves that are corpus words (count >= 2), weighted as query words (``wa``).
     Memoized per check."""
@@ -885,6 +957,125 @@ def _prune_arrays(
         if text == query:  # equal texts are always kept
             keep[k] = True
     return np.flatnonzero(keep).tolist()
+
+
+class _UnionCounts(Mapping[str, int]):
+    """The document counts of a check's words (query + candidates) by word, as the ``df``
+    dictionary of :meth:`Index._verify` holds them, made from word numbers: query words
+    from ``query``, candidate words by their number (sorted on first use)."""
+
+    def __init__(
+        self, query: dict[str, int], vocab: dict[str, int], flat: np.ndarray, df: np.ndarray
+    ) -> None:
+        self._q = query
+        self._vocab = vocab
+        self._flat, self._df = flat, df
+        self._nums: np.ndarray | None = None
+        self._dfs: list[int] = []
+
+    def _sorted(self) -> np.ndarray:
+        if self._nums is None:
+            order = np.argsort(self._flat, kind="stable")
+            nums = self._flat[order]
+            first = np.ones(len(nums), dtype=bool)
+            first[1:] = nums[1:] != nums[:-1]
+            self._nums = nums[first]
+            self._dfs = self._df[order][first].tolist()
+        return self._nums
+
+    def __getitem__(self, word: str) -> int:
+        d = self._q.get(word)
+        if d is not None:
+            return d
+        num = self._vocab.get(word)
+        if num is not None:
+            nums = self._sorted()
+            k = int(np.searchsorted(nums, num))
+            if k < len(nums) and nums[k] == num:
+                return self._dfs[k]
+        raise KeyError(word)
+
+    def __iter__(self) -> Iterator[str]:
+        nums = self._sorted()
+        words = {w: None for w in self._q}
+        inverse = {n: w for w, n in self._vocab.items()}
+        words.update((inverse[n], None) for n in nums.tolist() if n in inverse)
+        return iter(words)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+
+def _prune_ids(
+    query: str,
+    qwords: set[str],
+    qlist: Sequence[str],
+    ids: WordIds,
+    same: Sequence[int],
+    cfg: VerifyConfig,
+) -> tuple[list[int], Mapping[str, int], int]:
+    """:func:`_prune_arrays` over word numbers: the candidates kept, the counts ``df`` of the
+    check's words (a mapping over the words of the query and the candidates) and ``n``.
+
+    The same bound, the same candidates kept (the tests compare with :func:`_prune`), made
+    without the candidates' texts: ``ids`` gives each candidate word's number, count and
+    length, so weights are gathered per word by numpy; only the glued words of candidates the
+    crude bound cannot drop are looked up by string. ``same``: candidates whose text equals
+    the query (always kept). ``qlist``: the query's words, in the order of
+    ``ids.query_counts``.
+    """
+    flat, lens = ids.flat, ids.lens
+    k_all = len(lens)
+    vocab = ids.vocab
+    q_df = ids.query_counts + 1  # the query is one more document of each of its words
+    q_nums = np.fromiter((vocab.get(w, 0) for w in qlist), np.int64, len(qlist))
+    q_nums = q_nums[q_nums > 0]
+    inq = np.isin(flat, q_nums, kind="table") if len(q_nums) and len(flat) else False
+    df_f = np.maximum(1, ids.counts + inq)  # a word removed meanwhile counts 1
+    n = max(ids.n_docs + 1, int(df_f.max(initial=1)), int(q_df.max(initial=1)))
+    df_of = _UnionCounts(dict(zip(qlist, q_df.tolist())), vocab, flat, df_f)
+    if cfg.near_copy <= 0 or cfg.threshold <= 0 or not k_all:
+        return list(range(k_all)), df_of, n
+    wt_f = np.log((n + 1) / (df_f + 1.0)) + 1.0
+    # words a verifier may split (document count 1, at least 4 characters)
+    glue_f = (df_f == 1) & (ids.lengths >= 4)
+    a_words = list(WordWeights.document_words(query, df_of))
+    a_df = np.fromiter(map(df_of.__getitem__, a_words), np.int64, len(a_words))
+    wa_w = np.log((n + 1) / (a_df + 1.0)) + 1.0
+    wa_list = wa_w.tolist()
+    mass_a = math.fsum(wa_list)
+    # crude[g]: the heaviest 2g query words (a glued word adds at most two halves)
+    heavy = np.sort(wa_w)[::-1]
+    crude = np.concatenate(([0.0], np.cumsum(heavy)))
+    # the query weight of each candidate word (0 for a word the query does not have)
+    a_nums = np.fromiter((vocab.get(w, 0) for w in a_words), np.int64, len(a_words))
+    order = np.argsort(a_nums)
+    a_sorted, a_wsorted = a_nums[order], wa_w[order]
+    wa_f = np.zeros(len(flat))
+    if len(a_sorted) and len(flat):
+        pos = np.minimum(np.searchsorted(a_sorted, flat), len(a_sorted) - 1)
+        hit = a_sorted[pos] == flat
+        wa_f[hit] = a_wsorted[pos[hit]]
+    row = np.repeat(np.arange(k_all), lens)
+    shared = np.bincount(row, weights=wa_f, minlength=k_all)
+    m_lo = np.bincount(row, weights=np.where(glue_f, 0.0, wt_f), minlength=k_all)
+    n_glued = np.bincount(row, weights=glue_f, minlength=k_all).astype(np.int64)
+    bound = shared + crude[np.minimum(2 * n_glued, len(heavy))]
+    drop = _bounded_arrays(bound, mass_a, m_lo, cfg)
+
+    maybe = np.flatnonzero(~drop & (n_glued > 0)).tolist()
+    if maybe:
+        split_gain = _split_gains(df_of, dict(zip(a_words, wa_list)))  # type: ignore[arg-type]
+        words = ids.words
+        starts = np.concatenate(([0], np.cumsum(lens)))
+        for k in maybe:
+            lo, hi = starts[k], starts[k + 1]
+            gw = [words[i] for i in flat[lo:hi][glue_f[lo:hi]].tolist()]
+            shared[k] += sum(map(split_gain, gw))
+        drop[maybe] = _bounded_arrays(shared[maybe], mass_a, m_lo[maybe], cfg)
+    keep = ~drop & (lens > 0)
+    keep[list(same)] = True  # equal texts are always kept
+    return np.flatnonzero(keep).tolist(), df_of, n
 
 
 def _bounded_arrays(

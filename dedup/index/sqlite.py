@@ -3,7 +3,8 @@
 Layout (``PRAGMA application_id`` marks the file as a dedup index, ``user_version`` holds the
 format version)::
 
-    meta(key, value)                  format marker, version, settings (JSON), fold counter
+    meta(key, value)                  format marker, version, settings (JSON), fold counter,
+                                      the last fold (``folded``), ``maxnum`` (format 5)
     docs(num, id UNIQUE, ts, published_at, added_at, text_hash, sig BLOB, text)
     cands(num, ts, text_hash, sig8)   what a lookup reads per candidate: 146 bytes, the low
                                       byte of each signature value (``sig8``)
@@ -13,6 +14,10 @@ format version)::
     wlog(seq, delta, words)           word-count changes not yet folded into ``words``: one
                                       row per added (+1) or removed (-1) document, its
                                       distinct words as a JSON list
+    vocab(id, word UNIQUE)            a number for every word ever stored; rows are never
+                                      deleted, so a number is never reused (format 5)
+    wids(num, ids)                    each document's distinct words as sorted vocab numbers,
+                                      little-endian uint32 (format 5)
 
 A word's count is ``words.n`` plus the deltas of ``wlog``. Both change in the same
 transaction as the documents they count, so they can never drift from the stored texts
@@ -20,12 +25,22 @@ transaction as the documents they count, so they can never drift from the stored
 ``wlog`` row (one page) instead of updating ~150 ``words`` rows on as many pages; a background
 thread folds the log into ``words`` once it holds :data:`FOLD_ROWS` rows: it reads and sums
 the log without the write lock, then adds the sums to ``words`` and deletes those rows in one
-transaction, which also bumps ``meta.fold`` so other connections reload their cached counts. Bulk loads
+transaction, which also bumps ``meta.fold`` and records it in ``meta.folded`` (a connection
+that had read every folded row keeps its cached totals; the others read them again). The
+fold leaves its last row as an empty marker, so log numbers are never reused. Bulk loads
 (many documents per transaction) update ``words`` directly.
 
 A lookup compares candidates on ``sig8`` first: equal 32-bit values have equal low bytes, so
 ``sig8`` agreement is never below the full signature's and no candidate the full filter would
-keep is dropped; the full signature (in ``docs``) is then read for the few that pass.
+keep is dropped; the full signature (in ``docs``) is then read for the few that pass. Each
+connection compares on its own copy of ``cands`` (format 5): document numbers are never
+reused (``meta.maxnum`` keeps the number of a removed newest document), so the copy is kept
+current by reading the rows numbered after the last one it holds.
+
+The verification bound of a check (:func:`dedup.index.base._prune_ids`) reads the candidates'
+``wids`` blobs instead of their texts: word counts are then gathered by number from an
+in-process array (kept current like the word-count cache below), and only the few candidates
+that survive the bound have their texts read and split.
 
 Signatures are raw little-endian uint32 bytes; texts are stored normalized (what verification
 reads). Nothing is pickled.
@@ -63,6 +78,7 @@ from dedup.index.base import (
     IndexFormatError,
     OnConflict,
     Prepared,
+    WordIds,
     check_stored,
     dumps_settings,
 )
@@ -94,6 +110,8 @@ CREATE TABLE IF NOT EXISTS cands(num INTEGER PRIMARY KEY, ts REAL NOT NULL, text
                                  sig8 BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS wlog(seq INTEGER PRIMARY KEY, delta INTEGER NOT NULL,
                                 words TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS vocab(id INTEGER PRIMARY KEY, word TEXT NOT NULL UNIQUE);
+CREATE TABLE IF NOT EXISTS wids(num INTEGER PRIMARY KEY, ids BLOB NOT NULL);
 """
 
 _SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -138,7 +156,7 @@ def read_log(db: sqlite3.Connection) -> tuple[str | None, int, Counter[str], set
                 totals.subtract(listed)
                 negative.update(listed)
             totals[""] += delta
-            last, rows = seq, rows + 1
+            last, rows = seq, rows + (delta != 0)  # (not the marker a fold leaves)
     finally:
         if own:
             db.execute("COMMIT")
@@ -168,8 +186,15 @@ def fold_log(db: sqlite3.Connection, snapshot: Any = None) -> int:
     )
     db.execute("UPDATE words SET n = n + ? WHERE word = ''", (n_docs,))
     db.executemany("DELETE FROM words WHERE word = ? AND n <= 0", [(w,) for w in sorted(negative)])
-    db.execute("DELETE FROM wlog WHERE seq <= ?", (last,))
+    # the last folded row stays as an empty marker: log numbers are then never reused (a new
+    # row numbers after the largest one left), which connections that keep their cached
+    # totals across this fold rely on
+    db.execute("DELETE FROM wlog WHERE seq < ?", (last,))
+    db.execute("UPDATE wlog SET delta = 0, words = '[]' WHERE seq = ?", (last,))
     db.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'fold'")
+    # what was folded: a connection that had read every folded row keeps its cached totals
+    (after,) = db.execute("SELECT value FROM meta WHERE key='fold'").fetchone()
+    db.execute("INSERT OR REPLACE INTO meta VALUES ('folded', ?)", (json.dumps([after, last]),))
     return int(rows)
 
 
@@ -241,6 +266,24 @@ class SQLiteIndex(Index):
         self._pending: Counter[str] | None = None  # deltas of wlog rows read so far
         self._last_seq = 0
         self._lsh_candidates = 0  # candidates of the last lookup, before the sig8 filter
+        # the vocabulary (word <-> number, as in the table vocab, synced like the counts) and
+        # the word counts by number (valid where _known; the same totals as _wc)
+        self._vid: dict[str, int] = {}
+        self._vword: list[str] = [""]  # number 0: no stored word (count 0)
+        self._vlen = np.zeros(1024, dtype=np.int64)
+        self._cnt = np.zeros(1024, dtype=np.int64)
+        self._known = np.zeros(1024, dtype=bool)
+        self._known[0] = True
+        self._vmark = 1  # vocabulary size when the current write transaction began
+        self._vnew: list[tuple[int, str]] = []  # vocab rows numbered, not yet written
+        self._all_known = False  # counts of every numbered word loaded (since the last drop)
+        # the copy of cands, indexed by document number (see _sync_cands)
+        self._kloaded, self._kver, self._ktop, self._kmark = False, None, 0, 0
+        self._ksig = np.zeros((0, 0), dtype=np.uint8)
+        self._kts = np.zeros(0)
+        self._khash = np.zeros(0, dtype=np.int64)
+        self._khas = np.zeros(0, dtype=bool)
+        self._klive = np.zeros(0, dtype=bool)
         try:
             self._db = sqlite3.connect(
                 str(self.path), timeout=timeout, isolation_level=None, check_same_thread=False
@@ -344,9 +387,9 @@ class SQLiteIndex(Index):
                     f"{self.path}: stored settings are not JSON (damaged)"
                 ) from None
             # versions 2 and 3 have the same SQLite layout (3 changed Redis buckets only);
-            # 4 added the tables cands and wlog: an older file is upgraded in place, in this
-            # transaction (a killed upgrade leaves the old file as it was)
-            cfg = check_stored(str(self.path), meta, config, readable=(2, 3, FORMAT_VERSION))
+            # 4 added the tables cands and wlog, 5 vocab and wids: an older file is upgraded
+            # in place, in this transaction (a killed upgrade leaves the old file as it was)
+            cfg = check_stored(str(self.path), meta, config, readable=(2, 3, 4, FORMAT_VERSION))
             if meta.get("format_version") != FORMAT_VERSION:
                 self._upgrade(db, meta)
             if retention is not None and retention != meta.get("retention"):
@@ -359,18 +402,40 @@ class SQLiteIndex(Index):
             return cfg, retention
 
     def _upgrade(self, db: sqlite3.Connection, meta: dict[str, Any]) -> None:
-        """Format 2/3 -> 4: add ``cands`` (from ``docs``) and an empty ``wlog``."""
+        """Format 2/3/4 -> 5, inside the opening transaction: add ``cands`` (from ``docs``) and
+        an empty ``wlog`` (2/3), then number every stored word (``vocab``) and write each
+        document's numbers (``wids``)."""
+        version = meta.get("format_version")
         for statement in _SCHEMA.split(";"):
             if statement.strip():
                 db.execute(statement)
-        db.execute("DELETE FROM cands")  # (none in a real version 2/3 file)
-        rows = db.execute("SELECT num, ts, text_hash, sig FROM docs ORDER BY num")
+        if version in (2, 3):
+            db.execute("DELETE FROM cands")  # (none in a real version 2/3 file)
+            rows = db.execute("SELECT num, ts, text_hash, sig FROM docs ORDER BY num")
+            while batch := rows.fetchmany(20000):
+                db.executemany(
+                    "INSERT INTO cands VALUES (?, ?, ?, ?)",
+                    [(n, ts, h, _sig8(np.frombuffer(sig, dtype="<u4"))) for n, ts, h, sig in batch],
+                )
+            db.execute("INSERT OR IGNORE INTO meta VALUES ('fold', '0')")
+        db.execute("DELETE FROM wids")  # (none in a real older file)
+        db.execute("DELETE FROM vocab")
+        vid: dict[str, int] = {}
+        rows = db.execute("SELECT num, text FROM docs ORDER BY num")
         while batch := rows.fetchmany(20000):
-            db.executemany(
-                "INSERT INTO cands VALUES (?, ?, ?, ?)",
-                [(n, ts, h, _sig8(np.frombuffer(sig, dtype="<u4"))) for n, ts, h, sig in batch],
-            )
-        db.execute("INSERT OR IGNORE INTO meta VALUES ('fold', '0')")
+            out = []
+            for num, text in batch:
+                words = set(text.split())
+                for w in words:
+                    if w not in vid:
+                        vid[w] = len(vid) + 1
+                ids = np.fromiter(map(vid.__getitem__, words), np.uint32, len(words))
+                ids.sort()
+                out.append((num, ids.astype("<u4").tobytes()))
+            db.executemany("INSERT INTO wids VALUES (?, ?)", out)
+        db.executemany(
+            "INSERT INTO vocab(id, word) VALUES (?, ?)", ((i, w) for w, i in vid.items())
+        )
         meta = {**meta, "format_version": FORMAT_VERSION}
         db.execute(
             "UPDATE meta SET value=? WHERE key='settings'", (json.dumps(meta, sort_keys=True),)
@@ -395,10 +460,14 @@ class SQLiteIndex(Index):
         """``BEGIN IMMEDIATE`` ... ``COMMIT`` (rolled back on any error)."""
         with self._guard():
             self._db.execute("BEGIN IMMEDIATE")
+            self._vmark, self._kmark = len(self._vword), self._ktop
+            changes = self._db.total_changes
             try:
                 yield self._db
             except BaseException:
-                self._pending = None  # the caches may hold this transaction's counts
+                if self._db.total_changes != changes:
+                    self._pending = None  # the caches may hold this transaction's counts
+                self._forget_new_words()
                 if self._db.in_transaction:
                     self._db.execute("ROLLBACK")
                 raise
@@ -406,7 +475,21 @@ class SQLiteIndex(Index):
                 self._db.execute("COMMIT")
             except BaseException:
                 self._pending = None
+                self._forget_new_words()
                 raise
+
+    def _forget_new_words(self) -> None:
+        """After a rollback: drop the numbers given since the transaction began (the next
+        sync reads back those another connection committed meanwhile)."""
+        mark = self._vmark
+        self._vnew.clear()
+        for w in self._vword[mark:]:
+            self._vid.pop(w, None)
+        del self._vword[mark:]
+        self._known[mark:] = False
+        # and the documents copied since then (their numbers will be given again)
+        self._klive[self._kmark + 1 :] = False
+        self._ktop = self._kmark
 
     # ---- primitives ----------------------------------------------------------------------
 
@@ -442,24 +525,10 @@ class SQLiteIndex(Index):
             self._lsh_candidates = 0
             if not nums:
                 return []
-            sql = "SELECT num, text_hash, sig8 FROM cands WHERE num IN (SELECT value FROM json_each(?))"
-            params = [json.dumps(sorted(nums))]
-            if min_ts is not None:
-                sql += " AND ts >= ?"
-                params.append(min_ts)
-            rows = self._db.execute(sql, params).fetchall()
-            self._lsh_candidates = len(rows)
-            if not rows:
-                return []
-            # sig8 agreement >= full agreement: this keeps every candidate the full filter keeps
-            sig8 = np.frombuffer(b"".join(r[2] for r in rows), dtype=np.uint8)
-            est = sig8.reshape(len(rows), -1) == np.frombuffer(_sig8(prep.signature), np.uint8)
-            est = est.mean(axis=1)
-            floor = self.config.lsh.min_similarity
-            th = prep.text_hash
-            keep = [
-                r[0] for r, e in zip(rows, est) if e >= floor or (th is not None and r[1] == th)
-            ]
+            if self.cache_candidates:
+                keep = self._filter_cached(prep, nums, min_ts)
+            else:
+                keep = self._filter_rows(prep, nums, min_ts)
             if not keep:
                 return []
             rows = self._db.execute(
@@ -468,6 +537,110 @@ class SQLiteIndex(Index):
                 (json.dumps(keep),),
             ).fetchall()
         return [Candidate(r[0], r[1], r[2], r[3], r[4]) for r in rows]
+
+    #: Filter candidates on an in-process copy of ``cands`` (synced by number: numbers are
+    #: never reused) instead of reading their rows; False reads the rows (the tests compare).
+    cache_candidates: bool = True
+
+    def _filter_rows(self, prep: Prepared, nums: set[int], min_ts: float | None) -> list[int]:
+        """The candidates whose ``sig8`` estimate reaches ``lsh.min_similarity`` (or with the
+        query's text hash), from their ``cands`` rows."""
+        sql = "SELECT num, text_hash, sig8 FROM cands WHERE num IN (SELECT value FROM json_each(?))"
+        params = [json.dumps(sorted(nums))]
+        if min_ts is not None:
+            sql += " AND ts >= ?"
+            params.append(min_ts)
+        rows = self._db.execute(sql, params).fetchall()
+        self._lsh_candidates = len(rows)
+        if not rows:
+            return []
+        # sig8 agreement >= full agreement: this keeps every candidate the full filter keeps
+        sig8 = np.frombuffer(b"".join(r[2] for r in rows), dtype=np.uint8)
+        est = sig8.reshape(len(rows), -1) == np.frombuffer(_sig8(prep.signature), np.uint8)
+        est = est.mean(axis=1)
+        floor = self.config.lsh.min_similarity
+        th = prep.text_hash
+        return [r[0] for r, e in zip(rows, est) if e >= floor or (th is not None and r[1] == th)]
+
+    def _filter_cached(self, prep: Prepared, nums: set[int], min_ts: float | None) -> list[int]:
+        """:meth:`_filter_rows` on the in-process copy of ``cands`` (the same candidates)."""
+        self._sync_cands()
+        arr = np.fromiter(nums, np.int64, len(nums))
+        arr.sort()
+        if len(arr) and arr[-1] > self._ktop:  # committed after the sync (cannot happen)
+            return self._filter_rows(prep, nums, min_ts)
+        arr = arr[self._klive[arr]]
+        if min_ts is not None:
+            arr = arr[self._kts[arr] >= min_ts]
+        self._lsh_candidates = len(arr)
+        if not len(arr):
+            return []
+        q8 = np.frombuffer(_sig8(prep.signature), np.uint8)
+        ok = (self._ksig[arr] == q8).mean(axis=1) >= self.config.lsh.min_similarity
+        if prep.text_hash is not None:
+            ok |= self._khas[arr] & (self._khash[arr] == prep.text_hash)
+        return arr[ok].tolist()
+
+    def _sync_cands(self) -> None:
+        """Bring the copy of ``cands`` up to date: read the rows numbered after the last one
+        seen. Document numbers only grow (:meth:`_next_num`), so no other row can have
+        appeared; a removed document keeps its copy, which no lookup asks for (its band rows
+        and ``docs`` row are gone)."""
+        version = self._db.execute("PRAGMA data_version").fetchone()[0]
+        if self._kloaded and version == self._kver:
+            return
+        rows = self._db.execute(
+            "SELECT num, ts, text_hash, sig8 FROM cands WHERE num > ? ORDER BY num", (self._ktop,)
+        )
+        while batch := rows.fetchmany(50000):
+            self._kput(batch)
+        self._kloaded, self._kver = True, version
+
+    def _kput(self, rows: Sequence[tuple[int, float, int | None, bytes]]) -> None:
+        """Copy ``cands`` rows (sorted by number) into the arrays."""
+        if not rows:
+            return
+        top = rows[-1][0]
+        if len(rows) == 1 and top < len(self._kts):  # one document (check_and_add): no arrays
+            num, ts, h, sig8 = rows[0]
+            self._ksig[num] = np.frombuffer(sig8, np.uint8)
+            self._kts[num], self._khas[num], self._klive[num] = ts, h is not None, True
+            self._khash[num] = 0 if h is None else h
+            self._ktop = max(self._ktop, num)
+            return
+        if top >= len(self._kts):
+            cap = max(top + 1 + top // 8, len(self._kts) + len(self._kts) // 4)
+            width = len(rows[0][3])
+            for name, shape, dtype in (
+                ("_ksig", (cap, width), np.uint8),
+                ("_kts", (cap,), np.float64),
+                ("_khash", (cap,), np.int64),
+                ("_khas", (cap,), bool),
+                ("_klive", (cap,), bool),
+            ):
+                old = getattr(self, name)
+                new = np.zeros(shape, dtype=dtype)
+                if len(old):
+                    new[: len(old)] = old
+                setattr(self, name, new)
+        nums = np.fromiter((r[0] for r in rows), np.int64, len(rows))
+        self._ksig[nums] = np.frombuffer(b"".join(r[3] for r in rows), np.uint8).reshape(
+            len(rows), -1
+        )
+        self._kts[nums] = [r[1] for r in rows]
+        self._khas[nums] = [r[2] is not None for r in rows]
+        self._khash[nums] = [0 if r[2] is None else r[2] for r in rows]
+        self._klive[nums] = True
+        self._ktop = max(self._ktop, top)
+
+    def _next_num(self, db: sqlite3.Connection) -> int:
+        """The number of the next document: after every number ever given (the largest left
+        in ``docs`` or, when the newest documents were removed, ``meta.maxnum``)."""
+        (num,) = db.execute(
+            "SELECT max(coalesce((SELECT max(num) FROM docs), 0), "
+            "coalesce((SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'maxnum'), 0)) + 1"
+        ).fetchone()
+        return int(num)
 
     def _texts(self, refs: Sequence[Any]) -> list[str]:
         marks = ",".join("?" * len(refs))
@@ -484,21 +657,206 @@ class SQLiteIndex(Index):
         pending = self._pending
         if pending is not None and version == self._wc_version:
             return pending
-        row = self._db.execute("SELECT value FROM meta WHERE key='fold'").fetchone()
-        gen = row[0] if row else None
+        meta = dict(self._db.execute("SELECT key, value FROM meta WHERE key IN ('fold', 'folded')"))
+        gen = meta.get("fold")
+        self._sync_vocab()  # before the log: its rows' words are numbered
+        if pending is not None and gen != self._gen and self._survives(gen, meta.get("folded")):
+            # a fold of log rows all read already: the totals cached are unchanged, the
+            # pending deltas are now those of the log rows left
+            pending = self._pending = Counter()
+            for _, delta, words in self._db.execute(
+                "SELECT seq, delta, words FROM wlog WHERE seq <= ? ORDER BY seq",
+                (self._last_seq,),
+            ):
+                self._apply(pending, json.loads(words), delta)
+            self._gen = gen
         if pending is None or gen != self._gen:
-            # first read, a rollback, or another connection folded the log into ``words``
-            self._wc.clear()
+            # first read, a rollback, or ``words`` changed otherwise (a bulk write)
+            self._drop_counts()
             pending = self._pending = Counter()
             self._last_seq = 0
             self._gen = gen
         for seq, delta, words in self._db.execute(
             "SELECT seq, delta, words FROM wlog WHERE seq > ? ORDER BY seq", (self._last_seq,)
         ):
-            self._apply(pending, json.loads(words), delta, self._wc)
+            listed = json.loads(words)
+            self._apply(pending, listed, delta, self._wc)
+            self._apply_ids(listed, delta)
             self._last_seq = seq
         self._wc_version = version
         return pending
+
+    def _survives(self, gen: str | None, folded: str | None) -> bool:
+        """Whether the change of ``meta.fold`` to ``gen`` was one fold of log rows that this
+        connection had all read (``meta.folded`` = the fold's counter and last row)."""
+        try:
+            after, last = json.loads(folded)  # type: ignore[arg-type]
+            return (
+                str(after) == str(gen)
+                and int(gen) == int(self._gen) + 1  # type: ignore[arg-type]
+                and int(last) <= self._last_seq
+            )
+        except (TypeError, ValueError):
+            return False
+
+    def _drop_counts(self) -> None:
+        """Forget every cached count (they are read again when needed)."""
+        self._wc.clear()
+        self._known[1:] = False
+        self._all_known = False
+
+    def _sync_vocab(self) -> None:
+        """Read the words other connections numbered since the last sync (numbers only grow:
+        rows of ``vocab`` are never deleted, and writers are serialized)."""
+        top = len(self._vword) - 1
+        rows = self._db.execute("SELECT id, word FROM vocab WHERE id > ? ORDER BY id", (top,))
+        new = rows.fetchall()
+        if not new:
+            return
+        if new[0][0] != top + 1 or new[-1][0] != top + len(new):
+            # not contiguous (cannot happen with this code): start over from the table
+            self._vid.clear()
+            del self._vword[1:]
+            self._drop_counts()
+            new = self._db.execute("SELECT id, word FROM vocab ORDER BY id").fetchall()
+            if new and (new[0][0] != 1 or new[-1][0] != len(new)):
+                raise IndexFormatError(f"{self.path}: word numbers are not contiguous (damaged)")
+        first = len(self._vword)
+        words = [w for _, w in new]
+        self._vword.extend(words)
+        self._vid.update(zip(words, range(first, first + len(words))))
+        self._grow(len(self._vword))
+        self._vlen[first : len(self._vword)] = np.fromiter(map(len, words), np.int64, len(words))
+        self._known[first : len(self._vword)] = False
+
+    def _grow(self, size: int) -> None:
+        """Make the arrays indexed by word number hold ``size`` numbers."""
+        cap = len(self._cnt)
+        if size <= cap:
+            return
+        cap = max(size, 2 * cap)
+        for name in ("_vlen", "_cnt", "_known"):
+            old = getattr(self, name)
+            new = np.zeros(cap, dtype=old.dtype)
+            new[: len(old)] = old
+            setattr(self, name, new)
+
+    def _number(self, words: Sequence[str]) -> np.ndarray:
+        """The numbers of distinct ``words`` (in their order); new words get the next numbers
+        (inside the caller's write transaction, vocabulary synced), and their ``vocab`` rows
+        wait in ``_vnew`` for the caller to write."""
+        vid = self._vid
+        got = list(map(vid.get, words))
+        if None in got:
+            new = [w for w, i in zip(words, got) if i is None]
+            first = len(self._vword)
+            # written by the caller's flush (one statement for a whole batch)
+            self._vnew.extend(zip(range(first, first + len(new)), new))
+            self._vword.extend(new)
+            vid.update(zip(new, range(first, first + len(new))))
+            self._grow(len(self._vword))
+            self._vlen[first : len(self._vword)] = np.fromiter(map(len, new), np.int64, len(new))
+            self._known[first : len(self._vword)] = False
+            got = list(map(vid.__getitem__, words))
+        return np.array(got, dtype=np.int64)
+
+    def _apply_ids(self, words: Sequence[str], delta: int, ids: np.ndarray | None = None) -> None:
+        """Add one document's change to the counts cached by number (``ids``: the numbers of
+        ``words``, when known)."""
+        if ids is None:
+            ids = np.fromiter((self._vid.get(w, 0) for w in words), np.int64, len(words))
+        ids = ids[self._known[ids] & (ids > 0)]
+        self._cnt[ids] += delta  # distinct words: no repeated index
+
+    @contextmanager
+    def _snapshot(self) -> Iterator[None]:
+        """One read transaction (unless in one already): the log, the word numbers and the
+        counts read together are of the same commit."""
+        with self._guard():
+            own = not self._db.in_transaction
+            if own:
+                self._db.execute("BEGIN")
+            try:
+                yield
+            finally:
+                if own and self._db.in_transaction:
+                    self._db.execute("COMMIT")
+
+    def _word_ids(self, refs: Sequence[Any], words: Sequence[str]) -> WordIds | None:
+        with self._snapshot():
+            return self._read_word_ids(refs, words)
+
+    def _read_word_ids(self, refs: Sequence[Any], words: Sequence[str]) -> WordIds:
+        """:meth:`_word_ids` inside a read transaction."""
+        pending = self._sync_counts()
+        found = dict(
+            self._db.execute(
+                "SELECT num, ids FROM wids WHERE num IN (SELECT value FROM json_each(?))",
+                (json.dumps(list(refs)),),
+            )
+        )
+        blobs = [found.get(r, b"") for r in refs]  # removed meanwhile: no words
+        lens = np.fromiter(map(len, blobs), np.int64, len(blobs)) // 4
+        flat = np.frombuffer(b"".join(blobs), dtype="<u4").astype(np.int64)
+        vid = self._vid
+        q = np.fromiter((vid.get(w, 0) for w in words), np.int64, len(words))
+        if not self._all_known:
+            self._load_counts(pending)
+        self._fetch_ids(np.concatenate((flat, q)), pending)
+        n_docs = self._n_docs(pending)
+        return WordIds(
+            flat=flat,
+            lens=lens,
+            counts=self._cnt[flat],
+            lengths=self._vlen[flat],
+            query_counts=self._cnt[q],
+            n_docs=n_docs,
+            vocab=vid,
+            words=self._vword,
+        )
+
+    def _load_counts(self, pending: Counter[str]) -> None:
+        """Cache the count of every numbered word (a check then reads none from the file;
+        they stay current through the log, and across folds of rows already read)."""
+        top = len(self._vword)
+        cnt = np.zeros(top, dtype=np.int64)
+        vid = self._vid
+        for w, n in self._db.execute("SELECT word, n FROM words"):
+            i = vid.get(w)
+            if i is not None:
+                cnt[i] = n
+        for w, d in pending.items():
+            i = vid.get(w)
+            if i is not None:
+                cnt[i] += d
+        cnt[0] = 0
+        self._cnt[:top] = cnt
+        self._known[:top] = True
+        self._all_known = True
+
+    def _fetch_ids(self, ids: np.ndarray, pending: Counter[str]) -> None:
+        """Read the counts of the numbered words not cached yet."""
+        miss = ids[~self._known[ids]]
+        if not len(miss):
+            return
+        miss = np.unique(miss)
+        vword = self._vword
+        words = [vword[i] for i in miss.tolist()]
+        found = dict(
+            self._db.execute(
+                "SELECT word, n FROM words WHERE word IN (SELECT value FROM json_each(?))",
+                (json.dumps(words, ensure_ascii=False),),
+            )
+        )
+        self._cnt[miss] = [found.get(w, 0) + pending.get(w, 0) for w in words]
+        self._known[miss] = True
+
+    def _n_docs(self, pending: Counter[str]) -> int:
+        cache = self._wc
+        if "" not in cache:
+            row = self._db.execute("SELECT n FROM words WHERE word = ''").fetchone()
+            cache[""] = (row[0] if row else 0) + pending.get("", 0)
+        return int(cache[""])
 
     @staticmethod
     def _apply(
@@ -517,7 +875,23 @@ class SQLiteIndex(Index):
                 cache[""] += delta
 
     def _word_counts(self, words: Sequence[str]) -> tuple[dict[str, int], int]:
-        with self._guard():
+        with self._snapshot():
+            pending = self._sync_counts()
+            if not self._all_known:
+                self._load_counts(pending)
+            # by number: every numbered word's count is cached (a word without a number is
+            # stored nowhere)
+            vid = self._vid
+            listed = [w for w in words if w in vid]
+            ids = np.fromiter(map(vid.__getitem__, listed), np.int64, len(listed))
+            self._fetch_ids(ids, pending)
+            counts = self._cnt[ids].tolist()
+            out = {w: n for w, n in zip(listed, counts) if n}
+            return out, self._n_docs(pending)
+
+    def _word_counts_by_string(self, words: Sequence[str]) -> tuple[dict[str, int], int]:
+        """:meth:`_word_counts` from the string cache (the format-4 path; the tests compare)."""
+        with self._snapshot():
             pending = self._sync_counts()
             cache = self._wc
             if len(cache) > _WORD_CACHE:
@@ -542,7 +916,7 @@ class SQLiteIndex(Index):
             return out, int(n_docs)
 
     def stored_word_counts(self) -> tuple[dict[str, int], int]:
-        with self._guard():
+        with self._snapshot():
             pending = self._sync_counts()
             counts = Counter(dict(self._db.execute("SELECT word, n FROM words")))
         counts.update(pending)
@@ -554,18 +928,25 @@ class SQLiteIndex(Index):
             texts = [r[0] for r in self._db.execute("SELECT text FROM docs")]
         return iter(texts)
 
-    def _record(self, db: sqlite3.Connection, changes: Sequence[tuple[Sequence[str], int]]) -> None:
-        """Count (+1) or uncount (-1) the distinct words of documents, in this transaction."""
+    def _record(
+        self,
+        db: sqlite3.Connection,
+        changes: Sequence[tuple[Sequence[str], int]],
+        numbers: Sequence[np.ndarray | None] = (),
+    ) -> None:
+        """Count (+1) or uncount (-1) the distinct words of documents, in this transaction
+        (``numbers``: their word numbers, when known)."""
         if not changes:
             return
         pending = self._sync_counts()  # before appending: our rows come after all seen ones
         if len(changes) < _DIRECT:
-            for words, delta in changes:
+            for k, (words, delta) in enumerate(changes):
                 cur = db.execute(
                     "INSERT INTO wlog(delta, words) VALUES (?, ?)",
                     (delta, json.dumps(list(words), ensure_ascii=False)),
                 )
                 self._apply(pending, words, delta, self._wc)
+                self._apply_ids(words, delta, numbers[k] if k < len(numbers) else None)
                 self._last_seq = int(cur.lastrowid)  # type: ignore[arg-type]
             return
         total: Counter[str] = Counter()
@@ -583,13 +964,19 @@ class SQLiteIndex(Index):
                 [(w,) for w, d in total.items() if d < 0],
             )
         db.execute("UPDATE words SET n = n + ? WHERE word = ''", (n_docs,))
-        self._bump_fold(db)
-
-    def _bump_fold(self, db: sqlite3.Connection) -> None:
-        """``words`` changed: other connections must drop their cached counts."""
+        # other connections must drop their cached counts; this one adds the changes
         db.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'fold'")
+        db.execute("DELETE FROM meta WHERE key = 'folded'")
         self._gen = db.execute("SELECT value FROM meta WHERE key='fold'").fetchone()[0]
-        self._wc.clear()
+        cache = self._wc
+        for w in filter(cache.__contains__, total):
+            cache[w] += total[w]
+        if "" in cache:
+            cache[""] += n_docs
+        words = list(total)
+        ids = np.fromiter((self._vid.get(w, 0) for w in words), np.int64, len(words))
+        mask = self._known[ids] & (ids > 0)
+        self._cnt[ids[mask]] += np.fromiter(total.values(), np.int64, len(words))[mask]
 
     def _insert_rows(
         self,
@@ -601,17 +988,30 @@ class SQLiteIndex(Index):
         n = 0
         bands: list[tuple[int, int]] = []
         cands: list[tuple[int, float, int | None, bytes]] = []
+        wids: list[tuple[int, bytes]] = []
         changes: list[tuple[Sequence[str], int]] = []
+        numbers: list[np.ndarray | None] = []
+        self._sync_counts()  # the vocabulary as committed: new words get the next numbers
+        if self._kloaded:
+            self._sync_cands()  # (then this transaction's documents are copied after them)
+        num = self._next_num(db) - 1
 
         def flush() -> None:
             # one statement per table for many documents (sorted: neighbouring b-tree pages)
             bands.sort()
             db.executemany("INSERT OR IGNORE INTO bands(key, num) VALUES (?, ?)", bands)
             db.executemany("INSERT INTO cands VALUES (?, ?, ?, ?)", cands)
-            self._record(db, changes)
+            db.executemany("INSERT INTO vocab(id, word) VALUES (?, ?)", self._vnew)
+            self._vnew.clear()
+            db.executemany("INSERT INTO wids VALUES (?, ?)", wids)
+            if self._kloaded:
+                self._kput(cands)
+            self._record(db, changes, numbers)
             bands.clear()
             cands.clear()
+            wids.clear()
             changes.clear()
+            numbers.clear()
 
         for doc_id, prep, ts, pub in rows:
             old = db.execute("SELECT num, sig FROM docs WHERE id = ?", (doc_id,)).fetchone()
@@ -625,15 +1025,19 @@ class SQLiteIndex(Index):
                     )
                 flush()  # the replaced document may be one of this batch
                 self._record(db, [self._delete(db, old[0], old[1])])
-            cur = db.execute(
-                "INSERT INTO docs(id, ts, published_at, added_at, text_hash, sig, text) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (doc_id, ts, pub, now, prep.text_hash, prep.sig_bytes, prep.normalized),
+            num += 1  # never a number given before (a copy of cands may hold its row)
+            db.execute(
+                "INSERT INTO docs(num, id, ts, published_at, added_at, text_hash, sig, text) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (num, doc_id, ts, pub, now, prep.text_hash, prep.sig_bytes, prep.normalized),
             )
-            num = int(cur.lastrowid)  # type: ignore[arg-type]
             bands.extend((k, num) for k in prep.keys)
             cands.append((num, ts, prep.text_hash, _sig8(prep.signature)))
-            changes.append((list(set(prep.normalized.split())), 1))
+            words = list(set(prep.normalized.split()))
+            ids = self._number(words)
+            wids.append((num, np.sort(ids).astype("<u4").tobytes()))
+            changes.append((words, 1))
+            numbers.append(ids)
             n += 1
         flush()
         return n
@@ -675,7 +1079,14 @@ class SQLiteIndex(Index):
         db.executemany("DELETE FROM bands WHERE key = ? AND num = ?", [(int(k), num) for k in keys])
         text = db.execute("SELECT text FROM docs WHERE num = ?", (num,)).fetchone()
         db.execute("DELETE FROM docs WHERE num = ?", (num,))
+        db.execute(  # the newest document: its number must not be given again
+            "INSERT INTO meta SELECT 'maxnum', ? WHERE ? > (SELECT coalesce(max(num), 0) "
+            "FROM docs) ON CONFLICT(key) DO UPDATE SET value = "
+            "max(CAST(value AS INTEGER), CAST(excluded.value AS INTEGER))",
+            (num, num),
+        )
         db.execute("DELETE FROM cands WHERE num = ?", (num,))
+        db.execute("DELETE FROM wids WHERE num = ?", (num,))
         return (list(set(text[0].split())) if text is not None else []), -1
 
     def _after_bulk(self) -> None:
@@ -745,7 +1156,30 @@ class SQLiteIndex(Index):
             problems.append(f"{bad_cands} candidate rows missing, orphaned or out of date")
         if not problems:
             problems += self.word_count_problems()
+            problems += self.word_number_problems()
         return problems
+
+    def word_number_problems(self) -> list[str]:
+        """Documents whose ``wids`` numbers are not the words of their text, and numbers not
+        in ``vocab`` (empty when sound). Reads every stored text."""
+        with self._guard():
+            vword = dict(self._db.execute("SELECT id, word FROM vocab"))
+            rows = self._db.execute(
+                "SELECT docs.num, docs.text, wids.ids FROM docs LEFT JOIN wids USING (num) "
+                "UNION ALL SELECT wids.num, NULL, wids.ids FROM wids "
+                "WHERE wids.num NOT IN (SELECT num FROM docs)"
+            ).fetchall()
+        bad = []
+        for num, text, blob in rows:
+            ids = np.frombuffer(blob or b"", dtype="<u4").tolist()
+            words = {vword.get(i) for i in ids}
+            if text is None or blob is None or len(words) != len(ids) or None in words:
+                bad.append(num)
+            elif words != set(text.split()) or ids != sorted(ids):
+                bad.append(num)
+        if not bad:
+            return []
+        return [f"{len(bad)} documents' word numbers differ from their texts (e.g. {bad[:5]})"]
 
     def _stats(self) -> dict[str, Any]:
         with self._guard():

@@ -52,6 +52,31 @@ def test_pruning_never_changes_a_decision(make_index, texts, monkeypatch):
         return out
 
     monkeypatch.setattr(base, "_prune_arrays", counting)
+    via_numbers: list[int] = []
+    if hasattr(idx, "_vid"):  # SQLite: the bound over word numbers, against the same reference
+        real_ids, real_word_ids = base._prune_ids, idx._word_ids
+        asked = []
+
+        def recording(refs, words):
+            asked.append(list(refs))
+            return real_word_ids(refs, words)
+
+        def counting_ids(query, qwords, qlist, ids, same, cfg):
+            out, df_of, n = real_ids(query, qwords, qlist, ids, same, cfg)
+            texts = idx._texts(asked[-1])  # the reference reads and splits every text
+            sets = [set(t.split()) for t in texts]
+            union = qwords.union(*sets)
+            stored, n_docs = idx._word_counts_by_string(sorted(union))  # not by number
+            df = {w: max(1, stored.get(w, 0) + (w in qwords)) for w in union}
+            assert {w: df_of[w] for w in union} == df and set(df_of) == union
+            assert n == max(n_docs + 1, max(df.values()))
+            assert out == base._prune(query, qwords, texts, sets, df, n, cfg)
+            kept.append((len(out), len(texts)))
+            via_numbers.append(len(texts))
+            return out, df_of, n
+
+        monkeypatch.setattr(idx, "_word_ids", recording)
+        monkeypatch.setattr(base, "_prune_ids", counting_ids)
     compared = 0
     for _, text in docs[300:]:
         idx.prune = True
@@ -63,6 +88,8 @@ def test_pruning_never_changes_a_decision(make_index, texts, monkeypatch):
     assert compared >= 10  # duplicates were found and compared
     pruned = sum(n - k for k, n in kept)
     assert pruned > 0.3 * sum(n for _, n in kept)  # and the bound did skip candidates
+    if hasattr(idx, "_vid"):  # (the checks with more than a few candidates)
+        assert len(via_numbers) >= 10
 
 
 def test_bound_keeps_every_pair_the_verifier_calls_a_duplicate(texts):
@@ -145,8 +172,36 @@ def test_word_count_log_is_folded_and_other_connections_follow(tmp_path, texts, 
         assert idx.word_count_problems() == []
         counts, n = idx._word_counts(words)
         assert (counts, n) == ({w: truth[w] for w in words if w in truth}, 15)
+    # the counts cached by word number, kept across folds of rows already read, are exact too
+    survived = []
+    real_survives = sqlite_backend.SQLiteIndex._survives
+
+    def recording(self, *args):
+        survived.append(real_survives(self, *args))
+        return survived[-1]
+
+    monkeypatch.setattr(sqlite_backend.SQLiteIndex, "_survives", recording)
+    for k, text in enumerate(texts[20:30]):
+        assert a.check(text) == b.check(text)
+        for idx in (a, b):
+            assert _cached_numbers_problems(idx) == []
+        b.add(f"x{k}", text)
+        a.remove(f"d{k}")
+        time.sleep(0.3)  # a's background thread folds meanwhile
+    assert True in survived  # (a had read every row its thread folded)
     a.close()
     b.close()
+
+
+def _cached_numbers_problems(idx) -> list[str]:
+    """Cached counts by word number that differ from the stored counts."""
+    truth, _ = idx.stored_word_counts()
+    known = np.flatnonzero(idx._known[: len(idx._vword)]).tolist()
+    return [
+        f"{idx._vword[i]!r}: cached {idx._cnt[i]}, stored {truth.get(idx._vword[i], 0)}"
+        for i in known
+        if i and idx._cnt[i] != truth.get(idx._vword[i], 0)
+    ]
 
 
 def test_a_rolled_back_add_leaves_no_cached_count(tmp_path, texts):
@@ -161,37 +216,107 @@ def test_a_rolled_back_add_leaves_no_cached_count(tmp_path, texts):
     idx.close()
 
 
-def test_version_3_file_is_upgraded_in_place(tmp_path, texts):
-    path = tmp_path / "v3.db"
-    with open_index(path, NO_LEARN) as idx:
-        idx.add_many([(f"d{i}", t) for i, t in enumerate(texts[:40])])
-        expected = [(m.id, m.score) for m in idx.check(texts[40])]
-    db = sqlite3.connect(path)  # make it a version-3 file: no cands, no log, old marker
+def _make_old(path, version: int) -> None:
+    """Turn a current SQLite index into a file of an older format version."""
+    db = sqlite3.connect(path)
     (value,) = db.execute("SELECT value FROM meta WHERE key='settings'").fetchone()
     meta = json.loads(value)
-    meta["format_version"] = 3
+    meta["format_version"] = version
     db.execute("UPDATE meta SET value=? WHERE key='settings'", (json.dumps(meta),))
-    sqlite_backend.fold_log(db)  # a version-3 file keeps every count in words
-    db.execute("DROP TABLE cands")
-    db.execute("DROP TABLE wlog")
-    db.execute("DELETE FROM meta WHERE key='fold'")
-    db.execute("PRAGMA user_version=3")
+    db.execute("DROP TABLE wids")  # 5 added the words as numbers
+    db.execute("DROP TABLE vocab")
+    if version < 4:  # 4 added cands and the word-count log
+        sqlite_backend.fold_log(db)  # a version-3 file keeps every count in words
+        db.execute("DROP TABLE cands")
+        db.execute("DROP TABLE wlog")
+        db.execute("DELETE FROM meta WHERE key='fold'")
+    db.execute(f"PRAGMA user_version={version}")
     db.commit()
     db.close()
-    with open_index(path) as idx:
-        assert idx.stats()["format_version"] == 4
-        assert idx.integrity_check() == []
-        assert [(m.id, m.score) for m in idx.check(texts[40])] == expected
-        idx.add("new", texts[41])
-        assert idx.word_count_problems() == []
+
+
+def _stored_version(path) -> int:
     db = sqlite3.connect(path)
-    assert (
-        json.loads(db.execute("SELECT value FROM meta WHERE key='settings'").fetchone()[0])[
-            "format_version"
-        ]
-        == 4
-    )
+    try:
+        (value,) = db.execute("SELECT value FROM meta WHERE key='settings'").fetchone()
+        return json.loads(value)["format_version"]
+    finally:
+        db.close()
+
+
+@pytest.mark.parametrize("version", [3, 4])
+def test_older_file_is_upgraded_in_place(tmp_path, texts, version):
+    path = tmp_path / f"v{version}.db"
+    with open_index(path, NO_LEARN) as idx:
+        idx.add_many([(f"d{i}", t) for i, t in enumerate(texts[:40])])
+        for i in range(40, 44):
+            idx.add(f"d{i}", texts[i])  # logged counts (version 4 keeps them in wlog)
+        expected = [(m.id, m.score) for m in idx.check(texts[45])]
+    _make_old(path, version)
+    with open_index(path) as idx:
+        assert idx.stats()["format_version"] == base.FORMAT_VERSION == 5
+        assert idx.integrity_check() == []  # word numbers and counts agree with the texts
+        assert [(m.id, m.score) for m in idx.check(texts[45])] == expected
+        idx.add("new", texts[46])
+        idx.remove("d3")
+        assert idx.word_count_problems() == []
+        assert idx.word_number_problems() == []
+    assert _stored_version(path) == 5
+
+
+def test_a_failed_upgrade_leaves_the_old_file(tmp_path, texts, monkeypatch):
+    path = tmp_path / "v4.db"
+    with open_index(path, NO_LEARN) as idx:
+        idx.add_many([(f"d{i}", t) for i, t in enumerate(texts[:30])])
+    _make_old(path, 4)
+
+    def killed(self, db, meta):
+        db.execute("CREATE TABLE IF NOT EXISTS vocab(id INTEGER PRIMARY KEY, word TEXT)")
+        db.execute("INSERT INTO vocab VALUES (1, 'x')")
+        raise KeyboardInterrupt  # stands for a kill in the middle of the upgrade
+
+    monkeypatch.setattr(sqlite_backend.SQLiteIndex, "_upgrade", killed)
+    with pytest.raises(KeyboardInterrupt):
+        open_index(path)
+    assert _stored_version(path) == 4
+    db = sqlite3.connect(path)
+    tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
     db.close()
+    assert "vocab" not in tables and "wids" not in tables
+    monkeypatch.undo()
+    with open_index(path) as idx:  # the next open upgrades it
+        assert idx.integrity_check() == []
+        assert len(idx) == 30
+    assert _stored_version(path) == 5
+
+
+def test_word_numbers_follow_other_connections_and_rollbacks(tmp_path, texts):
+    path = tmp_path / "num.db"
+    a = open_index(path, NO_LEARN)
+    b = open_index(path)
+    a.add_many([(f"d{i}", t) for i, t in enumerate(texts[:20])])
+    for k, text in enumerate(texts[40:50]):
+        assert a.check(text) == b.check(text)  # both have numbered and cached
+        (a if k % 2 else b).add(f"n{k}", text)  # new words numbered by one, then the other
+        if k == 5:
+            with pytest.raises(base.DuplicateIdError):  # rolled back: its new words too
+                b.add_many([(f"x{k}", texts[60]), ("d15", texts[61])])
+        a.remove(f"d{k}")
+    for idx in (a, b):
+        assert idx.word_number_problems() == []
+        assert idx.word_count_problems() == []
+        assert _cached_numbers_problems(idx) == []
+        words = sorted(set(" ".join(texts[60:64]).lower().split()))
+        assert idx._word_counts(words) == idx._word_counts_by_string(words)
+        assert idx._vword == a._vword  # the same numbers in both processes' caches
+    db = sqlite3.connect(path)
+    nums = [r[0] for r in db.execute("SELECT id FROM vocab ORDER BY id")]
+    db.close()
+    assert nums == list(range(1, len(nums) + 1))  # never a gap, never reused
+    for text in texts[60:70]:
+        assert a.check(text) == b.check(text)
+    a.close()
+    b.close()
 
 
 def _per_pair_matches(idx, text: str) -> list[base.Match]:
@@ -235,3 +360,50 @@ def test_batch_verification_equals_the_per_pair_path(make_index, texts):
         assert got == _per_pair_matches(idx, text)
         found += len(got)
     assert found >= 10
+
+
+def _both_lookups(idx, text: str):
+    prep = idx.prepare(text)
+    idx.cache_candidates = False
+    rows = sorted((c.ref, c.id) for c in idx._lookup(prep, None))
+    n_rows = idx._lsh_candidates
+    idx.cache_candidates = True
+    cached = sorted((c.ref, c.id) for c in idx._lookup(prep, None))
+    return rows, cached, n_rows, idx._lsh_candidates
+
+
+def test_cached_candidate_rows_follow_every_change_and_numbers_are_never_reused(tmp_path, texts):
+    path = tmp_path / "k.db"
+    a = open_index(path, NO_LEARN)
+    b = open_index(path)
+    a.add_many([(f"d{i}", t) for i, t in enumerate(texts[:100])])
+    found = 0
+    for k, text in enumerate(texts[100:140]):
+        for idx in (a, b):  # both copies loaded, then kept current
+            rows, cached, n_rows, n_cached = _both_lookups(idx, text)
+            assert cached == rows and n_cached == n_rows
+            found += len(rows)
+        writer, other = (a, b) if k % 2 else (b, a)
+        writer.add(f"n{k}", text)
+        newest = max(writer._db.execute("SELECT num FROM docs").fetchall())[0]
+        if k % 5 == 0:  # the newest document removed: its number is not given again
+            writer.remove(f"n{k}")
+            other.add(f"r{k}", texts[k])
+            assert max(other._db.execute("SELECT num FROM docs").fetchall())[0] > newest
+        if k % 7 == 0:  # a rolled-back batch: its numbers are given again, its copies dropped
+            with pytest.raises(base.DuplicateIdError):
+                writer.add_many([(f"x{k}", texts[150 + k]), ("d99", texts[1])])
+        if k % 9 == 0:
+            other.add_many([(f"d{k}", texts[160 + k])], on_conflict="replace")
+    assert found > 50
+    for idx in (a, b):
+        idx._sync_cands()  # (a lookup syncs first)
+        live = np.flatnonzero(idx._klive).tolist()
+        stored = {r[0] for r in idx._db.execute("SELECT num FROM cands")}
+        assert stored <= set(live)  # every stored row is copied (removed ones may stay)
+        for num, ts, h, sig8 in idx._db.execute("SELECT num, ts, text_hash, sig8 FROM cands"):
+            assert idx._ksig[num].tobytes() == sig8 and idx._kts[num] == ts
+            assert (idx._khash[num] if idx._khas[num] else None) == h
+        assert idx.integrity_check() == []
+    a.close()
+    b.close()
