@@ -279,6 +279,7 @@ class SQLiteIndex(Index):
         self._all_known = False  # counts of every numbered word loaded (since the last drop)
         # the copy of cands, indexed by document number (see _sync_cands)
         self._kloaded, self._kver, self._ktop, self._kmark = False, None, 0, 0
+        self._lookups = 0  # lookups made by this connection (see warm_up_checks)
         self._ksig = np.zeros((0, 0), dtype=np.uint8)
         self._kts = np.zeros(0)
         self._khash = np.zeros(0, dtype=np.int64)
@@ -494,6 +495,7 @@ class SQLiteIndex(Index):
     # ---- primitives ----------------------------------------------------------------------
 
     def _lookup(self, prep: Prepared, min_ts: float | None) -> list[Candidate]:
+        self._lookups += 1
         keys = list(prep.keys)
         if not keys and prep.text_hash is None:
             return []
@@ -525,7 +527,7 @@ class SQLiteIndex(Index):
             self._lsh_candidates = 0
             if not nums:
                 return []
-            if self.cache_candidates:
+            if self.cache_candidates and self._lookups > self.warm_up_checks:
                 keep = self._filter_cached(prep, nums, min_ts)
             else:
                 keep = self._filter_rows(prep, nums, min_ts)
@@ -541,6 +543,10 @@ class SQLiteIndex(Index):
     #: Filter candidates on an in-process copy of ``cands`` (synced by number: numbers are
     #: never reused) instead of reading their rows; False reads the rows (the tests compare).
     cache_candidates: bool = True
+    #: The copy of ``cands`` and the count of every word are loaded from this many lookups
+    #: on (a few seconds at 1M articles): a process that checks a handful of articles (one
+    #: CLI call) reads rows and the counts it needs instead. 0 loads them at the first.
+    warm_up_checks: int = 16
 
     def _filter_rows(self, prep: Prepared, nums: set[int], min_ts: float | None) -> list[int]:
         """The candidates whose ``sig8`` estimate reaches ``lsh.min_similarity`` (or with the
@@ -800,7 +806,7 @@ class SQLiteIndex(Index):
         flat = np.frombuffer(b"".join(blobs), dtype="<u4").astype(np.int64)
         vid = self._vid
         q = np.fromiter((vid.get(w, 0) for w in words), np.int64, len(words))
-        if not self._all_known:
+        if not self._all_known and self._lookups > self.warm_up_checks:
             self._load_counts(pending)
         self._fetch_ids(np.concatenate((flat, q)), pending)
         n_docs = self._n_docs(pending)
@@ -877,10 +883,10 @@ class SQLiteIndex(Index):
     def _word_counts(self, words: Sequence[str]) -> tuple[dict[str, int], int]:
         with self._snapshot():
             pending = self._sync_counts()
-            if not self._all_known:
+            if not self._all_known and self._lookups > self.warm_up_checks:
                 self._load_counts(pending)
-            # by number: every numbered word's count is cached (a word without a number is
-            # stored nowhere)
+            # by number (a word without a number is stored nowhere); those not cached yet
+            # are read
             vid = self._vid
             listed = [w for w in words if w in vid]
             ids = np.fromiter(map(vid.__getitem__, listed), np.int64, len(listed))

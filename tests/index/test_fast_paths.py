@@ -150,8 +150,13 @@ def _wlog_rows(path) -> int:
         db.close()
 
 
-def test_word_count_log_is_folded_and_other_connections_follow(tmp_path, texts, monkeypatch):
+# warm-up 0: every count is loaded at the first check; 100: only the counts each check needs
+@pytest.mark.parametrize("warm_up", [0, 100])
+def test_word_count_log_is_folded_and_other_connections_follow(
+    tmp_path, texts, monkeypatch, warm_up
+):
     monkeypatch.setattr(sqlite_backend, "FOLD_ROWS", 5)
+    monkeypatch.setattr(sqlite_backend.SQLiteIndex, "warm_up_checks", warm_up)
     path = tmp_path / "log.db"
     a = open_index(path, NO_LEARN)
     b = open_index(path)
@@ -290,7 +295,9 @@ def test_a_failed_upgrade_leaves_the_old_file(tmp_path, texts, monkeypatch):
     assert _stored_version(path) == 5
 
 
-def test_word_numbers_follow_other_connections_and_rollbacks(tmp_path, texts):
+@pytest.mark.parametrize("warm_up", [0, 100])
+def test_word_numbers_follow_other_connections_and_rollbacks(tmp_path, texts, monkeypatch, warm_up):
+    monkeypatch.setattr(sqlite_backend.SQLiteIndex, "warm_up_checks", warm_up)
     path = tmp_path / "num.db"
     a = open_index(path, NO_LEARN)
     b = open_index(path)
@@ -372,7 +379,10 @@ def _both_lookups(idx, text: str):
     return rows, cached, n_rows, idx._lsh_candidates
 
 
-def test_cached_candidate_rows_follow_every_change_and_numbers_are_never_reused(tmp_path, texts):
+def test_cached_candidate_rows_follow_every_change_and_numbers_are_never_reused(
+    tmp_path, texts, monkeypatch
+):
+    monkeypatch.setattr(sqlite_backend.SQLiteIndex, "warm_up_checks", 0)  # copy from the first
     path = tmp_path / "k.db"
     a = open_index(path, NO_LEARN)
     b = open_index(path)
@@ -407,3 +417,17 @@ def test_cached_candidate_rows_follow_every_change_and_numbers_are_never_reused(
         assert idx.integrity_check() == []
     a.close()
     b.close()
+
+
+def test_the_copies_are_loaded_only_after_the_warm_up_checks(tmp_path, texts, monkeypatch):
+    monkeypatch.setattr(sqlite_backend.SQLiteIndex, "warm_up_checks", 3)
+    path = tmp_path / "warm.db"
+    open_index(path, NO_LEARN).add_many([(f"d{i}", t) for i, t in enumerate(texts[:60])])
+    idx, cold = open_index(path), open_index(path)
+    cold.warm_up_checks = 10**9  # never loads them: the reference for the same checks
+    for k, text in enumerate(texts[60:70]):
+        assert idx.check(text) == cold.check(text)
+        assert idx._kloaded == idx._all_known == (k >= 3)  # from the 4th check on
+    assert not cold._kloaded and not cold._all_known
+    idx.close()
+    cold.close()
