@@ -441,6 +441,8 @@ def main(argv: list[str] | None = None) -> int:
             raise SystemExit(f"unknown system {s!r}; choose from {', '.join(SYSTEMS)}")
 
     cache = Path(args.cache)
+    if args.workdir:
+        Path(args.workdir).mkdir(parents=True, exist_ok=True)
     workdir = Path(tempfile.mkdtemp(prefix="dedup-bench-", dir=args.workdir))
     server = None
     redis_url = args.redis_url
