@@ -716,16 +716,7 @@ def _after_spaces(pattern: re.Pattern[str]) -> re.Pattern[str] | None:
         if tree.state.flags & re.ASCII:
             return None
         items = list(tree.data)
-        spaces = [(c.IN, [(c.CATEGORY, c.CATEGORY_SPACE)])]
-        k = 0
-        while (
-            k < len(items)
-            and items[k][0] in (c.MAX_REPEAT, c.MIN_REPEAT)
-            and items[k][1][0] == 0
-            and items[k][1][1] == c.MAXREPEAT
-            and list(items[k][1][2]) == spaces
-        ):
-            k += 1
+        k = _past_spaces(items, 0, c)
         if k == 0 or k == len(items):
             return None
         tree.data = items[k:]
@@ -833,16 +824,7 @@ def _lazy_prefix(
             return None
         tree.data = items[2:]
         body_pattern = _compiler.compile(tree, tree.state.flags)
-        spaces = [(c.IN, [(c.CATEGORY, c.CATEGORY_SPACE)])]
-        k = 2
-        while (
-            k < len(items)
-            and items[k][0] in (c.MAX_REPEAT, c.MIN_REPEAT)
-            and items[k][1][0] == 0
-            and items[k][1][1] == c.MAXREPEAT
-            and list(items[k][1][2]) == spaces
-        ):
-            k += 1
+        k = _past_spaces(items, 2, c)
         rest = None
         if 2 < k < len(items) and not tree.state.flags & re.ASCII:
             tree.data = items[k:]
@@ -1137,6 +1119,20 @@ def _case_variants(ch: str) -> tuple[str, ...] | None:
 def _bmp() -> str:
     """Every character of the Basic Multilingual Plane but surrogates, once."""
     return "".join(chr(c) for c in range(0x10000) if not 0xD800 <= c < 0xE000)
+
+
+def _past_spaces(items, k, c):  # type: ignore[no-untyped-def]
+    """The index of the first parsed item from ``k`` on that is not a ``\\s*`` (or ``\\s*?``)."""
+    spaces = [(c.IN, [(c.CATEGORY, c.CATEGORY_SPACE)])]
+    while (
+        k < len(items)
+        and items[k][0] in (c.MAX_REPEAT, c.MIN_REPEAT)
+        and items[k][1][0] == 0
+        and items[k][1][1] == c.MAXREPEAT
+        and list(items[k][1][2]) == spaces
+    ):
+        k += 1
+    return k
 
 
 def _scan_pattern(pattern: re.Pattern[str]) -> re.Pattern[str] | None:
