@@ -66,7 +66,7 @@ __all__ = [
 
 #: Format marker written into every index, and its version.
 FORMAT = "dedup-index"
-FORMAT_VERSION = 5
+FORMAT_VERSION = 6
 #: What each format version added (for the message shown when an old index is opened).
 _FORMAT_HISTORY = {
     1: "without per-word document counts",
@@ -74,6 +74,7 @@ _FORMAT_HISTORY = {
     3: "with per-word document counts; Redis LSH buckets kept oldest first",
     4: "SQLite: compact candidate rows and a word-count log",
     5: "SQLite: each document's words stored as numbers",
+    6: "SQLite: signatures kept with the candidate rows",
 }
 
 TimeLike = datetime | float | int | str
@@ -165,7 +166,7 @@ class Candidate:
     """A stored document returned by a backend lookup (before verification)."""
 
     ref: Any  # backend's internal handle (row number)
-    id: str
+    id: str | None  # None: read when needed (:meth:`Index._candidate_ids`)
     ts: float
     sig: bytes
     text_hash: int | None
@@ -381,6 +382,11 @@ class Index(ABC):
     def _lookup(self, prep: Prepared, min_ts: float | None) -> list[Candidate]:
         """Stored documents sharing a band key or the text hash with ``prep``."""
 
+    def _candidate_ids(self, cands: Sequence[Candidate]) -> list[str | None]:
+        """The ids of ``cands`` (a backend whose lookup leaves them None reads them here;
+        None for a document removed meanwhile)."""
+        return [c.id for c in cands]
+
     @abstractmethod
     def _texts(self, refs: Sequence[Any]) -> list[str]:
         """Normalized texts of candidates, in the order of ``refs``."""
@@ -571,10 +577,14 @@ class Index(ABC):
         pairs = np.zeros((len(cands), 2), dtype=np.int64)
         pairs[:, 1] = np.arange(1, len(cands) + 1)
         scored = verifier.score_arrays(pairs)
+        found = np.flatnonzero(scored.is_duplicate).tolist()
+        ids = self._candidate_ids([cands[j] for j in found])
         out = []
-        for j in np.flatnonzero(scored.is_duplicate).tolist():
+        for j, doc_id in zip(found, ids):
+            if doc_id is None:  # removed meanwhile
+                continue
             s, c = scored[j], cands[j]
-            out.append(Match(c.id, s.score, s.relation, s.containment, s.fuzz, s.overlap, c.ts))
+            out.append(Match(doc_id, s.score, s.relation, s.containment, s.fuzz, s.overlap, c.ts))
         out.sort(key=lambda m: (-m.score, m.published_at, m.id))
         return out
 

@@ -174,8 +174,8 @@ class RedisIndex(Index):
             ) from None
         if not isinstance(meta, dict):
             raise IndexFormatError(f"{self.location}: key {meta_key!r} is not a dedup index marker")
-        # version 2 had set buckets; version 4 changed the SQLite layout only
-        cfg = check_stored(self.location, meta, config, readable=(3, FORMAT_VERSION))
+        # version 2 had set buckets; versions 4, 5 and 6 changed the SQLite layout only
+        cfg = check_stored(self.location, meta, config, readable=(3, 4, 5, FORMAT_VERSION))
         if retention is not None and retention != meta.get("retention"):
             self._r.set(meta_key, dumps_settings(cfg, retention))
         else:

@@ -5,9 +5,10 @@ format version)::
 
     meta(key, value)                  format marker, version, settings (JSON), fold counter,
                                       the last fold (``folded``), ``maxnum`` (format 5)
-    docs(num, id UNIQUE, ts, published_at, added_at, text_hash, sig BLOB, text)
-    cands(num, ts, text_hash, sig8)   what a lookup reads per candidate: 146 bytes, the low
-                                      byte of each signature value (``sig8``)
+    docs(num, id UNIQUE, ts, published_at, added_at, text_hash, text)
+    cands(num, ts, text_hash, sig)    what a lookup reads per candidate: its MinHash signature
+                                      (``sig``, format 6; in ``docs`` before) beside the time
+                                      and text hash, ~530 bytes, no text
     bands(key, num)  WITHOUT ROWID    one row per LSH band of each document
     words(word, n)   WITHOUT ROWID    documents per word (``set(text.split())``); the row
                                       ``''`` holds the number of documents
@@ -30,12 +31,12 @@ that had read every folded row keeps its cached totals; the others read them aga
 fold leaves its last row as an empty marker, so log numbers are never reused. Bulk loads
 (many documents per transaction) update ``words`` directly.
 
-A lookup compares candidates on ``sig8`` first: equal 32-bit values have equal low bytes, so
-``sig8`` agreement is never below the full signature's and no candidate the full filter would
-keep is dropped; the full signature (in ``docs``) is then read for the few that pass. Each
-connection compares on its own copy of ``cands`` (format 5): document numbers are never
-reused (``meta.maxnum`` keeps the number of a removed newest document), so the copy is kept
-current by reading the rows numbered after the last one it holds.
+A lookup filters candidates on their signatures in ``cands`` (rows of ~530 bytes, ~7 per page:
+the ``docs`` rows, a page each with their texts, are read only for the ids and texts of the
+~0.4 candidates per check that survive verification's bound). Each connection compares on
+its own copy of ``cands`` (format 5; with the full signatures from format 6): document
+numbers are never reused (``meta.maxnum`` keeps the number of a removed newest document), so
+the copy is kept current by reading the rows numbered after the last one it holds.
 
 The verification bound of a check (:func:`dedup.index.base._prune_ids`) reads the candidates'
 ``wids`` blobs instead of their texts: word counts are then gathered by number from an
@@ -98,7 +99,6 @@ CREATE TABLE IF NOT EXISTS docs(
     published_at REAL,
     added_at REAL NOT NULL,
     text_hash INTEGER,
-    sig BLOB NOT NULL,
     text TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS docs_ts ON docs(ts);
@@ -107,7 +107,7 @@ CREATE TABLE IF NOT EXISTS bands(key INTEGER NOT NULL, num INTEGER NOT NULL,
                                  PRIMARY KEY(key, num)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS words(word TEXT PRIMARY KEY, n INTEGER NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS cands(num INTEGER PRIMARY KEY, ts REAL NOT NULL, text_hash INTEGER,
-                                 sig8 BLOB NOT NULL);
+                                 sig BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS wlog(seq INTEGER PRIMARY KEY, delta INTEGER NOT NULL,
                                 words TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS vocab(id INTEGER PRIMARY KEY, word TEXT NOT NULL UNIQUE);
@@ -115,6 +115,10 @@ CREATE TABLE IF NOT EXISTS wids(num INTEGER PRIMARY KEY, ids BLOB NOT NULL);
 """
 
 _SQLITE_MAGIC = b"SQLite format 3\x00"
+# a stored document's number and signature, by id
+_NUM_SIG_OF_ID = (
+    "SELECT num, (SELECT sig FROM cands WHERE cands.num = docs.num) FROM docs WHERE id = ?"
+)
 _CHECKPOINT_EVERY = 1.0  # seconds
 _CACHE_KIB = -65536  # page cache: 64 MiB (negative: KiB)
 _WORD_CACHE = 2_000_000  # word counts kept in memory (then the cache starts over)
@@ -129,11 +133,6 @@ _MMAP_BYTES = 1 << 34
 # The page size stays SQLite's 4096 bytes: a check_and_add writes one row to each of ~20
 # random B-tree pages (band keys, id and hash indexes), and every dirty page goes to the WAL
 # whole, so larger pages would make each commit write more.
-
-
-def _sig8(sig: np.ndarray) -> bytes:
-    """The low byte of each signature value (an index's quick candidate filter)."""
-    return (np.asarray(sig, dtype=np.uint32) & 0xFF).astype(np.uint8).tobytes()
 
 
 def read_log(db: sqlite3.Connection) -> tuple[str | None, int, Counter[str], set[str], int]:
@@ -265,7 +264,7 @@ class SQLiteIndex(Index):
         self._gen: str | None = None
         self._pending: Counter[str] | None = None  # deltas of wlog rows read so far
         self._last_seq = 0
-        self._lsh_candidates = 0  # candidates of the last lookup, before the sig8 filter
+        self._lsh_candidates = 0  # candidates of the last lookup, before the signature filter
         # the vocabulary (word <-> number, as in the table vocab, synced like the counts) and
         # the word counts by number (valid where _known; the same totals as _wc)
         self._vid: dict[str, int] = {}
@@ -280,11 +279,16 @@ class SQLiteIndex(Index):
         # the copy of cands, indexed by document number (see _sync_cands)
         self._kloaded, self._kver, self._ktop, self._kmark = False, None, 0, 0
         self._lookups = 0  # lookups made by this connection (see warm_up_checks)
-        self._ksig = np.zeros((0, 0), dtype=np.uint8)
+        self._ksig = np.zeros((0, 0), dtype=np.uint32)
         self._kts = np.zeros(0)
         self._khash = np.zeros(0, dtype=np.int64)
         self._khas = np.zeros(0, dtype=bool)
         self._klive = np.zeros(0, dtype=bool)
+        # ... and of wids: document num's word numbers are _wflat[_wstart[num]:][:_wlen[num]]
+        self._wflat = np.zeros(0, dtype=np.uint32)
+        self._wstart = np.zeros(0, dtype=np.int64)
+        self._wlen = np.zeros(0, dtype=np.int32)
+        self._wused = self._wmark = 0
         try:
             self._db = sqlite3.connect(
                 str(self.path), timeout=timeout, isolation_level=None, check_same_thread=False
@@ -388,9 +392,12 @@ class SQLiteIndex(Index):
                     f"{self.path}: stored settings are not JSON (damaged)"
                 ) from None
             # versions 2 and 3 have the same SQLite layout (3 changed Redis buckets only);
-            # 4 added the tables cands and wlog, 5 vocab and wids: an older file is upgraded
-            # in place, in this transaction (a killed upgrade leaves the old file as it was)
-            cfg = check_stored(str(self.path), meta, config, readable=(2, 3, 4, FORMAT_VERSION))
+            # 4 added the tables cands and wlog, 5 vocab and wids, 6 moved the signatures
+            # from docs to cands: an older file is upgraded in place, in this transaction (a
+            # killed upgrade leaves the old file as it was)
+            cfg = check_stored(
+                str(self.path), meta, config, readable=(2, 3, 4, 5, FORMAT_VERSION)
+            )
             if meta.get("format_version") != FORMAT_VERSION:
                 self._upgrade(db, meta)
             if retention is not None and retention != meta.get("retention"):
@@ -403,22 +410,30 @@ class SQLiteIndex(Index):
             return cfg, retention
 
     def _upgrade(self, db: sqlite3.Connection, meta: dict[str, Any]) -> None:
-        """Format 2/3/4 -> 5, inside the opening transaction: add ``cands`` (from ``docs``) and
-        an empty ``wlog`` (2/3), then number every stored word (``vocab``) and write each
-        document's numbers (``wids``)."""
+        """Format 2/3/4/5 -> 6, inside the opening transaction: an empty ``wlog`` (2/3); the
+        table ``cands`` made anew with each document's signature, moved from ``docs``; then
+        (2/3/4) every stored word numbered (``vocab``) and each document's numbers written
+        (``wids``)."""
         version = meta.get("format_version")
+        if sqlite3.sqlite_version_info < (3, 35):
+            raise IndexFormatError(
+                f"{self.path}: upgrading a format-{version} index needs SQLite 3.35 or later "
+                f"(this Python has {sqlite3.sqlite_version}); rebuild the index instead"
+            )
+        db.execute("DROP TABLE IF EXISTS cands")  # 4/5: the low bytes of the signatures
         for statement in _SCHEMA.split(";"):
             if statement.strip():
                 db.execute(statement)
         if version in (2, 3):
-            db.execute("DELETE FROM cands")  # (none in a real version 2/3 file)
-            rows = db.execute("SELECT num, ts, text_hash, sig FROM docs ORDER BY num")
-            while batch := rows.fetchmany(20000):
-                db.executemany(
-                    "INSERT INTO cands VALUES (?, ?, ?, ?)",
-                    [(n, ts, h, _sig8(np.frombuffer(sig, dtype="<u4"))) for n, ts, h, sig in batch],
-                )
             db.execute("INSERT OR IGNORE INTO meta VALUES ('fold', '0')")
+        db.execute(
+            "INSERT INTO cands(num, ts, text_hash, sig) "
+            "SELECT num, ts, text_hash, sig FROM docs ORDER BY num"
+        )
+        db.execute("ALTER TABLE docs DROP COLUMN sig")
+        if version == 5:
+            self._set_version(db, meta)
+            return
         db.execute("DELETE FROM wids")  # (none in a real older file)
         db.execute("DELETE FROM vocab")
         vid: dict[str, int] = {}
@@ -437,6 +452,10 @@ class SQLiteIndex(Index):
         db.executemany(
             "INSERT INTO vocab(id, word) VALUES (?, ?)", ((i, w) for w, i in vid.items())
         )
+        self._set_version(db, meta)
+
+    @staticmethod
+    def _set_version(db: sqlite3.Connection, meta: dict[str, Any]) -> None:
         meta = {**meta, "format_version": FORMAT_VERSION}
         db.execute(
             "UPDATE meta SET value=? WHERE key='settings'", (json.dumps(meta, sort_keys=True),)
@@ -461,7 +480,7 @@ class SQLiteIndex(Index):
         """``BEGIN IMMEDIATE`` ... ``COMMIT`` (rolled back on any error)."""
         with self._guard():
             self._db.execute("BEGIN IMMEDIATE")
-            self._vmark, self._kmark = len(self._vword), self._ktop
+            self._vmark, self._kmark, self._wmark = len(self._vword), self._ktop, self._wused
             changes = self._db.total_changes
             try:
                 yield self._db
@@ -490,7 +509,7 @@ class SQLiteIndex(Index):
         self._known[mark:] = False
         # and the documents copied since then (their numbers will be given again)
         self._klive[self._kmark + 1 :] = False
-        self._ktop = self._kmark
+        self._ktop, self._wused = self._kmark, self._wmark
 
     # ---- primitives ----------------------------------------------------------------------
 
@@ -528,17 +547,8 @@ class SQLiteIndex(Index):
             if not nums:
                 return []
             if self.cache_candidates and self._lookups > self.warm_up_checks:
-                keep = self._filter_cached(prep, nums, min_ts)
-            else:
-                keep = self._filter_rows(prep, nums, min_ts)
-            if not keep:
-                return []
-            rows = self._db.execute(
-                "SELECT num, id, ts, sig, text_hash FROM docs "
-                "WHERE num IN (SELECT value FROM json_each(?))",
-                (json.dumps(keep),),
-            ).fetchall()
-        return [Candidate(r[0], r[1], r[2], r[3], r[4]) for r in rows]
+                return self._filter_cached(prep, nums, min_ts)
+            return self._filter_rows(prep, nums, min_ts)
 
     #: Filter candidates on an in-process copy of ``cands`` (synced by number: numbers are
     #: never reused) instead of reading their rows; False reads the rows (the tests compare).
@@ -548,10 +558,15 @@ class SQLiteIndex(Index):
     #: CLI call) reads rows and the counts it needs instead. 0 loads them at the first.
     warm_up_checks: int = 16
 
-    def _filter_rows(self, prep: Prepared, nums: set[int], min_ts: float | None) -> list[int]:
-        """The candidates whose ``sig8`` estimate reaches ``lsh.min_similarity`` (or with the
-        query's text hash), from their ``cands`` rows."""
-        sql = "SELECT num, text_hash, sig8 FROM cands WHERE num IN (SELECT value FROM json_each(?))"
+    def _filter_rows(
+        self, prep: Prepared, nums: set[int], min_ts: float | None
+    ) -> list[Candidate]:
+        """The candidates whose signature estimate reaches ``lsh.min_similarity`` (or with the
+        query's text hash), from their ``cands`` rows (ids left to :meth:`_with_ids`)."""
+        sql = (
+            "SELECT num, ts, text_hash, sig FROM cands "
+            "WHERE num IN (SELECT value FROM json_each(?))"
+        )
         params = [json.dumps(sorted(nums))]
         if min_ts is not None:
             sql += " AND ts >= ?"
@@ -560,15 +575,19 @@ class SQLiteIndex(Index):
         self._lsh_candidates = len(rows)
         if not rows:
             return []
-        # sig8 agreement >= full agreement: this keeps every candidate the full filter keeps
-        sig8 = np.frombuffer(b"".join(r[2] for r in rows), dtype=np.uint8)
-        est = sig8.reshape(len(rows), -1) == np.frombuffer(_sig8(prep.signature), np.uint8)
-        est = est.mean(axis=1)
+        sigs = np.frombuffer(b"".join(r[3] for r in rows), dtype="<u4").reshape(len(rows), -1)
+        est = (sigs == prep.signature).mean(axis=1)
         floor = self.config.lsh.min_similarity
         th = prep.text_hash
-        return [r[0] for r, e in zip(rows, est) if e >= floor or (th is not None and r[1] == th)]
+        return [
+            Candidate(num, None, ts, sig, h)
+            for (num, ts, h, sig), e in zip(rows, est)
+            if e >= floor or (th is not None and h == th)
+        ]
 
-    def _filter_cached(self, prep: Prepared, nums: set[int], min_ts: float | None) -> list[int]:
+    def _filter_cached(
+        self, prep: Prepared, nums: set[int], min_ts: float | None
+    ) -> list[Candidate]:
         """:meth:`_filter_rows` on the in-process copy of ``cands`` (the same candidates)."""
         self._sync_cands()
         arr = np.fromiter(nums, np.int64, len(nums))
@@ -581,11 +600,28 @@ class SQLiteIndex(Index):
         self._lsh_candidates = len(arr)
         if not len(arr):
             return []
-        q8 = np.frombuffer(_sig8(prep.signature), np.uint8)
-        ok = (self._ksig[arr] == q8).mean(axis=1) >= self.config.lsh.min_similarity
+        sigs = self._ksig[arr]
+        ok = (sigs == prep.signature).mean(axis=1) >= self.config.lsh.min_similarity
         if prep.text_hash is not None:
             ok |= self._khas[arr] & (self._khash[arr] == prep.text_hash)
-        return arr[ok].tolist()
+        kept = np.flatnonzero(ok)
+        nums_k = arr[kept].tolist()
+        ts_k = self._kts[arr[kept]].tolist()
+        has_k = self._khas[arr[kept]].tolist()
+        hash_k = self._khash[arr[kept]].tolist()
+        return [
+            Candidate(num, None, ts, sigs[k].tobytes(), h if has else None)
+            for num, ts, has, h, k in zip(nums_k, ts_k, has_k, hash_k, kept.tolist())
+        ]
+
+    def _candidate_ids(self, cands: Sequence[Candidate]) -> list[str | None]:
+        nums = [c.ref for c in cands if c.id is None]
+        if not nums:
+            return [c.id for c in cands]
+        marks = ",".join("?" * len(nums))
+        with self._guard():
+            ids = dict(self._db.execute(f"SELECT num, id FROM docs WHERE num IN ({marks})", nums))
+        return [c.id if c.id is not None else ids.get(c.ref) for c in cands]
 
     def _sync_cands(self) -> None:
         """Bring the copy of ``cands`` up to date: read the rows numbered after the last one
@@ -596,33 +632,49 @@ class SQLiteIndex(Index):
         if self._kloaded and version == self._kver:
             return
         rows = self._db.execute(
-            "SELECT num, ts, text_hash, sig8 FROM cands WHERE num > ? ORDER BY num", (self._ktop,)
+            "SELECT num, ts, text_hash, sig, (SELECT ids FROM wids WHERE wids.num = cands.num) "
+            "FROM cands WHERE num > ? ORDER BY num",
+            (self._ktop,),
         )
         while batch := rows.fetchmany(50000):
             self._kput(batch)
         self._kloaded, self._kver = True, version
 
-    def _kput(self, rows: Sequence[tuple[int, float, int | None, bytes]]) -> None:
-        """Copy ``cands`` rows (sorted by number) into the arrays."""
+    def _kput(self, rows: Sequence[tuple[int, float, int | None, bytes, bytes | None]]) -> None:
+        """Copy documents' ``cands`` rows and ``wids`` (sorted by number, after every number
+        copied) into the arrays."""
         if not rows:
             return
         top = rows[-1][0]
+        blobs = [r[4] or b"" for r in rows]
+        lens = np.fromiter(map(len, blobs), np.int64, len(blobs)) // 4
+        used = self._wused
+        if used + int(lens.sum()) > len(self._wflat):
+            grown = np.zeros(max(used + int(lens.sum()), len(self._wflat) * 3 // 2), np.uint32)
+            grown[:used] = self._wflat[:used]
+            self._wflat = grown
         if len(rows) == 1 and top < len(self._kts):  # one document (check_and_add): no arrays
-            num, ts, h, sig8 = rows[0]
-            self._ksig[num] = np.frombuffer(sig8, np.uint8)
+            num, ts, h, sig, _ = rows[0]
+            self._ksig[num] = np.frombuffer(sig, "<u4")
             self._kts[num], self._khas[num], self._klive[num] = ts, h is not None, True
             self._khash[num] = 0 if h is None else h
+            n = int(lens[0])
+            self._wflat[used : used + n] = np.frombuffer(blobs[0], "<u4")
+            self._wstart[num], self._wlen[num] = used, n
+            self._wused = used + n
             self._ktop = max(self._ktop, num)
             return
         if top >= len(self._kts):
             cap = max(top + 1 + top // 8, len(self._kts) + len(self._kts) // 4)
-            width = len(rows[0][3])
+            width = len(rows[0][3]) // 4
             for name, shape, dtype in (
-                ("_ksig", (cap, width), np.uint8),
+                ("_ksig", (cap, width), np.uint32),
                 ("_kts", (cap,), np.float64),
                 ("_khash", (cap,), np.int64),
                 ("_khas", (cap,), bool),
                 ("_klive", (cap,), bool),
+                ("_wstart", (cap,), np.int64),
+                ("_wlen", (cap,), np.int32),
             ):
                 old = getattr(self, name)
                 new = np.zeros(shape, dtype=dtype)
@@ -630,13 +682,18 @@ class SQLiteIndex(Index):
                     new[: len(old)] = old
                 setattr(self, name, new)
         nums = np.fromiter((r[0] for r in rows), np.int64, len(rows))
-        self._ksig[nums] = np.frombuffer(b"".join(r[3] for r in rows), np.uint8).reshape(
+        self._ksig[nums] = np.frombuffer(b"".join(r[3] for r in rows), "<u4").reshape(
             len(rows), -1
         )
         self._kts[nums] = [r[1] for r in rows]
         self._khas[nums] = [r[2] is not None for r in rows]
         self._khash[nums] = [0 if r[2] is None else r[2] for r in rows]
         self._klive[nums] = True
+        ends = used + np.cumsum(lens)
+        self._wflat[used : int(ends[-1])] = np.frombuffer(b"".join(blobs), "<u4")
+        self._wstart[nums] = ends - lens
+        self._wlen[nums] = lens
+        self._wused = int(ends[-1])
         self._ktop = max(self._ktop, top)
 
     def _next_num(self, db: sqlite3.Connection) -> int:
@@ -795,15 +852,23 @@ class SQLiteIndex(Index):
     def _read_word_ids(self, refs: Sequence[Any], words: Sequence[str]) -> WordIds:
         """:meth:`_word_ids` inside a read transaction."""
         pending = self._sync_counts()
-        found = dict(
-            self._db.execute(
-                "SELECT num, ids FROM wids WHERE num IN (SELECT value FROM json_each(?))",
-                (json.dumps(list(refs)),),
+        nums = np.fromiter(refs, np.int64, len(refs))
+        if self._kloaded and self.cache_candidates and (not len(nums) or nums.max() <= self._ktop):
+            # from the copy (the lookup that found them synced it)
+            lens = self._wlen[nums].astype(np.int64)
+            ends = np.cumsum(lens)
+            at = np.repeat(self._wstart[nums] - (ends - lens), lens)
+            flat = self._wflat[at + np.arange(len(at))].astype(np.int64)
+        else:
+            found = dict(
+                self._db.execute(
+                    "SELECT num, ids FROM wids WHERE num IN (SELECT value FROM json_each(?))",
+                    (json.dumps(list(refs)),),
+                )
             )
-        )
-        blobs = [found.get(r, b"") for r in refs]  # removed meanwhile: no words
-        lens = np.fromiter(map(len, blobs), np.int64, len(blobs)) // 4
-        flat = np.frombuffer(b"".join(blobs), dtype="<u4").astype(np.int64)
+            blobs = [found.get(r, b"") for r in refs]  # removed meanwhile: no words
+            lens = np.fromiter(map(len, blobs), np.int64, len(blobs)) // 4
+            flat = np.frombuffer(b"".join(blobs), dtype="<u4").astype(np.int64)
         vid = self._vid
         q = np.fromiter((vid.get(w, 0) for w in words), np.int64, len(words))
         if not self._all_known and self._lookups > self.warm_up_checks:
@@ -1011,7 +1076,7 @@ class SQLiteIndex(Index):
             self._vnew.clear()
             db.executemany("INSERT INTO wids VALUES (?, ?)", wids)
             if self._kloaded:
-                self._kput(cands)
+                self._kput([(*c, w[1]) for c, w in zip(cands, wids)])
             self._record(db, changes, numbers)
             bands.clear()
             cands.clear()
@@ -1020,7 +1085,7 @@ class SQLiteIndex(Index):
             numbers.clear()
 
         for doc_id, prep, ts, pub in rows:
-            old = db.execute("SELECT num, sig FROM docs WHERE id = ?", (doc_id,)).fetchone()
+            old = db.execute(_NUM_SIG_OF_ID, (doc_id,)).fetchone()
             if old is not None:
                 if on_conflict == "skip":
                     continue
@@ -1033,12 +1098,12 @@ class SQLiteIndex(Index):
                 self._record(db, [self._delete(db, old[0], old[1])])
             num += 1  # never a number given before (a copy of cands may hold its row)
             db.execute(
-                "INSERT INTO docs(num, id, ts, published_at, added_at, text_hash, sig, text) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (num, doc_id, ts, pub, now, prep.text_hash, prep.sig_bytes, prep.normalized),
+                "INSERT INTO docs(num, id, ts, published_at, added_at, text_hash, text) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (num, doc_id, ts, pub, now, prep.text_hash, prep.normalized),
             )
             bands.extend((k, num) for k in prep.keys)
-            cands.append((num, ts, prep.text_hash, _sig8(prep.signature)))
+            cands.append((num, ts, prep.text_hash, prep.sig_bytes))
             words = list(set(prep.normalized.split()))
             ids = self._number(words)
             wids.append((num, np.sort(ids).astype("<u4").tobytes()))
@@ -1078,11 +1143,18 @@ class SQLiteIndex(Index):
                 self._insert_rows(db, [(doc_id, prep, ts, published_at)], "error")
         return AddResult(doc_id, added, tuple(matches))
 
-    def _delete(self, db: sqlite3.Connection, num: int, sig: bytes) -> tuple[list[str], int]:
+    def _delete(
+        self, db: sqlite3.Connection, num: int, sig: bytes | None
+    ) -> tuple[list[str], int]:
         """Delete one document's rows; returns its word-count change for :meth:`_record`."""
-        sig_arr = np.frombuffer(sig, dtype="<u4").reshape(1, -1)
-        keys = band_keys(sig_arr, self.config.lsh).view(np.int64)[0]
-        db.executemany("DELETE FROM bands WHERE key = ? AND num = ?", [(int(k), num) for k in keys])
+        if sig is None:  # no cands row (a damaged file): find its band rows the slow way
+            db.execute("DELETE FROM bands WHERE num = ?", (num,))
+        else:
+            sig_arr = np.frombuffer(sig, dtype="<u4").reshape(1, -1)
+            keys = band_keys(sig_arr, self.config.lsh).view(np.int64)[0]
+            db.executemany(
+                "DELETE FROM bands WHERE key = ? AND num = ?", [(int(k), num) for k in keys]
+            )
         text = db.execute("SELECT text FROM docs WHERE num = ?", (num,)).fetchone()
         db.execute("DELETE FROM docs WHERE num = ?", (num,))
         db.execute(  # the newest document: its number must not be given again
@@ -1104,7 +1176,7 @@ class SQLiteIndex(Index):
     def remove(self, doc_id: str) -> bool:
         """Delete one document; returns whether it was there."""
         with self._write() as db:
-            row = db.execute("SELECT num, sig FROM docs WHERE id = ?", (str(doc_id),)).fetchone()
+            row = db.execute(_NUM_SIG_OF_ID, (str(doc_id),)).fetchone()
             if row is None:
                 return False
             self._record(db, [self._delete(db, row[0], row[1])])
@@ -1115,7 +1187,9 @@ class SQLiteIndex(Index):
         while True:  # batches keep each write transaction short
             with self._write() as db:
                 rows = db.execute(
-                    "SELECT num, sig FROM docs WHERE ts < ? ORDER BY ts LIMIT 1000", (cutoff,)
+                    "SELECT num, (SELECT sig FROM cands WHERE cands.num = docs.num) FROM docs "
+                    "WHERE ts < ? ORDER BY ts LIMIT 1000",
+                    (cutoff,),
                 ).fetchall()
                 self._record(db, [self._delete(db, num, sig) for num, sig in rows])
             total += len(rows)

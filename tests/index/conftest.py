@@ -4,17 +4,21 @@ factory that opens the same kind of index on either backend."""
 from __future__ import annotations
 
 import itertools
+import json
 import shutil
+import sqlite3
 import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from dedup.config import BoilerplateConfig, DedupConfig
 from dedup.index import open_index
+from dedup.index import sqlite as sqlite_backend
 
 ROOT = Path(__file__).resolve().parents[2]
 BACKENDS = ["sqlite", "redis"]
@@ -152,3 +156,39 @@ def make_index(target: tuple[str, dict]):
 def python_script(code: str) -> list[str]:
     """argv running ``code`` with this checkout importable."""
     return [sys.executable, "-c", f"import sys; sys.path.insert(0, {str(ROOT)!r})\n{code}"]
+
+
+def _make_old_sqlite(path: Path | str, version: int) -> None:
+    """Turn a current SQLite index file into one of the older format ``version``, with that
+    version's layout (what an older dedup wrote)."""
+    db = sqlite3.connect(path)
+    (value,) = db.execute("SELECT value FROM meta WHERE key='settings'").fetchone()
+    meta = json.loads(value)
+    meta["format_version"] = version
+    db.execute("UPDATE meta SET value=? WHERE key='settings'", (json.dumps(meta),))
+    # 6 moved the signatures from docs to cands (4 and 5 kept their low bytes there, sig8)
+    db.execute("ALTER TABLE docs ADD COLUMN sig BLOB")
+    db.execute("UPDATE docs SET sig = (SELECT sig FROM cands WHERE cands.num = docs.num)")
+    db.execute("ALTER TABLE cands RENAME COLUMN sig TO sig8")
+    low = [
+        ((np.frombuffer(sig, "<u4") & 0xFF).astype(np.uint8).tobytes(), num)
+        for num, sig in db.execute("SELECT num, sig8 FROM cands").fetchall()
+    ]
+    db.executemany("UPDATE cands SET sig8 = ? WHERE num = ?", low)
+    if version < 5:  # 5 added the words as numbers
+        db.execute("DROP TABLE wids")
+        db.execute("DROP TABLE vocab")
+    if version < 4:  # 4 added cands and the word-count log
+        sqlite_backend.fold_log(db)  # a version-3 file keeps every count in words
+        db.execute("DROP TABLE cands")
+        db.execute("DROP TABLE wlog")
+        db.execute("DELETE FROM meta WHERE key='fold'")
+    db.execute(f"PRAGMA user_version={version}")
+    db.commit()
+    db.close()
+
+
+@pytest.fixture
+def make_old_sqlite():
+    """``make_old_sqlite(path, version)``: rewrite a current SQLite index in an older format."""
+    return _make_old_sqlite

@@ -1,4 +1,4 @@
-"""The latency work of format 4 changes no answer: the verification bound, the sig8 candidate
+"""The latency work of format 4 changes no answer: the verification bound, the signature candidate
 filter, the word-count log and its folding, and the upgrade of older SQLite files."""
 
 from __future__ import annotations
@@ -118,27 +118,42 @@ def test_bound_keeps_every_pair_the_verifier_calls_a_duplicate(texts):
     assert checked > 500 and duplicates > 20
 
 
-def test_sig8_filter_keeps_every_candidate_of_the_full_signature(tmp_path, texts):
+@pytest.mark.parametrize("cached", [False, True])
+def test_the_signature_filter_keeps_exactly_the_candidates_at_the_floor(
+    tmp_path, texts, monkeypatch, cached
+):
+    # the lookup's filter (on cands rows, or on the in-process copy) keeps exactly the
+    # documents sharing a band whose signature estimate reaches the floor (or whose text
+    # hash is the query's); recomputed here from the rows
+    monkeypatch.setattr(sqlite_backend.SQLiteIndex, "warm_up_checks", 0)
+    monkeypatch.setattr(sqlite_backend.SQLiteIndex, "cache_candidates", cached)
     idx = open_index(tmp_path / "s.db", NO_LEARN)
     idx.add_many([(f"d{i}", t) for i, t in enumerate(texts[:300])])
     db = idx._db
     floor = idx.config.lsh.min_similarity
-    sigs = {
-        num: np.frombuffer(sig, dtype="<u4")
-        for num, sig in db.execute("SELECT num, sig FROM docs").fetchall()
+    rows = {
+        num: (np.frombuffer(sig, dtype="<u4"), ts, h)
+        for num, sig, ts, h in db.execute("SELECT num, sig, ts, text_hash FROM cands")
     }
-    dropped = 0
-    for text in texts[300:]:
+    ids = dict(db.execute("SELECT num, id FROM docs"))
+    dropped = kept = 0
+    for text in texts[300:] + texts[:20]:
         prep = idx.prepare(text)
-        got = {c.ref for c in idx._lookup(prep, None)}
+        got = {c.ref: c for c in idx._lookup(prep, None)}
         marks = ",".join("?" * len(prep.keys))
         sharing = {
             r[0] for r in db.execute(f"SELECT num FROM bands WHERE key IN ({marks})", prep.keys)
         }
-        full = {n for n in sharing if (sigs[n] == prep.signature).mean() >= floor}
-        assert full <= got  # every candidate the full signature keeps
-        dropped += len(sharing) - len(got)
-    assert dropped > 0  # and the quick filter did drop some
+        same = {n for n, r in rows.items() if r[2] is not None and r[2] == prep.text_hash}
+        full = {n for n in sharing if (rows[n][0] == prep.signature).mean() >= floor} | same
+        assert set(got) == full
+        for num, c in got.items():  # what a candidate carries is its row's
+            assert c.sig == rows[num][0].tobytes() and c.ts == rows[num][1]
+            assert c.text_hash == rows[num][2] and c.id is None
+        assert idx._candidate_ids(list(got.values())) == [ids[n] for n in got]
+        dropped += len(sharing - full)
+        kept += len(full)
+    assert dropped > 0 and kept > 0  # the filter dropped some and kept some
     idx.close()
 
 
@@ -221,25 +236,6 @@ def test_a_rolled_back_add_leaves_no_cached_count(tmp_path, texts):
     idx.close()
 
 
-def _make_old(path, version: int) -> None:
-    """Turn a current SQLite index into a file of an older format version."""
-    db = sqlite3.connect(path)
-    (value,) = db.execute("SELECT value FROM meta WHERE key='settings'").fetchone()
-    meta = json.loads(value)
-    meta["format_version"] = version
-    db.execute("UPDATE meta SET value=? WHERE key='settings'", (json.dumps(meta),))
-    db.execute("DROP TABLE wids")  # 5 added the words as numbers
-    db.execute("DROP TABLE vocab")
-    if version < 4:  # 4 added cands and the word-count log
-        sqlite_backend.fold_log(db)  # a version-3 file keeps every count in words
-        db.execute("DROP TABLE cands")
-        db.execute("DROP TABLE wlog")
-        db.execute("DELETE FROM meta WHERE key='fold'")
-    db.execute(f"PRAGMA user_version={version}")
-    db.commit()
-    db.close()
-
-
 def _stored_version(path) -> int:
     db = sqlite3.connect(path)
     try:
@@ -249,31 +245,35 @@ def _stored_version(path) -> int:
         db.close()
 
 
-@pytest.mark.parametrize("version", [3, 4])
-def test_older_file_is_upgraded_in_place(tmp_path, texts, version):
+@pytest.mark.parametrize("version", [3, 4, 5])
+def test_older_file_is_upgraded_in_place(tmp_path, texts, version, make_old_sqlite):
     path = tmp_path / f"v{version}.db"
     with open_index(path, NO_LEARN) as idx:
         idx.add_many([(f"d{i}", t) for i, t in enumerate(texts[:40])])
         for i in range(40, 44):
             idx.add(f"d{i}", texts[i])  # logged counts (version 4 keeps them in wlog)
         expected = [(m.id, m.score) for m in idx.check(texts[45])]
-    _make_old(path, version)
+    make_old_sqlite(path, version)
     with open_index(path) as idx:
-        assert idx.stats()["format_version"] == base.FORMAT_VERSION == 5
+        assert idx.stats()["format_version"] == base.FORMAT_VERSION == 6
         assert idx.integrity_check() == []  # word numbers and counts agree with the texts
         assert [(m.id, m.score) for m in idx.check(texts[45])] == expected
         idx.add("new", texts[46])
         idx.remove("d3")
         assert idx.word_count_problems() == []
         assert idx.word_number_problems() == []
-    assert _stored_version(path) == 5
+    assert _stored_version(path) == 6
+    db = sqlite3.connect(path)  # the signatures moved to cands
+    assert "sig" not in {r[1] for r in db.execute("PRAGMA table_info(docs)")}
+    assert db.execute("SELECT count(*) FROM cands WHERE length(sig) = 512").fetchone()[0] == 44
+    db.close()
 
 
-def test_a_failed_upgrade_leaves_the_old_file(tmp_path, texts, monkeypatch):
+def test_a_failed_upgrade_leaves_the_old_file(tmp_path, texts, monkeypatch, make_old_sqlite):
     path = tmp_path / "v4.db"
     with open_index(path, NO_LEARN) as idx:
         idx.add_many([(f"d{i}", t) for i, t in enumerate(texts[:30])])
-    _make_old(path, 4)
+    make_old_sqlite(path, 4)
 
     def killed(self, db, meta):
         db.execute("CREATE TABLE IF NOT EXISTS vocab(id INTEGER PRIMARY KEY, word TEXT)")
@@ -292,7 +292,7 @@ def test_a_failed_upgrade_leaves_the_old_file(tmp_path, texts, monkeypatch):
     with open_index(path) as idx:  # the next open upgrades it
         assert idx.integrity_check() == []
         assert len(idx) == 30
-    assert _stored_version(path) == 5
+    assert _stored_version(path) == 6
 
 
 @pytest.mark.parametrize("warm_up", [0, 100])
@@ -347,11 +347,11 @@ def _per_pair_matches(idx, text: str) -> list[base.Match]:
     n = max(n_docs + 1, max(df.values()))
     v = Verifier([prep.normalized, *texts], idx.config.verify, weights=WordWeights(df, df, n))
     out = []
-    for j, c in enumerate(kept, 1):
+    for j, (c, doc_id) in enumerate(zip(kept, idx._candidate_ids(kept)), 1):
         s = v.score(0, j)
         if s.is_duplicate:
             out.append(
-                base.Match(c.id, s.score, s.relation, s.containment, s.fuzz, s.overlap, c.ts)
+                base.Match(doc_id, s.score, s.relation, s.containment, s.fuzz, s.overlap, c.ts)
             )
     return sorted(out, key=lambda m: (-m.score, m.published_at, m.id))
 
@@ -369,13 +369,30 @@ def test_batch_verification_equals_the_per_pair_path(make_index, texts):
     assert found >= 10
 
 
+def _word_ids_both_ways(idx, refs, words):
+    """(from the rows, from the copy) of ``idx._read_word_ids``, as comparable tuples."""
+    out = []
+    for cached in (False, True):
+        idx.cache_candidates = cached
+        with idx._snapshot():
+            ids = idx._read_word_ids(refs, words)
+        out.append(
+            (ids.flat.tolist(), ids.lens.tolist(), ids.counts.tolist(), ids.lengths.tolist())
+        )
+    return out
+
+
 def _both_lookups(idx, text: str):
     prep = idx.prepare(text)
     idx.cache_candidates = False
-    rows = sorted((c.ref, c.id) for c in idx._lookup(prep, None))
+    rows = sorted((c.ref, c.ts, c.sig, c.text_hash) for c in idx._lookup(prep, None))
     n_rows = idx._lsh_candidates
     idx.cache_candidates = True
-    cached = sorted((c.ref, c.id) for c in idx._lookup(prep, None))
+    cached = sorted((c.ref, c.ts, c.sig, c.text_hash) for c in idx._lookup(prep, None))
+    # the candidates' words: from the copy as from the rows
+    refs = [r[0] for r in cached]
+    from_rows, from_copy = _word_ids_both_ways(idx, refs, sorted(set(prep.normalized.split())))
+    assert from_copy == from_rows
     return rows, cached, n_rows, idx._lsh_candidates
 
 
@@ -411,9 +428,14 @@ def test_cached_candidate_rows_follow_every_change_and_numbers_are_never_reused(
         live = np.flatnonzero(idx._klive).tolist()
         stored = {r[0] for r in idx._db.execute("SELECT num FROM cands")}
         assert stored <= set(live)  # every stored row is copied (removed ones may stay)
-        for num, ts, h, sig8 in idx._db.execute("SELECT num, ts, text_hash, sig8 FROM cands"):
-            assert idx._ksig[num].tobytes() == sig8 and idx._kts[num] == ts
+        for num, ts, h, sig in idx._db.execute("SELECT num, ts, text_hash, sig FROM cands"):
+            assert idx._ksig[num].tobytes() == sig and idx._kts[num] == ts
             assert (idx._khash[num] if idx._khas[num] else None) == h
+        stored_ids = dict(idx._db.execute("SELECT num, ids FROM wids"))
+        for num, blob in stored_ids.items():  # the copy of wids
+            start, n = idx._wstart[num], idx._wlen[num]
+            assert idx._wflat[start : start + n].tobytes() == blob
+        assert len(stored_ids) == len(stored)
         assert idx.integrity_check() == []
     a.close()
     b.close()

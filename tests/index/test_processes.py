@@ -84,8 +84,8 @@ def _assert_consistent(where: str, options: dict) -> int:
             assert idx.integrity_check() == []
             db = sqlite3.connect(where)
             rows = db.execute(
-                "SELECT d.num, d.sig, d.text, (SELECT count(*) FROM bands b WHERE b.num = d.num) "
-                "FROM docs d"
+                "SELECT d.num, c.sig, d.text, (SELECT count(*) FROM bands b WHERE b.num = d.num) "
+                "FROM docs d LEFT JOIN cands c USING (num)"
             ).fetchall()
             db.close()
             assert len(rows) == len(ids)
