@@ -189,6 +189,9 @@ class WordIds:
     n_docs: int  # stored documents
     vocab: dict[str, int]  # word -> number (words stored nowhere are absent)
     words: Sequence[str]  # number -> word
+    #: float64 zeros, one per word number at least (or None): :func:`_prune_ids` marks the
+    #: query's words in it to look candidate words up by number, and zeroes it again
+    scratch: np.ndarray | None = None
 
 
 # --------------------------------------------------------------------------- helpers
@@ -1040,7 +1043,13 @@ def _prune_ids(
     q_df = ids.query_counts + 1  # the query is one more document of each of its words
     q_nums = np.fromiter((vocab.get(w, 0) for w in qlist), np.int64, len(qlist))
     q_nums = q_nums[q_nums > 0]
-    inq = np.isin(flat, q_nums, kind="table") if len(q_nums) and len(flat) else False
+    scratch = ids.scratch
+    if scratch is not None and len(flat) and len(q_nums):
+        scratch[q_nums] = 1.0  # a dense mark per number: one gather instead of a search
+        inq = scratch[flat] > 0.0
+        scratch[q_nums] = 0.0
+    else:
+        inq = np.isin(flat, q_nums, kind="table") if len(q_nums) and len(flat) else False
     df_f = np.maximum(1, ids.counts + inq)  # a word removed meanwhile counts 1
     n = max(ids.n_docs + 1, int(df_f.max(initial=1)), int(q_df.max(initial=1)))
     df_of = _UnionCounts(dict(zip(qlist, q_df.tolist())), vocab, flat, df_f)
@@ -1059,17 +1068,22 @@ def _prune_ids(
     crude = np.concatenate(([0.0], np.cumsum(heavy)))
     # the query weight of each candidate word (0 for a word the query does not have)
     a_nums = np.fromiter((vocab.get(w, 0) for w in a_words), np.int64, len(a_words))
-    order = np.argsort(a_nums)
-    a_sorted, a_wsorted = a_nums[order], wa_w[order]
-    wa_f = np.zeros(len(flat))
-    if len(a_sorted) and len(flat):
-        pos = np.minimum(np.searchsorted(a_sorted, flat), len(a_sorted) - 1)
-        hit = a_sorted[pos] == flat
-        wa_f[hit] = a_wsorted[pos[hit]]
-    row = np.repeat(np.arange(k_all), lens)
-    shared = np.bincount(row, weights=wa_f, minlength=k_all)
-    m_lo = np.bincount(row, weights=np.where(glue_f, 0.0, wt_f), minlength=k_all)
-    n_glued = np.bincount(row, weights=glue_f, minlength=k_all).astype(np.int64)
+    if scratch is not None and len(flat):
+        known = a_nums > 0  # (distinct words: distinct numbers)
+        scratch[a_nums[known]] = wa_w[known]
+        wa_f = scratch[flat]
+        scratch[a_nums[known]] = 0.0
+    else:
+        order = np.argsort(a_nums)
+        a_sorted, a_wsorted = a_nums[order], wa_w[order]
+        wa_f = np.zeros(len(flat))
+        if len(a_sorted) and len(flat):
+            pos = np.minimum(np.searchsorted(a_sorted, flat), len(a_sorted) - 1)
+            hit = a_sorted[pos] == flat
+            wa_f[hit] = a_wsorted[pos[hit]]
+    shared = _segment_sums(wa_f, lens)
+    m_lo = _segment_sums(np.where(glue_f, 0.0, wt_f), lens)
+    n_glued = _segment_sums(glue_f.astype(np.int64), lens)
     bound = shared + crude[np.minimum(2 * n_glued, len(heavy))]
     drop = _bounded_arrays(bound, mass_a, m_lo, cfg)
 
@@ -1086,6 +1100,17 @@ def _prune_ids(
     keep = ~drop & (lens > 0)
     keep[list(same)] = True  # equal texts are always kept
     return np.flatnonzero(keep).tolist(), df_of, n
+
+
+def _segment_sums(values: np.ndarray, lens: np.ndarray) -> np.ndarray:
+    """Sums of consecutive runs of ``values``, ``lens[k]`` long each (0 for an empty run)."""
+    out = np.zeros(len(lens), dtype=values.dtype)
+    if not len(values):
+        return out
+    starts = np.cumsum(lens) - lens
+    full = lens > 0
+    out[full] = np.add.reduceat(values, starts[full])
+    return out
 
 
 def _bounded_arrays(

@@ -257,6 +257,7 @@ class SQLiteIndex(Index):
             raise IndexFormatError(f"{self.path}: no such index (pass create=True to make one)")
         _check_file(self.path)
         self._lock = threading.RLock()
+        self._local = threading.local()
         # word counts read so far (word -> documents, '' -> number of documents); valid while
         # no other connection commits (PRAGMA data_version), kept current by our own writes
         self._wc: dict[str, int] = {}  # word -> words.n + pending deltas (read so far)
@@ -884,7 +885,16 @@ class SQLiteIndex(Index):
             n_docs=n_docs,
             vocab=vid,
             words=self._vword,
+            scratch=self._scratch(len(self._vword)),
         )
+
+    def _scratch(self, size: int) -> np.ndarray:
+        """This thread's zeroed float64 array of at least ``size`` entries (``WordIds.scratch``:
+        per thread, as checks may run in several threads)."""
+        got = getattr(self._local, "scratch", None)
+        if got is None or len(got) < size:
+            got = self._local.scratch = np.zeros(size + size // 4 + 1024)
+        return got
 
     def _load_counts(self, pending: Counter[str]) -> None:
         """Cache the count of every numbered word (a check then reads none from the file;
