@@ -184,6 +184,7 @@ class WordIds:
     flat: np.ndarray  # int64 word numbers
     lens: np.ndarray  # int64 words per candidate
     counts: np.ndarray  # int64 stored documents of each word of flat
+    count_of: np.ndarray  # int64 stored documents by word number (counts = count_of[flat])
     lengths: np.ndarray  # int64 len() of each word of flat
     query_counts: np.ndarray  # int64 stored documents of each query word asked for
     n_docs: int  # stored documents
@@ -975,44 +976,33 @@ def _prune_arrays(
 class _UnionCounts(Mapping[str, int]):
     """The document counts of a check's words (query + candidates) by word, as the ``df``
     dictionary of :meth:`Index._verify` holds them, made from word numbers: query words
-    from ``query``, candidate words by their number (sorted on first use)."""
+    from ``query``, a candidate word (``member[number]``) from the counts by number (at
+    least 1: a word removed meanwhile counts 1)."""
 
     def __init__(
-        self, query: dict[str, int], vocab: dict[str, int], flat: np.ndarray, df: np.ndarray
+        self,
+        query: dict[str, int],
+        vocab: dict[str, int],
+        words: Sequence[str],
+        member: np.ndarray,
+        count_of: np.ndarray,
     ) -> None:
         self._q = query
-        self._vocab = vocab
-        self._flat, self._df = flat, df
-        self._nums: np.ndarray | None = None
-        self._dfs: list[int] = []
-
-    def _sorted(self) -> np.ndarray:
-        if self._nums is None:
-            order = np.argsort(self._flat, kind="stable")
-            nums = self._flat[order]
-            first = np.ones(len(nums), dtype=bool)
-            first[1:] = nums[1:] != nums[:-1]
-            self._nums = nums[first]
-            self._dfs = self._df[order][first].tolist()
-        return self._nums
+        self._vocab, self._words = vocab, words
+        self._member, self._count_of = member, count_of
 
     def __getitem__(self, word: str) -> int:
         d = self._q.get(word)
         if d is not None:
             return d
         num = self._vocab.get(word)
-        if num is not None:
-            nums = self._sorted()
-            k = int(np.searchsorted(nums, num))
-            if k < len(nums) and nums[k] == num:
-                return self._dfs[k]
+        if num is not None and num < len(self._member) and self._member[num]:
+            return max(1, int(self._count_of[num]))
         raise KeyError(word)
 
     def __iter__(self) -> Iterator[str]:
-        nums = self._sorted()
         words = {w: None for w in self._q}
-        inverse = {n: w for w, n in self._vocab.items()}
-        words.update((inverse[n], None) for n in nums.tolist() if n in inverse)
+        words.update((self._words[n], None) for n in np.flatnonzero(self._member).tolist())
         return iter(words)
 
     def __len__(self) -> int:
@@ -1052,7 +1042,11 @@ def _prune_ids(
         inq = np.isin(flat, q_nums, kind="table") if len(q_nums) and len(flat) else False
     df_f = np.maximum(1, ids.counts + inq)  # a word removed meanwhile counts 1
     n = max(ids.n_docs + 1, int(df_f.max(initial=1)), int(q_df.max(initial=1)))
-    df_of = _UnionCounts(dict(zip(qlist, q_df.tolist())), vocab, flat, df_f)
+    member = np.zeros(max(len(ids.words), int(flat.max(initial=0)) + 1), dtype=bool)
+    member[flat] = True
+    df_of = _UnionCounts(
+        dict(zip(qlist, q_df.tolist())), vocab, ids.words, member, ids.count_of
+    )
     if cfg.near_copy <= 0 or cfg.threshold <= 0 or not k_all:
         return list(range(k_all)), df_of, n
     wt_f = np.log((n + 1) / (df_f + 1.0)) + 1.0

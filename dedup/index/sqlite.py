@@ -880,6 +880,7 @@ class SQLiteIndex(Index):
             flat=flat,
             lens=lens,
             counts=self._cnt[flat],
+            count_of=self._cnt,
             lengths=self._vlen[flat],
             query_counts=self._cnt[q],
             n_docs=n_docs,
