@@ -83,7 +83,8 @@ from dedup.index.base import (
     check_stored,
     dumps_settings,
 )
-from dedup.sketch.lsh import band_keys
+from dedup.index.buckets import BandRuns
+from dedup.sketch.lsh import band_keys, empty_rows
 
 __all__ = ["APPLICATION_ID", "SQLiteIndex"]
 
@@ -112,6 +113,7 @@ CREATE TABLE IF NOT EXISTS wlog(seq INTEGER PRIMARY KEY, delta INTEGER NOT NULL,
                                 words TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS vocab(id INTEGER PRIMARY KEY, word TEXT NOT NULL UNIQUE);
 CREATE TABLE IF NOT EXISTS wids(num INTEGER PRIMARY KEY, ids BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS gone(seq INTEGER PRIMARY KEY AUTOINCREMENT, num INTEGER NOT NULL);
 """
 
 _SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -124,6 +126,9 @@ _CACHE_KIB = -65536  # page cache: 64 MiB (negative: KiB)
 _WORD_CACHE = 2_000_000  # word counts kept in memory (then the cache starts over)
 #: Fold the word-count log into ``words`` once it holds this many documents' changes.
 FOLD_ROWS = 1000
+#: Rows of ``gone`` (removed document numbers) kept for other connections to read; one
+#: that has not read those trimmed meanwhile re-reads which documents are live (all of cands).
+GONE_KEEP = 100_000
 #: A transaction changing the counts of at least this many documents updates ``words``
 #: directly (a bulk load touches most of its pages anyway) instead of appending to the log.
 _DIRECT = 64
@@ -290,6 +295,9 @@ class SQLiteIndex(Index):
         self._wstart = np.zeros(0, dtype=np.int64)
         self._wlen = np.zeros(0, dtype=np.int32)
         self._wused = self._wmark = 0
+        # ... and of bands, from the copied signatures; _gone: the last row of gone applied
+        self._kbands = BandRuns()
+        self._gone: int | None = None
         try:
             self._db = sqlite3.connect(
                 str(self.path), timeout=timeout, isolation_level=None, check_same_thread=False
@@ -337,6 +345,9 @@ class SQLiteIndex(Index):
                         except BaseException:
                             db.execute("ROLLBACK")
                             raise
+                    lo, hi = db.execute("SELECT min(seq), max(seq) FROM gone").fetchone()
+                    if lo is not None and hi - lo + 1 >= 2 * GONE_KEEP:
+                        db.execute("DELETE FROM gone WHERE seq <= ?", (hi - GONE_KEEP,))
                     db.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
                 except sqlite3.Error:
                     pass  # busy (another process checkpoints) or closing: try again later
@@ -511,6 +522,9 @@ class SQLiteIndex(Index):
         # and the documents copied since then (their numbers will be given again)
         self._klive[self._kmark + 1 :] = False
         self._ktop, self._wused = self._kmark, self._wmark
+        self._kbands.forget_after(self._kmark)
+        # removals this transaction made may have been copied: re-read which are live
+        self._gone, self._kver = None, None
 
     # ---- primitives ----------------------------------------------------------------------
 
@@ -521,8 +535,12 @@ class SQLiteIndex(Index):
             return []
         cap = self.config.lsh.max_bucket
         nums: set[int] = set()
+        copied = self.cache_candidates and self._lookups > self.warm_up_checks
         with self._guard():
-            if keys:
+            if keys and copied:
+                self._sync_cands()
+                nums.update(self._kbands.lookup(np.array(keys), self._klive, cap).tolist())
+            elif keys:
                 # A bucket that already holds ``cap`` documents would exceed the cap with this
                 # one: the query is compared with its first (oldest) member only, the star rule
                 # of dedup.sketch.lsh.candidate_pairs. Counting stops at ``cap`` (in SQLite,
@@ -547,7 +565,7 @@ class SQLiteIndex(Index):
             self._lsh_candidates = 0
             if not nums:
                 return []
-            if self.cache_candidates and self._lookups > self.warm_up_checks:
+            if copied:
                 return self._filter_cached(prep, nums, min_ts)
             return self._filter_rows(prep, nums, min_ts)
 
@@ -632,14 +650,42 @@ class SQLiteIndex(Index):
         version = self._db.execute("PRAGMA data_version").fetchone()[0]
         if self._kloaded and version == self._kver:
             return
-        rows = self._db.execute(
-            "SELECT num, ts, text_hash, sig, (SELECT ids FROM wids WHERE wids.num = cands.num) "
-            "FROM cands WHERE num > ? ORDER BY num",
-            (self._ktop,),
-        )
-        while batch := rows.fetchmany(50000):
-            self._kput(batch)
+        with self._snapshot():
+            row = self._db.execute("SELECT seq FROM sqlite_sequence WHERE name = 'gone'")
+            gone = (row.fetchone() or (0,))[0]
+            rows = self._db.execute(
+                "SELECT num, ts, text_hash, sig, (SELECT ids FROM wids WHERE wids.num = cands.num) "
+                "FROM cands WHERE num > ? ORDER BY num",
+                (self._ktop,),
+            )
+            while batch := rows.fetchmany(50000):
+                self._kput(batch)
+            if self._kloaded and gone != self._gone:
+                self._sync_gone(gone)
+            self._gone = gone
         self._kloaded, self._kver = True, version
+
+    def _sync_gone(self, gone: int) -> None:
+        """Mark the documents removed since the last sync as not live (from the rows of
+        ``gone``; when some were trimmed unread, from which documents ``cands`` holds)."""
+        seen = self._gone
+        rows = []
+        if seen is not None and gone > seen:
+            rows = self._db.execute(
+                "SELECT num FROM gone WHERE seq > ? ORDER BY seq", (seen,)
+            ).fetchall()
+        if seen is not None and len(rows) == gone - seen:
+            nums = np.array([r[0] for r in rows], dtype=np.int64)
+            self._klive[nums[nums < len(self._klive)]] = False
+            return
+        self._reread_live()
+
+    def _reread_live(self) -> None:
+        """Which copied documents are live: those ``cands`` holds."""
+        live = np.array([r[0] for r in self._db.execute("SELECT num FROM cands")], np.int64)
+        self._klive[:] = False
+        self._klive[live] = True
+        self._kbands.drop_dead(self._klive)
 
     def _kput(self, rows: Sequence[tuple[int, float, int | None, bytes, bytes | None]]) -> None:
         """Copy documents' ``cands`` rows and ``wids`` (sorted by number, after every number
@@ -664,6 +710,7 @@ class SQLiteIndex(Index):
             self._wstart[num], self._wlen[num] = used, n
             self._wused = used + n
             self._ktop = max(self._ktop, num)
+            self._copy_bands(np.array([num], dtype=np.int64))
             return
         if top >= len(self._kts):
             cap = max(top + 1 + top // 8, len(self._kts) + len(self._kts) // 4)
@@ -696,6 +743,15 @@ class SQLiteIndex(Index):
         self._wlen[nums] = lens
         self._wused = int(ends[-1])
         self._ktop = max(self._ktop, top)
+        self._copy_bands(nums)
+
+    def _copy_bands(self, nums: np.ndarray) -> None:
+        """Add the copied documents ``nums`` to the copy of the buckets (their band keys,
+        computed from their signatures as when they were stored; none without shingles)."""
+        sigs = self._ksig[nums]
+        ok = ~empty_rows(sigs)
+        keys = band_keys(sigs[ok], self.config.lsh).view(np.int64)
+        self._kbands.add(nums[ok], keys)
 
     def _next_num(self, db: sqlite3.Connection) -> int:
         """The number of the next document: after every number ever given (the largest left
@@ -1176,6 +1232,8 @@ class SQLiteIndex(Index):
         )
         db.execute("DELETE FROM cands WHERE num = ?", (num,))
         db.execute("DELETE FROM wids WHERE num = ?", (num,))
+        db.execute("INSERT INTO gone(num) VALUES (?)", (num,))
+        self._kver = None  # (our own commits leave data_version as it is)
         return (list(set(text[0].split())) if text is not None else []), -1
 
     def _after_bulk(self) -> None:

@@ -166,7 +166,8 @@ def _make_old_sqlite(path: Path | str, version: int) -> None:
     meta = json.loads(value)
     meta["format_version"] = version
     db.execute("UPDATE meta SET value=? WHERE key='settings'", (json.dumps(meta),))
-    # 6 moved the signatures from docs to cands (4 and 5 kept their low bytes there, sig8)
+    db.execute("DROP TABLE gone")  # 6 added the log of removed documents, and
+    # moved the signatures from docs to cands (4 and 5 kept their low bytes there, sig8)
     db.execute("ALTER TABLE docs ADD COLUMN sig BLOB")
     db.execute("UPDATE docs SET sig = (SELECT sig FROM cands WHERE cands.num = docs.num)")
     db.execute("ALTER TABLE cands RENAME COLUMN sig TO sig8")

@@ -1,0 +1,117 @@
+"""The in-memory copy of the LSH buckets (dedup.index.buckets) against a plain reference,
+and the SQLite index's lookups on it against its ``bands`` rows, removals included."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+import dedup.index.buckets as buckets
+import dedup.index.sqlite as sqlite_backend
+from benchmarks.corpus import generate_corpus
+from dedup.config import LSHConfig
+from dedup.index import open_index
+from dedup.index.buckets import BandRuns
+
+from .conftest import NO_LEARN
+
+
+def _reference(docs: dict[int, list[int]], live: set[int], keys, cap: int) -> list[int]:
+    """The star rule, spelled out: per key, the live documents having it, in number order."""
+    out: set[int] = set()
+    for k in keys:
+        members = sorted(n for n, ks in docs.items() if k in ks and n in live)
+        out.update(members[:1] if len(members) >= cap else members)
+    return sorted(out)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_band_runs_follow_the_star_rule(monkeypatch, seed):
+    monkeypatch.setattr(buckets, "MAX_RUN", 64)  # many runs, some merges stopped by the cap
+    rng = random.Random(seed)
+    runs = BandRuns()
+    docs: dict[int, list[int]] = {}
+    live: set[int] = set()
+    num = 0
+    for _ in range(60):
+        batch = []
+        for _ in range(rng.choice([1, 1, 2, 5, 13])):
+            num += rng.choice([1, 1, 2])  # numbers grow, with gaps
+            docs[num] = rng.sample(range(30), 3)  # a small key space: buckets collide
+            live.add(num)
+            batch.append(num)
+        runs.add(np.array(batch), np.array([docs[n] for n in batch]))
+        for n in rng.sample(sorted(live), min(len(live), rng.choice([0, 0, 1, 2]))):
+            live.discard(n)  # removed
+        if rng.random() < 0.1:  # a rolled-back batch
+            top = max(0, num - rng.choice([1, 3, 8]))
+            runs.forget_after(top)
+            for n in [n for n in docs if n > top]:
+                del docs[n]
+                live.discard(n)
+            num = top
+        if rng.random() < 0.05:
+            mask = np.zeros(num + 1, dtype=bool)
+            mask[sorted(live)] = True
+            runs.drop_dead(mask)
+        mask = np.zeros(num + 1, dtype=bool)
+        mask[sorted(live)] = True
+        for _ in range(3):
+            keys = rng.sample(range(32), rng.choice([1, 3, 6]))
+            cap = rng.choice([2, 3, 5, 100])
+            assert runs.lookup(np.array(keys), mask, cap).tolist() == _reference(
+                docs, live, keys, cap
+            )
+    assert len(runs._keys) > 1  # several runs were searched
+
+
+def test_band_runs_refuse_numbers_out_of_order():
+    runs = BandRuns()
+    runs.add(np.array([5]), np.array([[1, 2]]))
+    with pytest.raises(ValueError, match="increasing"):
+        runs.add(np.array([5]), np.array([[3, 4]]))
+
+
+@pytest.fixture(scope="module")
+def texts() -> list[str]:
+    docs = generate_corpus(240, seed=23, dup_fraction=0.2, languages=("fr",))
+    return [d["text"] for d in docs]
+
+
+def test_copied_buckets_give_the_lookups_of_the_band_rows(tmp_path, texts, monkeypatch):
+    # a small cap, so removals change which buckets are full; two connections, one removing
+    monkeypatch.setattr(sqlite_backend.SQLiteIndex, "warm_up_checks", 0)
+    rereads = []
+    real = sqlite_backend.SQLiteIndex._reread_live
+    monkeypatch.setattr(
+        sqlite_backend.SQLiteIndex, "_reread_live", lambda self: rereads.append(1) or real(self)
+    )
+    cfg = replace(NO_LEARN, lsh=LSHConfig(max_bucket=3, min_similarity=0.0))
+    path = tmp_path / "b.db"
+    a = open_index(path, cfg)
+    b = open_index(path)
+    a.add_many([(f"d{i}", t) for i, t in enumerate(texts[:120])])
+    rng = random.Random(3)
+    compared = differ = 0
+    for k, text in enumerate(texts[120:200]):
+        for idx in (a, b):
+            prep = idx.prepare(text)
+            idx.cache_candidates = False
+            rows = sorted(c.ref for c in idx._lookup(prep, None))
+            idx.cache_candidates = True
+            copied = sorted(c.ref for c in idx._lookup(prep, None))
+            assert copied == rows
+            compared += 1
+        (a if k % 2 else b).add(f"n{k}", text)
+        for _ in range(rng.choice([0, 1, 3])):  # removed by one, seen by the other
+            victim = f"d{rng.randrange(120)}"
+            differ += (a if k % 3 else b).remove(victim)
+        if k % 10 == 0:  # rows of gone trimmed before the other connection read them
+            a._db.execute("DELETE FROM gone WHERE seq <= (SELECT max(seq) - 1 FROM gone)")
+    assert compared == 160 and differ > 20
+    assert rereads  # some syncs had to re-read which documents are live
+    a.close()
+    b.close()
