@@ -84,7 +84,7 @@ from dedup.index.base import (
     dumps_settings,
 )
 from dedup.index.buckets import BandRuns
-from dedup.sketch.lsh import band_keys, empty_rows
+from dedup.sketch.lsh import band_key_at, band_keys, empty_rows
 
 __all__ = ["APPLICATION_ID", "SQLiteIndex"]
 
@@ -296,7 +296,7 @@ class SQLiteIndex(Index):
         self._wlen = np.zeros(0, dtype=np.int32)
         self._wused = self._wmark = 0
         # ... and of bands, from the copied signatures; _gone: the last row of gone applied
-        self._kbands = BandRuns()
+        self._kbands: BandRuns | None = None  # (made once the settings are read)
         self._gone: int | None = None
         try:
             self._db = sqlite3.connect(
@@ -317,6 +317,7 @@ class SQLiteIndex(Index):
         except BaseException:
             self._db.close()
             raise
+        self._kbands = BandRuns(self.config.lsh.bands)
         self._checkpointer = threading.Thread(
             target=self._checkpoint_loop,
             args=(timeout,),
@@ -522,7 +523,8 @@ class SQLiteIndex(Index):
         # and the documents copied since then (their numbers will be given again)
         self._klive[self._kmark + 1 :] = False
         self._ktop, self._wused = self._kmark, self._wmark
-        self._kbands.forget_after(self._kmark)
+        if self._kbands is not None:
+            self._kbands.forget_after(self._kmark)
         # removals this transaction made may have been copied: re-read which are live
         self._gone, self._kver = None, None
 
@@ -539,7 +541,8 @@ class SQLiteIndex(Index):
         with self._guard():
             if keys and copied:
                 self._sync_cands()
-                nums.update(self._kbands.lookup(np.array(keys), self._klive, cap).tolist())
+                found = self._kbands.lookup(np.array(keys), self._klive, cap, self._band_keys_of)
+                nums.update(found.tolist())
             elif keys:
                 # A bucket that already holds ``cap`` documents would exceed the cap with this
                 # one: the query is compared with its first (oldest) member only, the star rule
@@ -658,8 +661,10 @@ class SQLiteIndex(Index):
                 "FROM cands WHERE num > ? ORDER BY num",
                 (self._ktop,),
             )
+            first = self._ktop + 1
             while batch := rows.fetchmany(50000):
-                self._kput(batch)
+                self._kput(batch, bands=False)
+            self._copy_bands(np.arange(first, self._ktop + 1)[self._klive[first : self._ktop + 1]])
             if self._kloaded and gone != self._gone:
                 self._sync_gone(gone)
             self._gone = gone
@@ -685,11 +690,16 @@ class SQLiteIndex(Index):
         live = np.array([r[0] for r in self._db.execute("SELECT num FROM cands")], np.int64)
         self._klive[:] = False
         self._klive[live] = True
-        self._kbands.drop_dead(self._klive)
+        if self._kbands is not None:
+            self._kbands.drop_dead(self._klive)
 
-    def _kput(self, rows: Sequence[tuple[int, float, int | None, bytes, bytes | None]]) -> None:
+    def _kput(
+        self,
+        rows: Sequence[tuple[int, float, int | None, bytes, bytes | None]],
+        bands: bool = True,
+    ) -> None:
         """Copy documents' ``cands`` rows and ``wids`` (sorted by number, after every number
-        copied) into the arrays."""
+        copied) into the arrays (and, unless ``bands`` is False, their band keys)."""
         if not rows:
             return
         top = rows[-1][0]
@@ -710,7 +720,8 @@ class SQLiteIndex(Index):
             self._wstart[num], self._wlen[num] = used, n
             self._wused = used + n
             self._ktop = max(self._ktop, num)
-            self._copy_bands(np.array([num], dtype=np.int64))
+            if bands:
+                self._copy_bands(np.array([num], dtype=np.int64))
             return
         if top >= len(self._kts):
             cap = max(top + 1 + top // 8, len(self._kts) + len(self._kts) // 4)
@@ -743,15 +754,27 @@ class SQLiteIndex(Index):
         self._wlen[nums] = lens
         self._wused = int(ends[-1])
         self._ktop = max(self._ktop, top)
-        self._copy_bands(nums)
+        if bands:
+            self._copy_bands(nums)
+
+    def _band_keys_of(self, nums: np.ndarray, bands: np.ndarray) -> np.ndarray:
+        """Copied documents' keys of the given bands (from their copied signatures)."""
+        return band_key_at(self._ksig[nums], bands, self.config.lsh).view(np.int64)
 
     def _copy_bands(self, nums: np.ndarray) -> None:
         """Add the copied documents ``nums`` to the copy of the buckets (their band keys,
         computed from their signatures as when they were stored; none without shingles)."""
-        sigs = self._ksig[nums]
-        ok = ~empty_rows(sigs)
-        keys = band_keys(sigs[ok], self.config.lsh).view(np.int64)
-        self._kbands.add(nums[ok], keys)
+        if not len(nums) or self._kbands is None:
+            return
+        parts = []  # in slices: band_keys holds (documents x bands x rows) uint64 at once
+        for lo in range(0, len(nums), 100_000):
+            sigs = self._ksig[nums[lo : lo + 100_000]]
+            ok = ~empty_rows(sigs)
+            parts.append((nums[lo : lo + 100_000][ok], band_keys(sigs[ok], self.config.lsh)))
+        self._kbands.add(
+            np.concatenate([n for n, _ in parts]),
+            np.concatenate([k for _, k in parts]).view(np.int64),
+        )
 
     def _next_num(self, db: sqlite3.Connection) -> int:
         """The number of the next document: after every number ever given (the largest left
