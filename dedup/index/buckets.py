@@ -4,13 +4,13 @@ An index process that checks many articles keeps its own copy of the buckets (th
 backend's ``bands`` table holds the same pairs) so that a lookup costs a few binary searches
 instead of ~40 B-tree probes of a file larger than SQLite's memory map.
 
-Each (key, document) pair is one unsigned 64-bit word, so that runs are sorted by value
-(numpy's value sort is ~10x its argsort): the key's high bits, then the band, then the
+Each (key, document) pair is one unsigned 64-bit word: the key's high 32 bits, then the
 document number (low 32 bits). Pairs of one bucket are then contiguous and in number order;
-a few other keys may share the high bits, so the members found are checked against their
-full keys, recomputed from their signatures (``keys_of``). Documents arrive in increasing
-number order; each batch becomes a run, and the newest runs are merged while they are small
-(an LSM tree without disk), so a lookup searches a few runs.
+other keys may share the high bits, so each pair also keeps its key's low 32 bits
+(``check``), compared at lookup. A bucket is a key, whatever band it came from (as in the
+``bands`` table; keys of different bands are hashed apart). Documents arrive in increasing number order; each batch
+becomes a run, and the newest runs are merged while they are small (an LSM tree without
+disk), so a lookup searches a few runs. 12 bytes per pair.
 
 Removed documents stay in the runs: the caller passes which numbers are live, and the star
 rule counts live members only, exactly as the ``bands`` rows of live documents would be
@@ -22,17 +22,14 @@ Examples
 >>> keys = np.array([[10, 11], [10, 12], [10, 11]])  # three documents, two bands
 >>> runs = BandRuns(bands=2)
 >>> runs.add(np.array([1, 2, 3]), keys)
->>> keys_of = lambda nums, band: keys[nums - 1, band]
 >>> live = np.ones(4, dtype=bool)
->>> runs.lookup(np.array([10, 12]), live, 5, keys_of).tolist()
+>>> runs.lookup(np.array([10, 12]), live, 5).tolist()
 [1, 2, 3]
->>> runs.lookup(np.array([10, 11]), live, 3, keys_of).tolist()  # band 0 full: its first only
+>>> runs.lookup(np.array([10, 11]), live, 3).tolist()  # band 0 full: its first only
 [1, 3]
 """
 
 from __future__ import annotations
-
-from collections.abc import Callable
 
 import numpy as np
 
@@ -43,9 +40,6 @@ __all__ = ["MAX_RUN", "BandRuns"]
 MAX_RUN = 1 << 23
 _NUM_BITS = 32
 _NUM_MASK = np.uint64((1 << _NUM_BITS) - 1)
-
-#: ``keys_of(nums, bands)``: the full keys (int64) of documents ``nums`` in bands ``bands``.
-KeysOf = Callable[[np.ndarray, np.ndarray], np.ndarray]
 
 
 class BandRuns:
@@ -59,11 +53,10 @@ class BandRuns:
 
     def __init__(self, bands: int) -> None:
         self.bands = bands
-        self._band_bits = max(1, (bands - 1).bit_length())
-        self._shift = np.uint64(_NUM_BITS + self._band_bits)
-        # each run: packed pairs sorted by value; runs in number order (run i's numbers are
-        # all below run i+1's)
+        # each run: packed pairs sorted by value, and their keys' low 32 bits; runs in number
+        # order (run i's numbers are all below run i+1's)
         self._runs: list[np.ndarray] = []
+        self._checks: list[np.ndarray] = []
         self.top = 0  # the largest number added
 
     def __len__(self) -> int:
@@ -72,12 +65,12 @@ class BandRuns:
 
     @property
     def nbytes(self) -> int:
-        return sum(r.nbytes for r in self._runs)
+        return sum(r.nbytes + c.nbytes for r, c in zip(self._runs, self._checks))
 
-    def _high(self, keys: np.ndarray, bands: np.ndarray) -> np.ndarray:
-        """The key's high bits and the band, above the number's 32 bits."""
-        u = keys.view(np.uint64) >> self._shift << self._shift
-        return u | (bands.astype(np.uint64) << np.uint64(_NUM_BITS))
+    @staticmethod
+    def _high(keys: np.ndarray) -> np.ndarray:
+        """The key's high 32 bits, above the number's 32 bits."""
+        return keys.view(np.uint64) & ~_NUM_MASK
 
     def add(self, nums: np.ndarray, keys: np.ndarray) -> None:
         """Add documents ``nums`` (increasing, all above :attr:`top`, below 2**32) with their
@@ -89,25 +82,27 @@ class BandRuns:
         if nums[0] <= self.top or np.any(np.diff(nums) <= 0) or nums[-1] >= 1 << _NUM_BITS:
             raise ValueError("documents must be added in increasing number order, once")
         keys = np.ascontiguousarray(keys, dtype=np.int64).reshape(len(nums), self.bands)
-        bands = np.broadcast_to(np.arange(self.bands), keys.shape)
-        packed = self._high(keys, bands) | np.repeat(nums, self.bands).reshape(keys.shape).astype(
-            np.uint64
-        )
-        run = packed.ravel()
-        run.sort()
+        flat = keys.ravel()
+        run = self._high(flat) | np.repeat(nums, self.bands).astype(np.uint64)
+        low = flat.view(np.uint64).astype(np.uint32)  # (truncates to the low bits)
+        order = np.argsort(run)
+        run, check = run[order], low[order]
         self._runs.append(run)
+        self._checks.append(check)
         self.top = int(nums[-1])
         self._merge()
 
     def _merge(self) -> None:
-        runs = self._runs
+        runs, checks = self._runs, self._checks
         while len(runs) >= 2 and len(runs[-2]) <= 2 * len(runs[-1]):
             if len(runs[-2]) + len(runs[-1]) > MAX_RUN:
                 break
-            merged = np.concatenate(runs[-2:])
-            merged.sort()
-            del runs[-2:]
-            runs.append(merged)
+            at = np.searchsorted(runs[-2], runs[-1])  # (pairs are distinct values)
+            run = np.insert(runs[-2], at, runs[-1])
+            check = np.insert(checks[-2], at, checks[-1])
+            del runs[-2:], checks[-2:]
+            runs.append(run)
+            checks.append(check)
 
     def forget_after(self, top: int) -> None:
         """Drop the documents numbered above ``top`` (a rolled-back transaction's)."""
@@ -118,35 +113,38 @@ class BandRuns:
             if keep.all():
                 break
             if keep.any():
-                self._runs[i] = self._runs[i][keep]
+                self._runs[i], self._checks[i] = self._runs[i][keep], self._checks[i][keep]
             else:
-                del self._runs[i]
+                del self._runs[i], self._checks[i]
         self.top = top
 
     def drop_dead(self, live: np.ndarray) -> None:
         """Remove the pairs of documents that are not ``live`` (frees their memory)."""
-        runs = []
-        for run in self._runs:
+        runs, checks = [], []
+        for run, check in zip(self._runs, self._checks):
             keep = live[(run & _NUM_MASK).astype(np.int64)]
-            run = run if keep.all() else run[keep]
+            if not keep.all():
+                run, check = run[keep], check[keep]
             if len(run):
                 runs.append(run)
-        self._runs = runs
+                checks.append(check)
+        self._runs, self._checks = runs, checks
 
-    def lookup(self, keys: np.ndarray, live: np.ndarray, cap: int, keys_of: KeysOf) -> np.ndarray:
+    def lookup(self, keys: np.ndarray, live: np.ndarray, cap: int) -> np.ndarray:
         """Live documents sharing a key with ``keys`` (``keys[b]``: the query's key of band
         ``b``), by the star rule of :func:`dedup.sketch.lsh.candidate_pairs`: a bucket already
         holding ``cap`` live documents gives its first (lowest-numbered) one only. Sorted,
         without repeats.
 
         ``live``: boolean array indexed by document number (every number added must index
-        it); ``keys_of``: see :data:`KeysOf`.
+        it).
         """
         q = np.asarray(keys, dtype=np.int64)
         if not len(q) or not self._runs:
             return np.zeros(0, dtype=np.int64)
         band = np.arange(len(q))
-        base = self._high(q, band)
+        base = self._high(q)
+        q_low = q.view(np.uint64).astype(np.uint32)
         spans = []
         totals = np.zeros(len(q), dtype=np.int64)
         for run in self._runs:
@@ -155,24 +153,24 @@ class BandRuns:
             spans.append((lo, hi))
             totals += hi - lo
         big = totals > 2 * cap  # huge buckets: walked key by key, stopping at cap
-        out = [self._walk(j, q[j], spans, live, cap, keys_of) for j in np.flatnonzero(big)]
+        out = [self._walk(j, q_low[j], spans, live, cap) for j in np.flatnonzero(big)]
         parts_n: list[np.ndarray] = []
         parts_b: list[np.ndarray] = []
-        for (lo, hi), run in zip(spans, self._runs):
+        for (lo, hi), run, check in zip(spans, self._runs, self._checks):
             n = np.where(big, 0, hi - lo)
             total = int(n.sum())
             if not total:
                 continue
             ends = np.cumsum(n)
             at = np.repeat(lo - (ends - n), n) + np.arange(total)
-            parts_n.append((run[at] & _NUM_MASK).astype(np.int64))
-            parts_b.append(np.repeat(band, n))
+            which = np.repeat(band, n)
+            ok = check[at] == q_low[which]  # (the same high bits, another key: not a member)
+            parts_n.append((run[at[ok]] & _NUM_MASK).astype(np.int64))
+            parts_b.append(which[ok])
         if parts_n:
             nums = np.concatenate(parts_n)
             which = np.concatenate(parts_b)
             ok = live[nums]
-            nums, which = nums[ok], which[ok]
-            ok = keys_of(nums, which) == q[which]  # the same high bits, another key
             nums, which = nums[ok], which[ok]
             # runs were visited in number order: a stable sort by band keeps each bucket's
             # members in number order
@@ -191,19 +189,20 @@ class BandRuns:
         return found[keep]
 
     def _walk(
-        self, j: int, key: int, spans: list, live: np.ndarray, cap: int, keys_of: KeysOf
+        self, j: int, low: np.uint32, spans: list, live: np.ndarray, cap: int
     ) -> np.ndarray:
-        """Bucket ``j`` of a lookup, counted only up to ``cap`` live members."""
+        """Bucket ``j`` of a lookup (key low bits ``low``), counted only up to ``cap`` live
+        members."""
         first = None
         found: list[np.ndarray] = []
         seen = 0
-        for (lo, hi), run in zip(spans, self._runs):
+        for (lo, hi), run, check in zip(spans, self._runs, self._checks):
             start, stop = int(lo[j]), int(hi[j])
             step = 2 * cap  # a slice at a time: a huge bucket is read only up to cap live
             while start < stop:
-                nums = (run[start : min(stop, start + step)] & _NUM_MASK).astype(np.int64)
-                nums = nums[live[nums]]
-                alive = nums[keys_of(nums, np.full(len(nums), j)) == key]
+                end = min(stop, start + step)
+                nums = (run[start:end][check[start:end] == low] & _NUM_MASK).astype(np.int64)
+                alive = nums[live[nums]]
                 if first is None and len(alive):
                     first = alive[:1]
                 found.append(alive)

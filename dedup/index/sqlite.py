@@ -84,7 +84,7 @@ from dedup.index.base import (
     dumps_settings,
 )
 from dedup.index.buckets import BandRuns
-from dedup.sketch.lsh import band_key_at, band_keys, empty_rows
+from dedup.sketch.lsh import band_keys, empty_rows
 
 __all__ = ["APPLICATION_ID", "SQLiteIndex"]
 
@@ -541,7 +541,7 @@ class SQLiteIndex(Index):
         with self._guard():
             if keys and copied:
                 self._sync_cands()
-                found = self._kbands.lookup(np.array(keys), self._klive, cap, self._band_keys_of)
+                found = self._kbands.lookup(np.array(keys), self._klive, cap)
                 nums.update(found.tolist())
             elif keys:
                 # A bucket that already holds ``cap`` documents would exceed the cap with this
@@ -756,10 +756,6 @@ class SQLiteIndex(Index):
         self._ktop = max(self._ktop, top)
         if bands:
             self._copy_bands(nums)
-
-    def _band_keys_of(self, nums: np.ndarray, bands: np.ndarray) -> np.ndarray:
-        """Copied documents' keys of the given bands (from their copied signatures)."""
-        return band_key_at(self._ksig[nums], bands, self.config.lsh).view(np.int64)
 
     def _copy_bands(self, nums: np.ndarray) -> None:
         """Add the copied documents ``nums`` to the copy of the buckets (their band keys,
