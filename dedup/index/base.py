@@ -1044,9 +1044,7 @@ def _prune_ids(
     n = max(ids.n_docs + 1, int(df_f.max(initial=1)), int(q_df.max(initial=1)))
     member = np.zeros(max(len(ids.words), int(flat.max(initial=0)) + 1), dtype=bool)
     member[flat] = True
-    df_of = _UnionCounts(
-        dict(zip(qlist, q_df.tolist())), vocab, ids.words, member, ids.count_of
-    )
+    df_of = _UnionCounts(dict(zip(qlist, q_df.tolist())), vocab, ids.words, member, ids.count_of)
     if cfg.near_copy <= 0 or cfg.threshold <= 0 or not k_all:
         return list(range(k_all)), df_of, n
     wt_f = np.log((n + 1) / (df_f + 1.0)) + 1.0

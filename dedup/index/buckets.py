@@ -188,9 +188,7 @@ class BandRuns:
         keep[1:] = found[1:] != found[:-1]
         return found[keep]
 
-    def _walk(
-        self, j: int, low: np.uint32, spans: list, live: np.ndarray, cap: int
-    ) -> np.ndarray:
+    def _walk(self, j: int, low: np.uint32, spans: list, live: np.ndarray, cap: int) -> np.ndarray:
         """Bucket ``j`` of a lookup (key low bits ``low``), counted only up to ``cap`` live
         members."""
         first = None

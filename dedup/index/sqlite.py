@@ -408,9 +408,7 @@ class SQLiteIndex(Index):
             # 4 added the tables cands and wlog, 5 vocab and wids, 6 moved the signatures
             # from docs to cands: an older file is upgraded in place, in this transaction (a
             # killed upgrade leaves the old file as it was)
-            cfg = check_stored(
-                str(self.path), meta, config, readable=(2, 3, 4, 5, FORMAT_VERSION)
-            )
+            cfg = check_stored(str(self.path), meta, config, readable=(2, 3, 4, 5, FORMAT_VERSION))
             if meta.get("format_version") != FORMAT_VERSION:
                 self._upgrade(db, meta)
             if retention is not None and retention != meta.get("retention"):
@@ -580,9 +578,7 @@ class SQLiteIndex(Index):
     #: CLI call) reads rows and the counts it needs instead. 0 loads them at the first.
     warm_up_checks: int = 16
 
-    def _filter_rows(
-        self, prep: Prepared, nums: set[int], min_ts: float | None
-    ) -> list[Candidate]:
+    def _filter_rows(self, prep: Prepared, nums: set[int], min_ts: float | None) -> list[Candidate]:
         """The candidates whose signature estimate reaches ``lsh.min_similarity`` (or with the
         query's text hash), from their ``cands`` rows (ids left to :meth:`_with_ids`)."""
         sql = (
@@ -741,9 +737,7 @@ class SQLiteIndex(Index):
                     new[: len(old)] = old
                 setattr(self, name, new)
         nums = np.fromiter((r[0] for r in rows), np.int64, len(rows))
-        self._ksig[nums] = np.frombuffer(b"".join(r[3] for r in rows), "<u4").reshape(
-            len(rows), -1
-        )
+        self._ksig[nums] = np.frombuffer(b"".join(r[3] for r in rows), "<u4").reshape(len(rows), -1)
         self._kts[nums] = [r[1] for r in rows]
         self._khas[nums] = [r[2] is not None for r in rows]
         self._khash[nums] = [0 if r[2] is None else r[2] for r in rows]
@@ -1229,9 +1223,7 @@ class SQLiteIndex(Index):
                 self._insert_rows(db, [(doc_id, prep, ts, published_at)], "error")
         return AddResult(doc_id, added, tuple(matches))
 
-    def _delete(
-        self, db: sqlite3.Connection, num: int, sig: bytes | None
-    ) -> tuple[list[str], int]:
+    def _delete(self, db: sqlite3.Connection, num: int, sig: bytes | None) -> tuple[list[str], int]:
         """Delete one document's rows; returns its word-count change for :meth:`_record`."""
         if sig is None:  # no cands row (a damaged file): find its band rows the slow way
             db.execute("DELETE FROM bands WHERE num = ?", (num,))

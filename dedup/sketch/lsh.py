@@ -22,7 +22,7 @@ import numpy as np
 from dedup.config import LSHConfig
 from dedup.sketch.hashing import MAX_HASH
 
-__all__ = ["band_key_at", "band_keys", "candidate_pairs", "empty_rows", "filter_pairs"]
+__all__ = ["band_keys", "candidate_pairs", "empty_rows", "filter_pairs"]
 
 _K = np.uint64(0x9E3779B97F4A7C15)
 _M = np.uint64(0xBF58476D1CE4E5B9)
@@ -57,33 +57,6 @@ def band_keys(signatures: np.ndarray, config: LSHConfig | None = None) -> np.nda
             h = (h ^ blocks[:, :, r]) * _K
             h ^= h >> np.uint64(31)
         h = (h + np.arange(cfg.bands, dtype=np.uint64)) * _M  # different bands never collide
-        h ^= h >> np.uint64(29)
-    return h
-
-
-def band_key_at(signatures: np.ndarray, bands: np.ndarray, config: LSHConfig | None = None) -> np.ndarray:
-    """Each row's key of one band: ``band_keys(signatures, config)[i, bands[i]]`` for every
-    row ``i``, without computing the other bands.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> sig = np.arange(24, dtype=np.uint32).reshape(2, 12)
-    >>> cfg = LSHConfig(bands=4, rows=3)
-    >>> bool(np.all(band_key_at(sig, np.array([3, 1]), cfg) == band_keys(sig, cfg)[[0, 1], [3, 1]]))
-    True
-    """
-    cfg = config or LSHConfig()
-    sig = np.asarray(signatures)
-    b = np.asarray(bands, dtype=np.int64)
-    cols = b[:, None] * cfg.rows + np.arange(cfg.rows)
-    blocks = np.take_along_axis(sig, cols, axis=1).astype(np.uint64)
-    with np.errstate(over="ignore"):
-        h = np.full(len(sig), np.uint64(cfg.rows), dtype=np.uint64)
-        for r in range(cfg.rows):
-            h = (h ^ blocks[:, r]) * _K
-            h ^= h >> np.uint64(31)
-        h = (h + b.astype(np.uint64)) * _M
         h ^= h >> np.uint64(29)
     return h
 

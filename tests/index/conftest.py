@@ -6,8 +6,8 @@ from __future__ import annotations
 import itertools
 import json
 import shutil
-import sqlite3
 import socket
+import sqlite3
 import subprocess
 import sys
 import time

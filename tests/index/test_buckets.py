@@ -4,7 +4,6 @@ format version 2 (set buckets in Redis) is refused there with a rebuild message.
 from __future__ import annotations
 
 import json
-import sqlite3
 from dataclasses import replace
 
 import numpy as np

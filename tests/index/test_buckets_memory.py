@@ -67,7 +67,7 @@ def test_band_runs_follow_the_star_rule(monkeypatch, seed):
         mask = np.zeros(num + 1, dtype=bool)
         mask[sorted(live)] = True
         for _ in range(3):
-            keys = [rng.choice(space + [99]) for _ in range(bands)]
+            keys = [rng.choice([*space, 99]) for _ in range(bands)]
             cap = rng.choice([2, 3, 5, 100])
             got = runs.lookup(np.array(keys), mask, cap).tolist()
             assert got == _reference(docs, live, keys, cap)
