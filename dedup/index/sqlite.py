@@ -117,6 +117,16 @@ CREATE TABLE IF NOT EXISTS gone(seq INTEGER PRIMARY KEY AUTOINCREMENT, num INTEG
 """
 
 _SQLITE_MAGIC = b"SQLite format 3\x00"
+# the star rule of a lookup over the band rows: (keys as JSON, cap, cap, cap)
+_STAR_SQL = """
+    WITH q(key) AS (SELECT value FROM json_each(?)),
+    c(key, n) AS (SELECT key, (SELECT count(*) FROM
+        (SELECT 1 FROM bands WHERE bands.key = q.key LIMIT ?)) FROM q)
+    SELECT bands.num FROM c JOIN bands ON bands.key = c.key WHERE c.n < ?
+    UNION
+    SELECT (SELECT num FROM bands WHERE bands.key = c.key ORDER BY num LIMIT 1)
+    FROM c WHERE c.n >= ?
+"""
 # a stored document's number and signature, by id
 _NUM_SIG_OF_ID = (
     "SELECT num, (SELECT sig FROM cands WHERE cands.num = docs.num) FROM docs WHERE id = ?"
@@ -126,6 +136,9 @@ _CACHE_KIB = -65536  # page cache: 64 MiB (negative: KiB)
 _WORD_CACHE = 2_000_000  # word counts kept in memory (then the cache starts over)
 #: Fold the word-count log into ``words`` once it holds this many documents' changes.
 FOLD_ROWS = 1000
+#: Write the band rows of the newest documents (those numbered after ``meta.banded``) once
+#: this many wait (a single add writes none: ~40 rows on as many random pages of ``bands``).
+BAND_FOLD_ROWS = 256
 #: Rows of ``gone`` (removed document numbers) kept for other connections to read; one
 #: that has not read those trimmed meanwhile re-reads which documents are live (all of cands).
 GONE_KEEP = 100_000
@@ -200,6 +213,38 @@ def fold_log(db: sqlite3.Connection, snapshot: Any = None) -> int:
     (after,) = db.execute("SELECT value FROM meta WHERE key='fold'").fetchone()
     db.execute("INSERT OR REPLACE INTO meta VALUES ('folded', ?)", (json.dumps([after, last]),))
     return int(rows)
+
+
+def _banded(db: sqlite3.Connection) -> int:
+    """Documents numbered up to this have their ``bands`` rows; none after it has any."""
+    row = db.execute("SELECT value FROM meta WHERE key = 'banded'").fetchone()
+    return int(row[0]) if row else 0
+
+
+def _unbanded(db: sqlite3.Connection) -> int:
+    """Documents waiting for their band rows."""
+    return int(db.execute("SELECT count(*) FROM cands WHERE num > ?", (_banded(db),)).fetchone()[0])
+
+
+def fold_bands(db: sqlite3.Connection, lsh: Any) -> int:
+    """Write the band rows of every document numbered after ``meta.banded`` (sorted: a batch
+    lands on neighbouring pages) and move the mark past them; inside the caller's write
+    transaction. Returns the rows written."""
+    banded = _banded(db)
+    rows = db.execute("SELECT num, sig FROM cands WHERE num > ? ORDER BY num", (banded,)).fetchall()
+    if not rows:
+        return 0
+    nums = np.array([r[0] for r in rows], dtype=np.int64)
+    sigs = np.frombuffer(b"".join(r[1] for r in rows), dtype="<u4").reshape(len(rows), -1)
+    ok = ~empty_rows(sigs)  # a document without shingles has no bands
+    keys = band_keys(sigs[ok], lsh).view(np.int64)
+    pairs = sorted(zip(keys.ravel().tolist(), np.repeat(nums[ok], keys.shape[1]).tolist()))
+    db.executemany("INSERT OR IGNORE INTO bands(key, num) VALUES (?, ?)", pairs)
+    db.execute(
+        "INSERT OR REPLACE INTO meta VALUES ('banded', ?)",
+        (str(max(int(nums[-1]), banded)),),
+    )
+    return len(pairs)
 
 
 def _check_file(path: Path) -> None:
@@ -346,6 +391,14 @@ class SQLiteIndex(Index):
                         except BaseException:
                             db.execute("ROLLBACK")
                             raise
+                    if _unbanded(db) >= BAND_FOLD_ROWS:
+                        db.execute("BEGIN IMMEDIATE")
+                        try:
+                            fold_bands(db, self.config.lsh)
+                            db.execute("COMMIT")
+                        except BaseException:
+                            db.execute("ROLLBACK")
+                            raise
                     lo, hi = db.execute("SELECT min(seq), max(seq) FROM gone").fetchone()
                     if lo is not None and hi - lo + 1 >= 2 * GONE_KEEP:
                         db.execute("DELETE FROM gone WHERE seq <= ?", (hi - GONE_KEEP,))
@@ -387,7 +440,7 @@ class SQLiteIndex(Index):
                     if statement.strip():
                         db.execute(statement)
                 db.execute("INSERT INTO words VALUES ('', 0)")
-                db.execute("INSERT INTO meta VALUES ('fold', '0')")
+                db.execute("INSERT INTO meta VALUES ('fold', '0'), ('banded', '0')")
                 db.execute(f"PRAGMA application_id={APPLICATION_ID}")
                 db.execute(f"PRAGMA user_version={FORMAT_VERSION}")
                 db.execute(
@@ -442,6 +495,9 @@ class SQLiteIndex(Index):
             "SELECT num, ts, text_hash, sig FROM docs ORDER BY num"
         )
         db.execute("ALTER TABLE docs DROP COLUMN sig")
+        db.execute(  # every stored document has its band rows
+            "INSERT OR REPLACE INTO meta VALUES ('banded', ?)", (str(self._next_num(db) - 1),)
+        )
         if version == 5:
             self._set_version(db, meta)
             return
@@ -542,20 +598,7 @@ class SQLiteIndex(Index):
                 found = self._kbands.lookup(np.array(keys), self._klive, cap)
                 nums.update(found.tolist())
             elif keys:
-                # A bucket that already holds ``cap`` documents would exceed the cap with this
-                # one: the query is compared with its first (oldest) member only, the star rule
-                # of dedup.sketch.lsh.candidate_pairs. Counting stops at ``cap`` (in SQLite,
-                # not Python), so a huge bucket costs no more than a full small one.
-                sql = """
-                    WITH q(key) AS (SELECT value FROM json_each(?)),
-                    c(key, n) AS (SELECT key, (SELECT count(*) FROM
-                        (SELECT 1 FROM bands WHERE bands.key = q.key LIMIT ?)) FROM q)
-                    SELECT bands.num FROM c JOIN bands ON bands.key = c.key WHERE c.n < ?
-                    UNION
-                    SELECT (SELECT num FROM bands WHERE bands.key = c.key ORDER BY num LIMIT 1)
-                    FROM c WHERE c.n >= ?
-                """
-                nums.update(r[0] for r in self._db.execute(sql, (json.dumps(keys), cap, cap, cap)))
+                nums.update(self._bucket_rows(keys, cap))
             if prep.text_hash is not None:
                 nums.update(
                     r[0]
@@ -569,6 +612,40 @@ class SQLiteIndex(Index):
             if copied:
                 return self._filter_cached(prep, nums, min_ts)
             return self._filter_rows(prep, nums, min_ts)
+
+    def _bucket_rows(self, keys: Sequence[int], cap: int) -> set[int]:
+        """The star rule over the band rows, and the documents whose rows wait for a fold
+        (their keys computed from their signatures; at most a few hundred documents)."""
+        tail: dict[int, list[int]] = {}
+        with self._snapshot():
+            banded = _banded(self._db)
+            rows = self._db.execute(
+                "SELECT num, sig FROM cands WHERE num > ? ORDER BY num", (banded,)
+            ).fetchall()
+            if rows:
+                nums = np.array([r[0] for r in rows], dtype=np.int64)
+                sigs = np.frombuffer(b"".join(r[1] for r in rows), "<u4").reshape(len(rows), -1)
+                ok = ~empty_rows(sigs)
+                tkeys = band_keys(sigs[ok], self.config.lsh).view(np.int64)
+                hit = np.isin(tkeys, np.array(keys, dtype=np.int64))
+                for r, b in zip(*np.nonzero(hit)):
+                    tail.setdefault(int(tkeys[r, b]), []).append(int(nums[ok][r]))
+            # A bucket that already holds ``cap`` documents would exceed the cap with this
+            # one: the query is compared with its first (oldest) member only, the star rule
+            # of dedup.sketch.lsh.candidate_pairs. Counting stops at ``cap`` (in SQLite, not
+            # Python), so a huge bucket costs no more than a full small one.
+            plain = [k for k in keys if k not in tail]
+            found = {r[0] for r in self._db.execute(_STAR_SQL, (json.dumps(plain), cap, cap, cap))}
+            for key, members in tail.items():  # the rows' members come first (lower numbers)
+                listed = [
+                    r[0]
+                    for r in self._db.execute(
+                        "SELECT num FROM bands WHERE key = ? ORDER BY num LIMIT ?", (key, cap)
+                    )
+                ]
+                listed += sorted(members)
+                found.update(listed[:1] if len(listed) >= cap else listed)
+        return found
 
     #: Filter candidates on an in-process copy of ``cands`` (synced by number: numbers are
     #: never reused) instead of reading their rows; False reads the rows (the tests compare).
@@ -1137,7 +1214,6 @@ class SQLiteIndex(Index):
     ) -> int:
         now = time.time()
         n = 0
-        bands: list[tuple[int, int]] = []
         cands: list[tuple[int, float, int | None, bytes]] = []
         wids: list[tuple[int, bytes]] = []
         changes: list[tuple[Sequence[str], int]] = []
@@ -1148,9 +1224,7 @@ class SQLiteIndex(Index):
         num = self._next_num(db) - 1
 
         def flush() -> None:
-            # one statement per table for many documents (sorted: neighbouring b-tree pages)
-            bands.sort()
-            db.executemany("INSERT OR IGNORE INTO bands(key, num) VALUES (?, ?)", bands)
+            # one statement per table for many documents; their band rows wait for a fold
             db.executemany("INSERT INTO cands VALUES (?, ?, ?, ?)", cands)
             db.executemany("INSERT INTO vocab(id, word) VALUES (?, ?)", self._vnew)
             self._vnew.clear()
@@ -1158,7 +1232,6 @@ class SQLiteIndex(Index):
             if self._kloaded:
                 self._kput([(*c, w[1]) for c, w in zip(cands, wids)])
             self._record(db, changes, numbers)
-            bands.clear()
             cands.clear()
             wids.clear()
             changes.clear()
@@ -1182,7 +1255,6 @@ class SQLiteIndex(Index):
                 "VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (num, doc_id, ts, pub, now, prep.text_hash, prep.normalized),
             )
-            bands.extend((k, num) for k in prep.keys)
             cands.append((num, ts, prep.text_hash, prep.sig_bytes))
             words = list(set(prep.normalized.split()))
             ids = self._number(words)
@@ -1191,6 +1263,8 @@ class SQLiteIndex(Index):
             numbers.append(ids)
             n += 1
         flush()
+        if n >= _DIRECT:  # a bulk load writes its band rows now, sorted
+            fold_bands(db, self.config.lsh)
         return n
 
     def _insert(
@@ -1225,7 +1299,9 @@ class SQLiteIndex(Index):
 
     def _delete(self, db: sqlite3.Connection, num: int, sig: bytes | None) -> tuple[list[str], int]:
         """Delete one document's rows; returns its word-count change for :meth:`_record`."""
-        if sig is None:  # no cands row (a damaged file): find its band rows the slow way
+        if num > _banded(db):
+            pass  # its band rows were not written yet
+        elif sig is None:  # no cands row (a damaged file): find its band rows the slow way
             db.execute("DELETE FROM bands WHERE num = ?", (num,))
         else:
             sig_arr = np.frombuffer(sig, dtype="<u4").reshape(1, -1)
@@ -1300,7 +1376,8 @@ class SQLiteIndex(Index):
                 problems = [r[0] for r in self._db.execute("PRAGMA integrity_check")]
                 problems = [] if problems == ["ok"] else problems
                 orphan = self._db.execute(
-                    "SELECT count(*) FROM bands WHERE num NOT IN (SELECT num FROM docs)"
+                    "SELECT count(*) FROM bands WHERE num NOT IN (SELECT num FROM docs) OR num > ?",
+                    (_banded(self._db),),
                 ).fetchone()[0]
                 (bad_cands,) = self._db.execute(
                     "SELECT (SELECT count(*) FROM docs LEFT JOIN cands USING (num) "
@@ -1311,7 +1388,7 @@ class SQLiteIndex(Index):
             except sqlite3.DatabaseError as exc:
                 return [*locals().get("problems", []), f"unreadable: {exc}"]
         if orphan:
-            problems.append(f"{orphan} band rows of missing documents")
+            problems.append(f"{orphan} band rows of missing documents (or after meta.banded)")
         if bad_cands:
             problems.append(f"{bad_cands} candidate rows missing, orphaned or out of date")
         if not problems:

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from dedup.config import BoilerplateConfig, DedupConfig
+from dedup.config import BoilerplateConfig, DedupConfig, LSHConfig
 from dedup.index import open_index
 from dedup.index import sqlite as sqlite_backend
 
@@ -164,8 +164,11 @@ def _make_old_sqlite(path: Path | str, version: int) -> None:
     db = sqlite3.connect(path)
     (value,) = db.execute("SELECT value FROM meta WHERE key='settings'").fetchone()
     meta = json.loads(value)
+    lsh = LSHConfig(**{k: meta["config"]["lsh"][k] for k in ("bands", "rows", "max_bucket")})
     meta["format_version"] = version
     db.execute("UPDATE meta SET value=? WHERE key='settings'", (json.dumps(meta),))
+    sqlite_backend.fold_bands(db, lsh)  # older versions wrote every document's band rows
+    db.execute("DELETE FROM meta WHERE key = 'banded'")
     db.execute("DROP TABLE gone")  # 6 added the log of removed documents, and
     # moved the signatures from docs to cands (4 and 5 kept their low bytes there, sig8)
     db.execute("ALTER TABLE docs ADD COLUMN sig BLOB")
