@@ -506,6 +506,10 @@ class Index(ABC):
     def _min_ts(self) -> float | None:
         return None if self.retention is None else time.time() - self.retention
 
+    #: The backend's lookup returns only candidates that pass the signature filter (so
+    #: :meth:`_verify` does not filter again).
+    _lookup_filters: bool = False
+
     #: Skip candidates whose score provably cannot reach a duplicate (see :func:`_prune`);
     #: False verifies every candidate (the tests compare both).
     prune: bool = True
@@ -514,17 +518,19 @@ class Index(ABC):
         """Signature filter + verification of candidates, exactly like the batch pipeline."""
         if not cands or not prep.normalized:
             return []
-        sigs = np.frombuffer(b"".join(c.sig for c in cands), dtype="<u4").reshape(len(cands), -1)
-        est = (sigs == prep.signature).mean(axis=1)
-        keep = [
-            i
-            for i, c in enumerate(cands)
-            if est[i] >= self.config.lsh.min_similarity
-            or (prep.text_hash is not None and c.text_hash == prep.text_hash)
-        ]
-        if not keep:
-            return []
-        kept = [cands[i] for i in keep]
+        if self._lookup_filters:
+            kept = cands  # (the lookup applied this very filter)
+        else:
+            sigs = np.frombuffer(b"".join(c.sig for c in cands), "<u4").reshape(len(cands), -1)
+            est = (sigs == prep.signature).mean(axis=1)
+            kept = [
+                c
+                for i, c in enumerate(cands)
+                if est[i] >= self.config.lsh.min_similarity
+                or (prep.text_hash is not None and c.text_hash == prep.text_hash)
+            ]
+            if not kept:
+                return []
         query = prep.normalized
         qwords = set(query.split())
         if self.prune and len(kept) > _FEW:

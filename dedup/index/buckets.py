@@ -82,11 +82,10 @@ class BandRuns:
         if nums[0] <= self.top or np.any(np.diff(nums) <= 0) or nums[-1] >= 1 << _NUM_BITS:
             raise ValueError("documents must be added in increasing number order, once")
         keys = np.ascontiguousarray(keys, dtype=np.int64).reshape(len(nums), self.bands)
-        flat = keys.ravel()
-        run = self._high(flat) | np.repeat(nums, self.bands).astype(np.uint64)
-        low = flat.view(np.uint64).astype(np.uint32)  # (truncates to the low bits)
+        run = (self._high(keys) | nums.astype(np.uint64)[:, None]).ravel()
         order = np.argsort(run)
-        run, check = run[order], low[order]
+        run = run[order]
+        check = keys.ravel().view(np.uint64)[order].astype(np.uint32)  # (the low 32 bits)
         self._runs.append(run)
         self._checks.append(check)
         self.top = int(nums[-1])

@@ -4,12 +4,14 @@ Layout (``PRAGMA application_id`` marks the file as a dedup index, ``user_versio
 format version)::
 
     meta(key, value)                  format marker, version, settings (JSON), fold counter,
-                                      the last fold (``folded``), ``maxnum`` (format 5)
+                                      the last fold (``folded``), ``maxnum`` (format 5),
+                                      ``banded`` (format 6)
     docs(num, id UNIQUE, ts, published_at, added_at, text_hash, text)
     cands(num, ts, text_hash, sig)    what a lookup reads per candidate: its MinHash signature
                                       (``sig``, format 6; in ``docs`` before) beside the time
                                       and text hash, ~530 bytes, no text
-    bands(key, num)  WITHOUT ROWID    one row per LSH band of each document
+    bands(key, num)  WITHOUT ROWID    one row per LSH band of each document numbered up to
+                                      ``meta.banded`` (format 6: later ones wait for a fold)
     words(word, n)   WITHOUT ROWID    documents per word (``set(text.split())``); the row
                                       ``''`` holds the number of documents
     wlog(seq, delta, words)           word-count changes not yet folded into ``words``: one
@@ -19,6 +21,8 @@ format version)::
                                       deleted, so a number is never reused (format 5)
     wids(num, ids)                    each document's distinct words as sorted vocab numbers,
                                       little-endian uint32 (format 5)
+    gone(seq AUTOINCREMENT, num)      the numbers of removed documents, in order; the oldest
+                                      beyond :data:`GONE_KEEP` are trimmed (format 6)
 
 A word's count is ``words.n`` plus the deltas of ``wlog``. Both change in the same
 transaction as the documents they count, so they can never drift from the stored texts
@@ -33,15 +37,25 @@ fold leaves its last row as an empty marker, so log numbers are never reused. Bu
 
 A lookup filters candidates on their signatures in ``cands`` (rows of ~530 bytes, ~7 per page:
 the ``docs`` rows, a page each with their texts, are read only for the ids and texts of the
-~0.4 candidates per check that survive verification's bound). Each connection compares on
-its own copy of ``cands`` (format 5; with the full signatures from format 6): document
-numbers are never reused (``meta.maxnum`` keeps the number of a removed newest document), so
-the copy is kept current by reading the rows numbered after the last one it holds.
+~0.4 candidates per check that survive verification's bound).
 
-The verification bound of a check (:func:`dedup.index.base._prune_ids`) reads the candidates'
-``wids`` blobs instead of their texts: word counts are then gathered by number from an
-in-process array (kept current like the word-count cache below), and only the few candidates
-that survive the bound have their texts read and split.
+Band rows cost ~40 random B-tree pages per document, so a single add writes none: documents
+numbered after ``meta.banded`` wait for a fold (the background thread writes their rows,
+sorted, once :data:`BAND_FOLD_ROWS` wait; a bulk load writes its own), and a lookup made from
+the file adds those documents' keys, computed from their signatures.
+
+A connection that has made :attr:`SQLiteIndex.warm_up_checks` lookups keeps copies in memory,
+indexed by document number: the ``cands`` rows, the ``wids`` and the buckets
+(:class:`~dedup.index.buckets.BandRuns`, from the signatures). Document numbers are never
+reused (``meta.maxnum`` keeps the number of a removed newest document), so the copies are
+kept current by reading the rows numbered after the last one held, and removals by reading
+``gone`` (a connection that finds rows it had not read trimmed re-reads which numbers
+``cands`` holds). A lookup then reads nothing from the file but the text-hash index; the
+verification bound (:func:`dedup.index.base._prune_ids`) gathers the candidates' word numbers
+and counts from memory, and only the few candidates that survive it have their texts read.
+At 1M articles the copies take ~1.9 GB per process (signatures 512 bytes, word numbers ~760
+bytes, bucket pairs 504 bytes per article) and ~20 s to load;
+``SQLiteIndex.cache_candidates = False`` keeps a process on the file.
 
 Signatures are raw little-endian uint32 bytes; texts are stored normalized (what verification
 reads). Nothing is pickled.
@@ -213,6 +227,17 @@ def fold_log(db: sqlite3.Connection, snapshot: Any = None) -> int:
     (after,) = db.execute("SELECT value FROM meta WHERE key='fold'").fetchone()
     db.execute("INSERT OR REPLACE INTO meta VALUES ('folded', ?)", (json.dumps([after, last]),))
     return int(rows)
+
+
+def _agreement_needed(width: int, floor: float) -> int:
+    """The fewest equal signature values ``k`` out of ``width`` with ``k / width >= floor``
+    (the estimate of the batch filter, in the same float arithmetic)."""
+    k = max(0, min(width, int(floor * width)))
+    while k > 0 and (k - 1) / width >= floor:
+        k -= 1
+    while k <= width and k / width < floor:
+        k += 1
+    return k
 
 
 def _banded(db: sqlite3.Connection) -> int:
@@ -650,6 +675,7 @@ class SQLiteIndex(Index):
     #: Filter candidates on an in-process copy of ``cands`` (synced by number: numbers are
     #: never reused) instead of reading their rows; False reads the rows (the tests compare).
     cache_candidates: bool = True
+    _lookup_filters = True  # (both filters: _filter_rows and _filter_cached)
     #: The copy of ``cands`` and the count of every word are loaded from this many lookups
     #: on (a few seconds at 1M articles): a process that checks a handful of articles (one
     #: CLI call) reads rows and the counts it needs instead. 0 loads them at the first.
@@ -696,17 +722,24 @@ class SQLiteIndex(Index):
         if not len(arr):
             return []
         sigs = self._ksig[arr]
-        ok = (sigs == prep.signature).mean(axis=1) >= self.config.lsh.min_similarity
+        agree = np.count_nonzero(sigs == prep.signature, axis=1)
+        ok = agree >= _agreement_needed(sigs.shape[1], self.config.lsh.min_similarity)
         if prep.text_hash is not None:
             ok |= self._khas[arr] & (self._khash[arr] == prep.text_hash)
         kept = np.flatnonzero(ok)
-        nums_k = arr[kept].tolist()
-        ts_k = self._kts[arr[kept]].tolist()
-        has_k = self._khas[arr[kept]].tolist()
-        hash_k = self._khash[arr[kept]].tolist()
+        at = arr[kept]
+        width = 4 * sigs.shape[1]
+        raw = sigs[kept].tobytes()
         return [
-            Candidate(num, None, ts, sigs[k].tobytes(), h if has else None)
-            for num, ts, has, h, k in zip(nums_k, ts_k, has_k, hash_k, kept.tolist())
+            Candidate(num, None, ts, raw[k * width : (k + 1) * width], h if has else None)
+            for k, (num, ts, has, h) in enumerate(
+                zip(
+                    at.tolist(),
+                    self._kts[at].tolist(),
+                    self._khas[at].tolist(),
+                    self._khash[at].tolist(),
+                )
+            )
         ]
 
     def _candidate_ids(self, cands: Sequence[Candidate]) -> list[str | None]:
@@ -735,6 +768,9 @@ class SQLiteIndex(Index):
                 (self._ktop,),
             )
             first = self._ktop + 1
+            if not self._kloaded:  # the arrays at their size at once (not grown batch by batch)
+                (top,) = self._db.execute("SELECT coalesce(max(num), 0) FROM cands").fetchone()
+                self._kgrow(top)
             while batch := rows.fetchmany(50000):
                 self._kput(batch, bands=False)
             self._copy_bands(np.arange(first, self._ktop + 1)[self._klive[first : self._ktop + 1]])
@@ -780,7 +816,7 @@ class SQLiteIndex(Index):
         lens = np.fromiter(map(len, blobs), np.int64, len(blobs)) // 4
         used = self._wused
         if used + int(lens.sum()) > len(self._wflat):
-            grown = np.zeros(max(used + int(lens.sum()), len(self._wflat) * 3 // 2), np.uint32)
+            grown = np.zeros(max(used + int(lens.sum()), len(self._wflat) * 2), np.uint32)
             grown[:used] = self._wflat[:used]
             self._wflat = grown
         if len(rows) == 1 and top < len(self._kts):  # one document (check_and_add): no arrays
@@ -796,23 +832,7 @@ class SQLiteIndex(Index):
             if bands:
                 self._copy_bands(np.array([num], dtype=np.int64))
             return
-        if top >= len(self._kts):
-            cap = max(top + 1 + top // 8, len(self._kts) + len(self._kts) // 4)
-            width = len(rows[0][3]) // 4
-            for name, shape, dtype in (
-                ("_ksig", (cap, width), np.uint32),
-                ("_kts", (cap,), np.float64),
-                ("_khash", (cap,), np.int64),
-                ("_khas", (cap,), bool),
-                ("_klive", (cap,), bool),
-                ("_wstart", (cap,), np.int64),
-                ("_wlen", (cap,), np.int32),
-            ):
-                old = getattr(self, name)
-                new = np.zeros(shape, dtype=dtype)
-                if len(old):
-                    new[: len(old)] = old
-                setattr(self, name, new)
+        self._kgrow(top, len(rows[0][3]) // 4)
         nums = np.fromiter((r[0] for r in rows), np.int64, len(rows))
         self._ksig[nums] = np.frombuffer(b"".join(r[3] for r in rows), "<u4").reshape(len(rows), -1)
         self._kts[nums] = [r[1] for r in rows]
@@ -827,6 +847,27 @@ class SQLiteIndex(Index):
         self._ktop = max(self._ktop, top)
         if bands:
             self._copy_bands(nums)
+
+    def _kgrow(self, top: int, width: int | None = None) -> None:
+        """Make the copies' arrays indexed by document number hold number ``top``."""
+        if top < len(self._kts):
+            return
+        cap = max(top + 1 + top // 8, len(self._kts) + len(self._kts) // 4)
+        width = width or self._ksig.shape[1] or self.config.minhash.num_perm
+        for name, shape, dtype in (
+            ("_ksig", (cap, width), np.uint32),
+            ("_kts", (cap,), np.float64),
+            ("_khash", (cap,), np.int64),
+            ("_khas", (cap,), bool),
+            ("_klive", (cap,), bool),
+            ("_wstart", (cap,), np.int64),
+            ("_wlen", (cap,), np.int32),
+        ):
+            old = getattr(self, name)
+            new = np.zeros(shape, dtype=dtype)
+            if len(old):
+                new[: len(old)] = old
+            setattr(self, name, new)
 
     def _copy_bands(self, nums: np.ndarray) -> None:
         """Add the copied documents ``nums`` to the copy of the buckets (their band keys,
@@ -1442,6 +1483,11 @@ class SQLiteIndex(Index):
             if self._db.in_transaction:
                 self._db.execute("ROLLBACK")
             try:
+                # band rows still waiting: written now by a process that adds a few documents
+                # per run and never lives long enough for the background fold
+                if _unbanded(self._db) >= BAND_FOLD_ROWS:
+                    with self._write() as db:
+                        fold_bands(db, self.config.lsh)
                 self._db.execute("PRAGMA wal_checkpoint(PASSIVE)")
             except sqlite3.Error:
                 pass

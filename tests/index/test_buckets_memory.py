@@ -4,6 +4,7 @@ and the SQLite index's lookups on it against its ``bands`` rows, removals includ
 from __future__ import annotations
 
 import random
+import sqlite3
 from dataclasses import replace
 
 import numpy as np
@@ -125,3 +126,26 @@ def test_copied_buckets_give_the_lookups_of_the_band_rows(tmp_path, texts, monke
     assert sqlite_backend._unbanded(a._db) > 0  # (the last documents' rows still wait)
     a.close()
     b.close()
+
+
+def test_waiting_band_rows_are_written_by_a_fold_or_at_close(tmp_path, texts, monkeypatch):
+    monkeypatch.setattr(sqlite_backend, "BAND_FOLD_ROWS", 5)
+    monkeypatch.setattr(sqlite_backend, "_CHECKPOINT_EVERY", 1e9)  # no background fold
+    path = tmp_path / "fold.db"
+    idx = open_index(path, NO_LEARN)
+    idx.add_many([(f"b{i}", t) for i, t in enumerate(texts[:70])])  # bulk: written at once
+    assert sqlite_backend._unbanded(idx._db) == 0
+    for i, text in enumerate(texts[70:77]):
+        idx.add(f"s{i}", text)  # single adds: their rows wait
+    assert sqlite_backend._unbanded(idx._db) == 7
+    cold = [sorted(c.ref for c in idx._lookup(idx.prepare(t), None)) for t in texts[77:90]]
+    idx.close()
+    db = sqlite3.connect(path)
+    assert sqlite_backend._unbanded(db) == 0  # written at close
+    db.close()
+    with open_index(path) as again:
+        assert again.integrity_check() == []
+        # the same lookups from the band rows alone
+        assert [
+            sorted(c.ref for c in again._lookup(again.prepare(t), None)) for t in texts[77:90]
+        ] == cold

@@ -453,3 +453,13 @@ def test_the_copies_are_loaded_only_after_the_warm_up_checks(tmp_path, texts, mo
     assert not cold._kloaded and not cold._all_known
     idx.close()
     cold.close()
+
+
+@pytest.mark.parametrize("width", [1, 7, 64, 128, 200])
+def test_agreement_needed_is_the_float_estimate_threshold(width):
+    rng = random.Random(width)
+    floors = [0.0, 1.0, 0.25, 1 / 3, 2 / 3, 0.1, 0.7] + [rng.random() for _ in range(50)]
+    floors += [k / width for k in range(width + 1)]  # exactly on a step
+    for floor in floors:
+        expected = next((k for k in range(width + 1) if k / width >= floor), width + 1)
+        assert sqlite_backend._agreement_needed(width, floor) == expected, floor
