@@ -31,7 +31,16 @@ Examples
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
+
+try:  # the compiled sort is optional (extra ``dedup-news[fast]``)
+    if os.environ.get("DEDUP_DISABLE_NUMBA"):
+        raise ImportError("disabled by DEDUP_DISABLE_NUMBA")
+    from dedup.index._numba_buckets import sort_pairs as _sort_pairs
+except ImportError:  # pragma: no cover - depends on the environment
+    _sort_pairs = None
 
 __all__ = ["MAX_RUN", "BandRuns"]
 
@@ -40,6 +49,9 @@ __all__ = ["MAX_RUN", "BandRuns"]
 MAX_RUN = 1 << 23
 _NUM_BITS = 32
 _NUM_MASK = np.uint64((1 << _NUM_BITS) - 1)
+#: Batches of at least this many pairs are sorted by the compiled radix sort (when numba is
+#: installed: ~3x numpy's argsort and gathers at 42M pairs).
+_RADIX_FROM = 1 << 16
 
 
 class BandRuns:
@@ -83,9 +95,12 @@ class BandRuns:
             raise ValueError("documents must be added in increasing number order, once")
         keys = np.ascontiguousarray(keys, dtype=np.int64).reshape(len(nums), self.bands)
         run = (self._high(keys) | nums.astype(np.uint64)[:, None]).ravel()
-        order = np.argsort(run)
-        run = run[order]
-        check = keys.ravel().view(np.uint64)[order].astype(np.uint32)  # (the low 32 bits)
+        low = keys.ravel().view(np.uint64).astype(np.uint32)  # (the low 32 bits)
+        if _sort_pairs is not None and len(run) >= _RADIX_FROM:
+            run, check = _sort_pairs(run, low)
+        else:
+            order = np.argsort(run, kind="stable")
+            run, check = run[order], low[order]
         self._runs.append(run)
         self._checks.append(check)
         self.top = int(nums[-1])
