@@ -131,6 +131,21 @@ CREATE TABLE IF NOT EXISTS gone(seq INTEGER PRIMARY KEY AUTOINCREMENT, num INTEG
 """
 
 _SQLITE_MAGIC = b"SQLite format 3\x00"
+# the state of the in-process copies (what a loader thread hands over)
+_COPIES = (
+    "_ksig",
+    "_kts",
+    "_khash",
+    "_khas",
+    "_klive",
+    "_wflat",
+    "_wstart",
+    "_wlen",
+    "_wused",
+    "_ktop",
+    "_kbands",
+    "_gone",
+)
 # the star rule of a lookup over the band rows: (keys as JSON, cap, cap, cap)
 _STAR_SQL = """
     WITH q(key) AS (SELECT value FROM json_each(?)),
@@ -352,22 +367,15 @@ class SQLiteIndex(Index):
         self._vmark = 1  # vocabulary size when the current write transaction began
         self._vnew: list[tuple[int, str]] = []  # vocab rows numbered, not yet written
         self._all_known = False  # counts of every numbered word loaded (since the last drop)
-        # the copy of cands, indexed by document number (see _sync_cands)
-        self._kloaded, self._kver, self._ktop, self._kmark = False, None, 0, 0
         self._lookups = 0  # lookups made by this connection (see warm_up_checks)
-        self._ksig = np.zeros((0, 0), dtype=np.uint32)
+        self._kmark = self._wmark = 0
+        self._init_copies()
+        # a thread loading the copies (warm_up_checks > 0), and what it made (or raised)
+        self._loader: threading.Thread | None = None
+        self._loaded: dict[str, Any] | BaseException | None = None
         self._kts = np.zeros(0)
         self._khash = np.zeros(0, dtype=np.int64)
         self._khas = np.zeros(0, dtype=bool)
-        self._klive = np.zeros(0, dtype=bool)
-        # ... and of wids: document num's word numbers are _wflat[_wstart[num]:][:_wlen[num]]
-        self._wflat = np.zeros(0, dtype=np.uint32)
-        self._wstart = np.zeros(0, dtype=np.int64)
-        self._wlen = np.zeros(0, dtype=np.int32)
-        self._wused = self._wmark = 0
-        # ... and of bands, from the copied signatures; _gone: the last row of gone applied
-        self._kbands: BandRuns | None = None  # (made once the settings are read)
-        self._gone: int | None = None
         try:
             self._db = sqlite3.connect(
                 str(self.path), timeout=timeout, isolation_level=None, check_same_thread=False
@@ -395,6 +403,68 @@ class SQLiteIndex(Index):
             daemon=True,
         )
         self._checkpointer.start()
+
+    def _init_copies(self) -> None:
+        """Empty in-process copies (see the module docstring and :meth:`_sync_cands`)."""
+        # the copy of cands, indexed by document number
+        self._kloaded, self._kver, self._ktop = False, None, 0
+        self._ksig = np.zeros((0, 0), dtype=np.uint32)
+        self._kts = np.zeros(0)
+        self._khash = np.zeros(0, dtype=np.int64)
+        self._khas = np.zeros(0, dtype=bool)
+        self._klive = np.zeros(0, dtype=bool)
+        # ... and of wids: document num's word numbers are _wflat[_wstart[num]:][:_wlen[num]]
+        self._wflat = np.zeros(0, dtype=np.uint32)
+        self._wstart = np.zeros(0, dtype=np.int64)
+        self._wlen = np.zeros(0, dtype=np.int32)
+        self._wused = 0
+        # ... and of bands, from the copied signatures; _gone: the last row of gone applied
+        cfg = getattr(self, "config", None)
+        self._kbands: BandRuns | None = None if cfg is None else BandRuns(cfg.lsh.bands)
+        self._gone: int | None = None
+
+    def _start_loading(self) -> None:
+        """Load the copies in a thread, on its own connection, while this one goes on
+        reading the file; :meth:`_install_loaded` takes them over when ready."""
+
+        def load() -> None:
+            try:
+                self._loaded = self._load_copies()
+            except BaseException as exc:  # (reported by _install_loaded)
+                self._loaded = exc
+
+        self._loader = threading.Thread(target=load, name="dedup-index-copies", daemon=True)
+        self._loader.start()
+
+    def _load_copies(self) -> dict[str, Any]:
+        """Copies made on a new connection (the state :meth:`_sync_cands` makes)."""
+        shadow = SQLiteIndex.__new__(SQLiteIndex)
+        shadow.path, shadow.config = self.path, self.config
+        shadow._lock = threading.RLock()
+        shadow._init_copies()
+        shadow._db = sqlite3.connect(str(self.path), isolation_level=None, check_same_thread=False)
+        try:
+            shadow._db.execute(f"PRAGMA mmap_size={_MMAP_BYTES}")
+            shadow._sync_cands()
+        finally:
+            shadow._db.close()
+        return {name: getattr(shadow, name) for name in _COPIES}
+
+    def _install_loaded(self) -> None:
+        """Take over the copies a finished loader made; the next sync reads what was
+        committed after them (rows numbered later, ``gone`` rows)."""
+        if self._loader is None or self._loader.is_alive():
+            return
+        loaded, self._loader, self._loaded = self._loaded, None, None
+        if isinstance(loaded, BaseException):
+            raise loaded
+        if loaded is None or self._kloaded:
+            return
+        for name, value in loaded.items():
+            setattr(self, name, value)
+        self._kloaded, self._kver = True, None
+        # inside a write transaction: a rollback drops only what comes after these
+        self._kmark, self._wmark = max(self._kmark, self._ktop), max(self._wmark, self._wused)
 
     def _checkpoint_loop(self, timeout: float) -> None:
         """Every second: fold a full word-count log into ``words``, then fold the WAL into the
@@ -616,8 +686,8 @@ class SQLiteIndex(Index):
             return []
         cap = self.config.lsh.max_bucket
         nums: set[int] = set()
-        copied = self.cache_candidates and self._lookups > self.warm_up_checks
         with self._guard():
+            copied = self._copies_ready()
             if keys and copied:
                 self._sync_cands()
                 found = self._kbands.lookup(np.array(keys), self._klive, cap)
@@ -637,6 +707,21 @@ class SQLiteIndex(Index):
             if copied:
                 return self._filter_cached(prep, nums, min_ts)
             return self._filter_rows(prep, nums, min_ts)
+
+    def _copies_ready(self) -> bool:
+        """Whether this lookup uses the copies: loaded in this call when ``warm_up_checks``
+        is 0, else started in a thread at the lookup after the warm-up ones and used once
+        ready (the lookups meanwhile read the file)."""
+        if not self.cache_candidates or self._lookups <= self.warm_up_checks:
+            return False
+        if not self._kloaded:
+            if self.warm_up_checks == 0:
+                self._sync_cands()
+            elif self._loader is None:
+                self._start_loading()
+            else:
+                self._install_loaded()
+        return self._kloaded
 
     def _bucket_rows(self, keys: Sequence[int], cap: int) -> set[int]:
         """The star rule over the band rows, and the documents whose rows wait for a fold

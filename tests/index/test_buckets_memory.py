@@ -156,3 +156,49 @@ def test_waiting_band_rows_are_written_by_a_fold_or_at_close(tmp_path, texts, mo
         assert [
             sorted(c.ref for c in again._lookup(again.prepare(t), None)) for t in texts[77:90]
         ] == cold
+
+
+def test_copies_loaded_by_a_thread_catch_up_with_what_was_committed_meanwhile(
+    tmp_path, texts, monkeypatch
+):
+    import threading
+
+    go = threading.Event()
+    real = sqlite_backend.SQLiteIndex._load_copies
+
+    def slow(self):  # the copies are made, then the commits below land before handing over
+        made = real(self)
+        go.wait(30)
+        return made
+
+    monkeypatch.setattr(sqlite_backend.SQLiteIndex, "_load_copies", slow)
+    cfg = replace(NO_LEARN, lsh=LSHConfig(max_bucket=3, min_similarity=0.0))
+    path = tmp_path / "bg.db"
+    idx = open_index(path, cfg)
+    other = open_index(path)
+    idx.warm_up_checks = 2
+    idx.add_many([(f"d{i}", t) for i, t in enumerate(texts[:100])])
+    for text in texts[100:103]:
+        idx.check(text)  # the third lookup starts the loader
+    assert idx._loader is not None and not idx._kloaded
+    other.add_many([(f"o{i}", t) for i, t in enumerate(texts[103:110])])  # after the snapshot
+    for i in range(5):
+        other.remove(f"d{i}")
+    idx.check_and_add("own", texts[110])  # (reads the file: the copies are not ready)
+    go.set()
+    idx._loader.join()
+    for k, text in enumerate(texts[111:140]):
+        prep = idx.prepare(text)
+        idx.cache_candidates = True
+        copied = sorted(c.ref for c in idx._lookup(prep, None))
+        assert idx._kloaded  # taken over at the first lookup after the thread finished
+        idx.cache_candidates = False
+        rows = sorted(c.ref for c in idx._lookup(prep, None))
+        assert copied == rows
+        idx.cache_candidates = True
+        if k % 5 == 0:
+            other.remove(f"d{10 + k}")
+    live = {r[0] for r in idx._db.execute("SELECT num FROM cands")}
+    assert set(np.flatnonzero(idx._klive).tolist()) == live
+    idx.close()
+    other.close()

@@ -449,7 +449,13 @@ def test_the_copies_are_loaded_only_after_the_warm_up_checks(tmp_path, texts, mo
     cold.warm_up_checks = 10**9  # never loads them: the reference for the same checks
     for k, text in enumerate(texts[60:70]):
         assert idx.check(text) == cold.check(text)
-        assert idx._kloaded == idx._all_known == (k >= 3)  # from the 4th check on
+        assert idx._all_known == (k >= 3)  # the counts from the 4th check on
+        # the copies: loaded by a thread the 4th check started, used from the 5th on (here
+        # the thread is waited for; a worker goes on reading the file meanwhile)
+        assert (idx._loader is not None) == (k == 3)
+        if idx._loader is not None:
+            idx._loader.join()
+        assert idx._kloaded == (k >= 4)
     assert not cold._kloaded and not cold._all_known
     idx.close()
     cold.close()
