@@ -277,8 +277,10 @@ def fold_bands(db: sqlite3.Connection, lsh: Any) -> int:
     nums = np.array([r[0] for r in rows], dtype=np.int64)
     sigs = np.frombuffer(b"".join(r[1] for r in rows), dtype="<u4").reshape(len(rows), -1)
     ok = ~empty_rows(sigs)  # a document without shingles has no bands
-    keys = band_keys(sigs[ok], lsh).view(np.int64)
-    pairs = sorted(zip(keys.ravel().tolist(), np.repeat(nums[ok], keys.shape[1]).tolist()))
+    keys = band_keys(sigs[ok], lsh).view(np.int64).ravel()
+    owner = np.repeat(nums[ok], lsh.bands)
+    order = np.lexsort((owner, keys))  # (sorted in numpy: less time holding the GIL)
+    pairs = list(zip(keys[order].tolist(), owner[order].tolist()))
     db.executemany("INSERT OR IGNORE INTO bands(key, num) VALUES (?, ?)", pairs)
     db.execute(
         "INSERT OR REPLACE INTO meta VALUES ('banded', ?)",
@@ -721,6 +723,9 @@ class SQLiteIndex(Index):
                 self._start_loading()
             else:
                 self._install_loaded()
+            if self._kloaded and not self._all_known:
+                with self._snapshot():  # the vocabulary and every count, now rather than
+                    self._load_counts(self._sync_counts())  # at the next verification
         return self._kloaded
 
     def _bucket_rows(self, keys: Sequence[int], cap: int) -> set[int]:
@@ -1341,6 +1346,7 @@ class SQLiteIndex(Index):
         now = time.time()
         n = 0
         cands: list[tuple[int, float, int | None, bytes]] = []
+        keyed: list[tuple[int, tuple[int, ...]]] = []  # (number, band keys) for the copy
         wids: list[tuple[int, bytes]] = []
         changes: list[tuple[Sequence[str], int]] = []
         numbers: list[np.ndarray | None] = []
@@ -1356,9 +1362,14 @@ class SQLiteIndex(Index):
             self._vnew.clear()
             db.executemany("INSERT INTO wids VALUES (?, ?)", wids)
             if self._kloaded:
-                self._kput([(*c, w[1]) for c, w in zip(cands, wids)])
+                self._kput([(*c, w[1]) for c, w in zip(cands, wids)], bands=False)
+                if keyed and self._kbands is not None:  # (the keys are known: not recomputed)
+                    self._kbands.add(
+                        np.array([n for n, _ in keyed]), np.array([k for _, k in keyed])
+                    )
             self._record(db, changes, numbers)
             cands.clear()
+            keyed.clear()
             wids.clear()
             changes.clear()
             numbers.clear()
@@ -1382,6 +1393,8 @@ class SQLiteIndex(Index):
                 (num, doc_id, ts, pub, now, prep.text_hash, prep.normalized),
             )
             cands.append((num, ts, prep.text_hash, prep.sig_bytes))
+            if prep.keys:
+                keyed.append((num, prep.keys))
             words = list(set(prep.normalized.split()))
             ids = self._number(words)
             wids.append((num, np.sort(ids).astype("<u4").tobytes()))
