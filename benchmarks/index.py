@@ -93,6 +93,18 @@ def _frozen_heap() -> Iterator[None]:
         gc.unfreeze()
 
 
+def _uncache(path: Path) -> None:
+    """Drop a harness file's pages from the page cache (they would push the index's out)."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+        finally:
+            os.close(fd)
+    except (OSError, AttributeError):
+        pass
+
+
 def _release_memory() -> None:
     """Collect garbage and give freed heap pages back to the system (glibc)."""
     gc.collect()
@@ -221,6 +233,7 @@ def load_corpus(
     for path in paths:
         with path.open(encoding="utf-8") as fh:
             part = json.load(fh)
+        _uncache(path)  # (gigabytes of page cache the index files need more)
         for key, values in part.items():
             cols.setdefault(key, []).extend(values)
         if len(cols["ids"]) >= n:
@@ -283,6 +296,7 @@ def run_dedup(
                 # kernel writing gigabytes of copied pages back (wall and CPU time)
                 with open(path, "rb+") as fh:
                     os.fsync(fh.fileno())
+                _uncache(cached)  # the source's pages: not what a worker would hold
         idx = open_index(path, cfg)
     else:
         _flush(redis_url)

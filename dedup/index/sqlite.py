@@ -762,13 +762,15 @@ class SQLiteIndex(Index):
                 found.update(listed[:1] if len(listed) >= cap else listed)
         return found
 
-    #: Filter candidates on an in-process copy of ``cands`` (synced by number: numbers are
-    #: never reused) instead of reading their rows; False reads the rows (the tests compare).
+    #: Look up candidates in in-process copies of ``cands``, ``wids`` and the buckets (kept
+    #: current by number: numbers are never reused; ~1.9 GB per process at 1M articles)
+    #: instead of reading the file; False always reads the file (the tests compare both).
     cache_candidates: bool = True
     _lookup_filters = True  # (both filters: _filter_rows and _filter_cached)
-    #: The copy of ``cands`` and the count of every word are loaded from this many lookups
-    #: on (a few seconds at 1M articles): a process that checks a handful of articles (one
-    #: CLI call) reads rows and the counts it needs instead. 0 loads them at the first.
+    #: The copies are loaded after this many lookups, by a thread (~15 s at 1M articles)
+    #: while the lookups go on reading the file, so a process that checks a handful of
+    #: articles (one CLI call) never loads them; the counts of every word are read then too.
+    #: 0 loads everything in the first lookup, in the calling thread.
     warm_up_checks: int = 16
 
     def _filter_rows(self, prep: Prepared, nums: set[int], min_ts: float | None) -> list[Candidate]:
