@@ -185,11 +185,13 @@ class WordIds:
     lens: np.ndarray  # int64 words per candidate
     counts: np.ndarray  # int64 stored documents of each word of flat
     count_of: np.ndarray  # int64 stored documents by word number (counts = count_of[flat])
-    lengths: np.ndarray  # int64 len() of each word of flat
+    lengths: np.ndarray | None  # int64 len() of each word of flat (None: use length_of)
     query_counts: np.ndarray  # int64 stored documents of each query word asked for
     n_docs: int  # stored documents
     vocab: dict[str, int]  # word -> number (words stored nowhere are absent)
     words: Sequence[str]  # number -> word
+    #: int64 len() of each word by number (read where ``lengths`` is None)
+    length_of: np.ndarray | None = None
     #: float64 zeros, one per word number at least (or None): :func:`_prune_ids` marks the
     #: query's words in it to look candidate words up by number, and zeroes it again
     scratch: np.ndarray | None = None
@@ -1055,7 +1057,12 @@ def _prune_ids(
         return list(range(k_all)), df_of, n
     wt_f = np.log((n + 1) / (df_f + 1.0)) + 1.0
     # words a verifier may split (document count 1, at least 4 characters)
-    glue_f = (df_f == 1) & (ids.lengths >= 4)
+    glue_f = df_f == 1
+    if ids.lengths is not None:
+        glue_f &= ids.lengths >= 4
+    else:  # (only the few count-1 words' lengths are looked up)
+        at = np.flatnonzero(glue_f)
+        glue_f[at] = ids.length_of[flat[at]] >= 4  # type: ignore[index]
     a_words = list(WordWeights.document_words(query, df_of))
     a_df = np.fromiter(map(df_of.__getitem__, a_words), np.int64, len(a_words))
     wa_w = np.log((n + 1) / (a_df + 1.0)) + 1.0

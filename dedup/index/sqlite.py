@@ -1077,7 +1077,7 @@ class SQLiteIndex(Index):
         cap = len(self._cnt)
         if size <= cap:
             return
-        cap = max(size, 2 * cap)
+        cap = max(size + size // 4, 2 * cap)  # (room: the next new word copies nothing)
         for name in ("_vlen", "_cnt", "_known"):
             old = getattr(self, name)
             new = np.zeros(cap, dtype=old.dtype)
@@ -1160,7 +1160,8 @@ class SQLiteIndex(Index):
             lens=lens,
             counts=self._cnt[flat],
             count_of=self._cnt,
-            lengths=self._vlen[flat],
+            lengths=None,
+            length_of=self._vlen,
             query_counts=self._cnt[q],
             n_docs=n_docs,
             vocab=vid,

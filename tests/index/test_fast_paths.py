@@ -377,7 +377,12 @@ def _word_ids_both_ways(idx, refs, words):
         with idx._snapshot():
             ids = idx._read_word_ids(refs, words)
         out.append(
-            (ids.flat.tolist(), ids.lens.tolist(), ids.counts.tolist(), ids.lengths.tolist())
+            (
+                ids.flat.tolist(),
+                ids.lens.tolist(),
+                ids.counts.tolist(),
+                ids.length_of[ids.flat].tolist(),
+            )
         )
     return out
 
