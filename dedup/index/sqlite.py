@@ -53,8 +53,8 @@ kept current by reading the rows numbered after the last one held, and removals 
 ``cands`` holds). A lookup then reads nothing from the file but the text-hash index; the
 verification bound (:func:`dedup.index.base._prune_ids`) gathers the candidates' word numbers
 and counts from memory, and only the few candidates that survive it have their texts read.
-At 1M articles the copies take ~1.9 GB per process (signatures 512 bytes, word numbers ~760
-bytes, bucket pairs 504 bytes per article) and ~20 s to load;
+At 1M articles the copies take ~2 GB per process (signatures 512 bytes, word numbers ~760
+bytes, bucket pairs 504 bytes per article) and 10-15 s to load (in a thread);
 ``SQLiteIndex.cache_candidates = False`` keeps a process on the file.
 
 Signatures are raw little-endian uint32 bytes; texts are stored normalized (what verification
@@ -763,11 +763,11 @@ class SQLiteIndex(Index):
         return found
 
     #: Look up candidates in in-process copies of ``cands``, ``wids`` and the buckets (kept
-    #: current by number: numbers are never reused; ~1.9 GB per process at 1M articles)
+    #: current by number: numbers are never reused; ~2 GB per process at 1M articles)
     #: instead of reading the file; False always reads the file (the tests compare both).
     cache_candidates: bool = True
     _lookup_filters = True  # (both filters: _filter_rows and _filter_cached)
-    #: The copies are loaded after this many lookups, by a thread (~15 s at 1M articles)
+    #: The copies are loaded after this many lookups, by a thread (10-15 s at 1M articles)
     #: while the lookups go on reading the file, so a process that checks a handful of
     #: articles (one CLI call) never loads them; the counts of every word are read then too.
     #: 0 loads everything in the first lookup, in the calling thread.
