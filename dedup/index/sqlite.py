@@ -134,6 +134,7 @@ _SQLITE_MAGIC = b"SQLite format 3\x00"
 # the state of the in-process copies (what a loader thread hands over)
 _COPIES = (
     "_ksig",
+    "_ksig8",
     "_kts",
     "_khash",
     "_khas",
@@ -411,6 +412,7 @@ class SQLiteIndex(Index):
         # the copy of cands, indexed by document number
         self._kloaded, self._kver, self._ktop = False, None, 0
         self._ksig = np.zeros((0, 0), dtype=np.uint32)
+        self._ksig8 = np.zeros((0, 0), dtype=np.uint8)  # their low bytes (a quick filter)
         self._kts = np.zeros(0)
         self._khash = np.zeros(0, dtype=np.int64)
         self._khas = np.zeros(0, dtype=bool)
@@ -813,11 +815,22 @@ class SQLiteIndex(Index):
         self._lsh_candidates = len(arr)
         if not len(arr):
             return []
-        sigs = self._ksig[arr]
-        agree = np.count_nonzero(sigs == prep.signature, axis=1)
-        ok = agree >= _agreement_needed(sigs.shape[1], self.config.lsh.min_similarity)
+        need = _agreement_needed(self._ksig.shape[1], self.config.lsh.min_similarity)
+        same = None
         if prep.text_hash is not None:
-            ok |= self._khas[arr] & (self._khash[arr] == prep.text_hash)
+            same = self._khas[arr] & (self._khash[arr] == prep.text_hash)
+        # the low bytes first (a quarter of the bytes to gather): equal values have equal
+        # low bytes, so this keeps every candidate the full comparison keeps
+        q8 = (prep.signature & 0xFF).astype(np.uint8)
+        first = np.count_nonzero(self._ksig8[arr] == q8, axis=1) >= need
+        if same is not None:
+            first |= same
+            same = same[first]
+        arr = arr[first]
+        sigs = self._ksig[arr]
+        ok = np.count_nonzero(sigs == prep.signature, axis=1) >= need
+        if same is not None:
+            ok |= same
         kept = np.flatnonzero(ok)
         at = arr[kept]
         width = 4 * sigs.shape[1]
@@ -914,6 +927,7 @@ class SQLiteIndex(Index):
         if len(rows) == 1 and top < len(self._kts):  # one document (check_and_add): no arrays
             num, ts, h, sig, _ = rows[0]
             self._ksig[num] = np.frombuffer(sig, "<u4")
+            self._ksig8[num] = self._ksig[num] & 0xFF
             self._kts[num], self._khas[num], self._klive[num] = ts, h is not None, True
             self._khash[num] = 0 if h is None else h
             n = int(lens[0])
@@ -927,6 +941,7 @@ class SQLiteIndex(Index):
         self._kgrow(top, len(rows[0][3]) // 4)
         nums = np.fromiter((r[0] for r in rows), np.int64, len(rows))
         self._ksig[nums] = np.frombuffer(b"".join(r[3] for r in rows), "<u4").reshape(len(rows), -1)
+        self._ksig8[nums] = self._ksig[nums] & 0xFF
         self._kts[nums] = [r[1] for r in rows]
         self._khas[nums] = [r[2] is not None for r in rows]
         self._khash[nums] = [0 if r[2] is None else r[2] for r in rows]
@@ -948,6 +963,7 @@ class SQLiteIndex(Index):
         width = width or self._ksig.shape[1] or self.config.minhash.num_perm
         for name, shape, dtype in (
             ("_ksig", (cap, width), np.uint32),
+            ("_ksig8", (cap, width), np.uint8),
             ("_kts", (cap,), np.float64),
             ("_khash", (cap,), np.int64),
             ("_khas", (cap,), bool),

@@ -435,6 +435,8 @@ def test_cached_candidate_rows_follow_every_change_and_numbers_are_never_reused(
         assert stored <= set(live)  # every stored row is copied (removed ones may stay)
         for num, ts, h, sig in idx._db.execute("SELECT num, ts, text_hash, sig FROM cands"):
             assert idx._ksig[num].tobytes() == sig and idx._kts[num] == ts
+            low = (np.frombuffer(sig, "<u4") & 0xFF).astype(np.uint8)
+            assert idx._ksig8[num].tobytes() == low.tobytes()
             assert (idx._khash[num] if idx._khas[num] else None) == h
         stored_ids = dict(idx._db.execute("SELECT num, ids FROM wids"))
         for num, blob in stored_ids.items():  # the copy of wids
