@@ -45,15 +45,16 @@ sorted, once :data:`BAND_FOLD_ROWS` wait; a bulk load writes its own), and a loo
 the file adds those documents' keys, computed from their signatures.
 
 A connection that has made :attr:`SQLiteIndex.warm_up_checks` lookups keeps copies in memory,
-indexed by document number: the ``cands`` rows, the ``wids`` and the buckets
-(:class:`~dedup.index.buckets.BandRuns`, from the signatures). Document numbers are never
+indexed by document number (:class:`~dedup.index.copies.DocCopies`): the ``cands`` rows, the
+``wids`` and the buckets (:class:`~dedup.index.buckets.BandRuns`, from the signatures). This
+module decides when rows are read into them. Document numbers are never
 reused (``meta.maxnum`` keeps the number of a removed newest document), so the copies are
 kept current by reading the rows numbered after the last one held, and removals by reading
 ``gone`` (a connection that finds rows it had not read trimmed re-reads which numbers
 ``cands`` holds). A lookup then reads nothing from the file but the text-hash index; the
 verification bound (:func:`dedup.index.base._prune_ids`) gathers the candidates' word numbers
 and counts from memory, and only the few candidates that survive it have their texts read.
-At 1M articles the copies take ~2 GB per process (signatures 512 bytes, word numbers ~760
+At 1M articles the copies take ~2 GB per process (signatures 512 + 128 bytes, word numbers ~760
 bytes, bucket pairs 504 bytes per article) and 10-15 s to load (in a thread);
 ``SQLiteIndex.cache_candidates = False`` keeps a process on the file.
 
@@ -97,7 +98,7 @@ from dedup.index.base import (
     check_stored,
     dumps_settings,
 )
-from dedup.index.buckets import BandRuns
+from dedup.index.copies import DocCopies
 from dedup.sketch.lsh import band_keys, empty_rows
 
 __all__ = ["APPLICATION_ID", "SQLiteIndex"]
@@ -131,22 +132,6 @@ CREATE TABLE IF NOT EXISTS gone(seq INTEGER PRIMARY KEY AUTOINCREMENT, num INTEG
 """
 
 _SQLITE_MAGIC = b"SQLite format 3\x00"
-# the state of the in-process copies (what a loader thread hands over)
-_COPIES = (
-    "_ksig",
-    "_ksig8",
-    "_kts",
-    "_khash",
-    "_khas",
-    "_klive",
-    "_wflat",
-    "_wstart",
-    "_wlen",
-    "_wused",
-    "_ktop",
-    "_kbands",
-    "_gone",
-)
 # the star rule of a lookup over the band rows: (keys as JSON, cap, cap, cap)
 _STAR_SQL = """
     WITH q(key) AS (SELECT value FROM json_each(?)),
@@ -371,14 +356,11 @@ class SQLiteIndex(Index):
         self._vnew: list[tuple[int, str]] = []  # vocab rows numbered, not yet written
         self._all_known = False  # counts of every numbered word loaded (since the last drop)
         self._lookups = 0  # lookups made by this connection (see warm_up_checks)
-        self._kmark = self._wmark = 0
+        self._kmark = (0, 0)  # the copies when the current write transaction began
         self._init_copies()
         # a thread loading the copies (warm_up_checks > 0), and what it made (or raised)
         self._loader: threading.Thread | None = None
-        self._loaded: dict[str, Any] | BaseException | None = None
-        self._kts = np.zeros(0)
-        self._khash = np.zeros(0, dtype=np.int64)
-        self._khas = np.zeros(0, dtype=bool)
+        self._loaded: DocCopies | BaseException | None = None
         try:
             self._db = sqlite3.connect(
                 str(self.path), timeout=timeout, isolation_level=None, check_same_thread=False
@@ -398,7 +380,7 @@ class SQLiteIndex(Index):
         except BaseException:
             self._db.close()
             raise
-        self._kbands = BandRuns(self.config.lsh.bands)
+        self._copies = DocCopies(self.config.lsh)
         self._checkpointer = threading.Thread(
             target=self._checkpoint_loop,
             args=(timeout,),
@@ -409,23 +391,9 @@ class SQLiteIndex(Index):
 
     def _init_copies(self) -> None:
         """Empty in-process copies (see the module docstring and :meth:`_sync_cands`)."""
-        # the copy of cands, indexed by document number
-        self._kloaded, self._kver, self._ktop = False, None, 0
-        self._ksig = np.zeros((0, 0), dtype=np.uint32)
-        self._ksig8 = np.zeros((0, 0), dtype=np.uint8)  # their low bytes (a quick filter)
-        self._kts = np.zeros(0)
-        self._khash = np.zeros(0, dtype=np.int64)
-        self._khas = np.zeros(0, dtype=bool)
-        self._klive = np.zeros(0, dtype=bool)
-        # ... and of wids: document num's word numbers are _wflat[_wstart[num]:][:_wlen[num]]
-        self._wflat = np.zeros(0, dtype=np.uint32)
-        self._wstart = np.zeros(0, dtype=np.int64)
-        self._wlen = np.zeros(0, dtype=np.int32)
-        self._wused = 0
-        # ... and of bands, from the copied signatures; _gone: the last row of gone applied
-        cfg = getattr(self, "config", None)
-        self._kbands: BandRuns | None = None if cfg is None else BandRuns(cfg.lsh.bands)
-        self._gone: int | None = None
+        self._kloaded, self._kver = False, None  # loaded; PRAGMA data_version they hold
+        cfg = getattr(self, "config", None)  # (unknown until the file is opened)
+        self._copies: DocCopies | None = None if cfg is None else DocCopies(cfg.lsh)
 
     def _start_loading(self) -> None:
         """Load the copies in a thread, on its own connection, while this one goes on
@@ -440,7 +408,7 @@ class SQLiteIndex(Index):
         self._loader = threading.Thread(target=load, name="dedup-index-copies", daemon=True)
         self._loader.start()
 
-    def _load_copies(self) -> dict[str, Any]:
+    def _load_copies(self) -> DocCopies:
         """Copies made on a new connection (the state :meth:`_sync_cands` makes)."""
         shadow = SQLiteIndex.__new__(SQLiteIndex)
         shadow.path, shadow.config = self.path, self.config
@@ -452,7 +420,8 @@ class SQLiteIndex(Index):
             shadow._sync_cands()
         finally:
             shadow._db.close()
-        return {name: getattr(shadow, name) for name in _COPIES}
+        assert shadow._copies is not None
+        return shadow._copies
 
     def _install_loaded(self) -> None:
         """Take over the copies a finished loader made; the next sync reads what was
@@ -464,11 +433,9 @@ class SQLiteIndex(Index):
             raise loaded
         if loaded is None or self._kloaded:
             return
-        for name, value in loaded.items():
-            setattr(self, name, value)
-        self._kloaded, self._kver = True, None
+        self._copies, self._kloaded, self._kver = loaded, True, None
         # inside a write transaction: a rollback drops only what comes after these
-        self._kmark, self._wmark = max(self._kmark, self._ktop), max(self._wmark, self._wused)
+        self._kmark = loaded.keep_marks(self._kmark)
 
     def _checkpoint_loop(self, timeout: float) -> None:
         """Every second: fold a full word-count log into ``words``, then fold the WAL into the
@@ -646,7 +613,9 @@ class SQLiteIndex(Index):
         """``BEGIN IMMEDIATE`` ... ``COMMIT`` (rolled back on any error)."""
         with self._guard():
             self._db.execute("BEGIN IMMEDIATE")
-            self._vmark, self._kmark, self._wmark = len(self._vword), self._ktop, self._wused
+            self._vmark = len(self._vword)
+            if self._copies is not None:
+                self._kmark = self._copies.mark()
             changes = self._db.total_changes
             try:
                 yield self._db
@@ -674,12 +643,9 @@ class SQLiteIndex(Index):
         del self._vword[mark:]
         self._known[mark:] = False
         # and the documents copied since then (their numbers will be given again)
-        self._klive[self._kmark + 1 :] = False
-        self._ktop, self._wused = self._kmark, self._wmark
-        if self._kbands is not None:
-            self._kbands.forget_after(self._kmark)
-        # removals this transaction made may have been copied: re-read which are live
-        self._gone, self._kver = None, None
+        if self._copies is not None:
+            self._copies.forget_after(self._kmark)
+        self._kver = None
 
     # ---- primitives ----------------------------------------------------------------------
 
@@ -694,7 +660,7 @@ class SQLiteIndex(Index):
             copied = self._copies_ready()
             if keys and copied:
                 self._sync_cands()
-                found = self._kbands.lookup(np.array(keys), self._klive, cap)
+                found = self._copy().lookup(keys, cap)
                 nums.update(found.tolist())
             elif keys:
                 nums.update(self._bucket_rows(keys, cap))
@@ -805,47 +771,21 @@ class SQLiteIndex(Index):
     ) -> list[Candidate]:
         """:meth:`_filter_rows` on the in-process copy of ``cands`` (the same candidates)."""
         self._sync_cands()
+        copies = self._copy()
         arr = np.fromiter(nums, np.int64, len(nums))
         arr.sort()
-        if len(arr) and arr[-1] > self._ktop:  # committed after the sync (cannot happen)
+        if len(arr) and arr[-1] > copies.top:  # committed after the sync (cannot happen)
             return self._filter_rows(prep, nums, min_ts)
-        arr = arr[self._klive[arr]]
-        if min_ts is not None:
-            arr = arr[self._kts[arr] >= min_ts]
-        self._lsh_candidates = len(arr)
-        if not len(arr):
-            return []
-        need = _agreement_needed(self._ksig.shape[1], self.config.lsh.min_similarity)
-        same = None
-        if prep.text_hash is not None:
-            same = self._khas[arr] & (self._khash[arr] == prep.text_hash)
-        # the low bytes first (a quarter of the bytes to gather): equal values have equal
-        # low bytes, so this keeps every candidate the full comparison keeps
-        q8 = (prep.signature & 0xFF).astype(np.uint8)
-        first = np.count_nonzero(self._ksig8[arr] == q8, axis=1) >= need
-        if same is not None:
-            first |= same
-            same = same[first]
-        arr = arr[first]
-        sigs = self._ksig[arr]
-        ok = np.count_nonzero(sigs == prep.signature, axis=1) >= need
-        if same is not None:
-            ok |= same
-        kept = np.flatnonzero(ok)
-        at = arr[kept]
-        width = 4 * sigs.shape[1]
-        raw = sigs[kept].tobytes()
-        return [
-            Candidate(num, None, ts, raw[k * width : (k + 1) * width], h if has else None)
-            for k, (num, ts, has, h) in enumerate(
-                zip(
-                    at.tolist(),
-                    self._kts[at].tolist(),
-                    self._khas[at].tolist(),
-                    self._khash[at].tolist(),
-                )
-            )
-        ]
+        need = _agreement_needed(copies.sig.shape[1], self.config.lsh.min_similarity)
+        found, self._lsh_candidates = copies.filter(
+            prep.signature, prep.text_hash, arr, min_ts, need
+        )
+        return found
+
+    def _copy(self) -> DocCopies:
+        """The copies (made when the file was opened)."""
+        assert self._copies is not None
+        return self._copies
 
     def _candidate_ids(self, cands: Sequence[Candidate]) -> list[str | None]:
         nums = [c.ref for c in cands if c.id is None]
@@ -857,140 +797,54 @@ class SQLiteIndex(Index):
         return [c.id if c.id is not None else ids.get(c.ref) for c in cands]
 
     def _sync_cands(self) -> None:
-        """Bring the copy of ``cands`` up to date: read the rows numbered after the last one
-        seen. Document numbers only grow (:meth:`_next_num`), so no other row can have
-        appeared; a removed document keeps its copy, which no lookup asks for (its band rows
-        and ``docs`` row are gone)."""
+        """Bring the copies up to date: read the rows numbered after the last one seen.
+        Document numbers only grow (:meth:`_next_num`), so no other row can have appeared;
+        a removed document keeps its copy, which no lookup asks for (its band rows and
+        ``docs`` row are gone; :meth:`_sync_gone` marks it)."""
         version = self._db.execute("PRAGMA data_version").fetchone()[0]
         if self._kloaded and version == self._kver:
             return
+        copies = self._copy()
         with self._snapshot():
             row = self._db.execute("SELECT seq FROM sqlite_sequence WHERE name = 'gone'")
             gone = (row.fetchone() or (0,))[0]
             rows = self._db.execute(
                 "SELECT num, ts, text_hash, sig, (SELECT ids FROM wids WHERE wids.num = cands.num) "
                 "FROM cands WHERE num > ? ORDER BY num",
-                (self._ktop,),
+                (copies.top,),
             )
-            first = self._ktop + 1
+            first = copies.top + 1
             if not self._kloaded:  # the arrays at their size at once (not grown batch by batch)
                 (top,) = self._db.execute("SELECT coalesce(max(num), 0) FROM cands").fetchone()
-                self._kgrow(top)
+                copies.grow(top, self.config.minhash.num_perm)
             while batch := rows.fetchmany(50000):
-                self._kput(batch, bands=False)
-            self._copy_bands(np.arange(first, self._ktop + 1)[self._klive[first : self._ktop + 1]])
-            if self._kloaded and gone != self._gone:
+                copies.put(batch, bands=False)
+            new = np.arange(first, copies.top + 1)
+            copies.add_bands(new[copies.live[first : copies.top + 1]])
+            if self._kloaded and gone != copies.gone:
                 self._sync_gone(gone)
-            self._gone = gone
+            copies.gone = gone
         self._kloaded, self._kver = True, version
 
     def _sync_gone(self, gone: int) -> None:
         """Mark the documents removed since the last sync as not live (from the rows of
         ``gone``; when some were trimmed unread, from which documents ``cands`` holds)."""
-        seen = self._gone
+        copies = self._copy()
+        seen = copies.gone
         rows = []
         if seen is not None and gone > seen:
             rows = self._db.execute(
                 "SELECT num FROM gone WHERE seq > ? ORDER BY seq", (seen,)
             ).fetchall()
         if seen is not None and len(rows) == gone - seen:
-            nums = np.array([r[0] for r in rows], dtype=np.int64)
-            self._klive[nums[nums < len(self._klive)]] = False
+            copies.mark_removed(np.array([r[0] for r in rows], dtype=np.int64))
             return
         self._reread_live()
 
     def _reread_live(self) -> None:
         """Which copied documents are live: those ``cands`` holds."""
         live = np.array([r[0] for r in self._db.execute("SELECT num FROM cands")], np.int64)
-        self._klive[:] = False
-        self._klive[live] = True
-        if self._kbands is not None:
-            self._kbands.drop_dead(self._klive)
-
-    def _kput(
-        self,
-        rows: Sequence[tuple[int, float, int | None, bytes, bytes | None]],
-        bands: bool = True,
-    ) -> None:
-        """Copy documents' ``cands`` rows and ``wids`` (sorted by number, after every number
-        copied) into the arrays (and, unless ``bands`` is False, their band keys)."""
-        if not rows:
-            return
-        top = rows[-1][0]
-        blobs = [r[4] or b"" for r in rows]
-        lens = np.fromiter(map(len, blobs), np.int64, len(blobs)) // 4
-        used = self._wused
-        if used + int(lens.sum()) > len(self._wflat):
-            grown = np.zeros(max(used + int(lens.sum()), len(self._wflat) * 2), np.uint32)
-            grown[:used] = self._wflat[:used]
-            self._wflat = grown
-        if len(rows) == 1 and top < len(self._kts):  # one document (check_and_add): no arrays
-            num, ts, h, sig, _ = rows[0]
-            self._ksig[num] = np.frombuffer(sig, "<u4")
-            self._ksig8[num] = self._ksig[num] & 0xFF
-            self._kts[num], self._khas[num], self._klive[num] = ts, h is not None, True
-            self._khash[num] = 0 if h is None else h
-            n = int(lens[0])
-            self._wflat[used : used + n] = np.frombuffer(blobs[0], "<u4")
-            self._wstart[num], self._wlen[num] = used, n
-            self._wused = used + n
-            self._ktop = max(self._ktop, num)
-            if bands:
-                self._copy_bands(np.array([num], dtype=np.int64))
-            return
-        self._kgrow(top, len(rows[0][3]) // 4)
-        nums = np.fromiter((r[0] for r in rows), np.int64, len(rows))
-        self._ksig[nums] = np.frombuffer(b"".join(r[3] for r in rows), "<u4").reshape(len(rows), -1)
-        self._ksig8[nums] = self._ksig[nums] & 0xFF
-        self._kts[nums] = [r[1] for r in rows]
-        self._khas[nums] = [r[2] is not None for r in rows]
-        self._khash[nums] = [0 if r[2] is None else r[2] for r in rows]
-        self._klive[nums] = True
-        ends = used + np.cumsum(lens)
-        self._wflat[used : int(ends[-1])] = np.frombuffer(b"".join(blobs), "<u4")
-        self._wstart[nums] = ends - lens
-        self._wlen[nums] = lens
-        self._wused = int(ends[-1])
-        self._ktop = max(self._ktop, top)
-        if bands:
-            self._copy_bands(nums)
-
-    def _kgrow(self, top: int, width: int | None = None) -> None:
-        """Make the copies' arrays indexed by document number hold number ``top``."""
-        if top < len(self._kts):
-            return
-        cap = max(top + 1 + top // 8, len(self._kts) + len(self._kts) // 4)
-        width = width or self._ksig.shape[1] or self.config.minhash.num_perm
-        for name, shape, dtype in (
-            ("_ksig", (cap, width), np.uint32),
-            ("_ksig8", (cap, width), np.uint8),
-            ("_kts", (cap,), np.float64),
-            ("_khash", (cap,), np.int64),
-            ("_khas", (cap,), bool),
-            ("_klive", (cap,), bool),
-            ("_wstart", (cap,), np.int64),
-            ("_wlen", (cap,), np.int32),
-        ):
-            old = getattr(self, name)
-            new = np.zeros(shape, dtype=dtype)
-            if len(old):
-                new[: len(old)] = old
-            setattr(self, name, new)
-
-    def _copy_bands(self, nums: np.ndarray) -> None:
-        """Add the copied documents ``nums`` to the copy of the buckets (their band keys,
-        computed from their signatures as when they were stored; none without shingles)."""
-        if not len(nums) or self._kbands is None:
-            return
-        parts = []  # in slices: band_keys holds (documents x bands x rows) uint64 at once
-        for lo in range(0, len(nums), 100_000):
-            sigs = self._ksig[nums[lo : lo + 100_000]]
-            ok = ~empty_rows(sigs)
-            parts.append((nums[lo : lo + 100_000][ok], band_keys(sigs[ok], self.config.lsh)))
-        self._kbands.add(
-            np.concatenate([n for n, _ in parts]),
-            np.concatenate([k for _, k in parts]).view(np.int64),
-        )
+        self._copy().set_live(live)
 
     def _next_num(self, db: sqlite3.Connection) -> int:
         """The number of the next document: after every number ever given (the largest left
@@ -1149,12 +1003,15 @@ class SQLiteIndex(Index):
         """:meth:`_word_ids` inside a read transaction."""
         pending = self._sync_counts()
         nums = np.fromiter(refs, np.int64, len(refs))
-        if self._kloaded and self.cache_candidates and (not len(nums) or nums.max() <= self._ktop):
-            # from the copy (the lookup that found them synced it)
-            lens = self._wlen[nums].astype(np.int64)
-            ends = np.cumsum(lens)
-            at = np.repeat(self._wstart[nums] - (ends - lens), lens)
-            flat = self._wflat[at + np.arange(len(at))].astype(np.int64)
+        copies = self._copies
+        if (
+            self._kloaded
+            and copies is not None
+            and self.cache_candidates
+            and (not len(nums) or nums.max() <= copies.top)
+        ):  # from the copy (the lookup that found them synced it)
+            lens = copies.word_counts_of(nums)
+            flat = copies.word_numbers(nums).astype(np.int64)
         else:
             found = dict(
                 self._db.execute(
@@ -1381,9 +1238,10 @@ class SQLiteIndex(Index):
             self._vnew.clear()
             db.executemany("INSERT INTO wids VALUES (?, ?)", wids)
             if self._kloaded:
-                self._kput([(*c, w[1]) for c, w in zip(cands, wids)], bands=False)
-                if keyed and self._kbands is not None:  # (the keys are known: not recomputed)
-                    self._kbands.add(
+                copies = self._copy()
+                copies.put([(*c, w[1]) for c, w in zip(cands, wids)], bands=False)
+                if keyed:  # (the keys are known: not recomputed)
+                    copies.add_bands(
                         np.array([n for n, _ in keyed]), np.array([k for _, k in keyed])
                     )
             self._record(db, changes, numbers)

@@ -199,6 +199,6 @@ def test_copies_loaded_by_a_thread_catch_up_with_what_was_committed_meanwhile(
         if k % 5 == 0:
             other.remove(f"d{10 + k}")
     live = {r[0] for r in idx._db.execute("SELECT num FROM cands")}
-    assert set(np.flatnonzero(idx._klive).tolist()) == live
+    assert set(np.flatnonzero(idx._copies.live).tolist()) == live
     idx.close()
     other.close()

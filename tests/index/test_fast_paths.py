@@ -430,18 +430,18 @@ def test_cached_candidate_rows_follow_every_change_and_numbers_are_never_reused(
     assert found > 50
     for idx in (a, b):
         idx._sync_cands()  # (a lookup syncs first)
-        live = np.flatnonzero(idx._klive).tolist()
+        copies = idx._copies
+        live = np.flatnonzero(copies.live).tolist()
         stored = {r[0] for r in idx._db.execute("SELECT num FROM cands")}
         assert stored <= set(live)  # every stored row is copied (removed ones may stay)
         for num, ts, h, sig in idx._db.execute("SELECT num, ts, text_hash, sig FROM cands"):
-            assert idx._ksig[num].tobytes() == sig and idx._kts[num] == ts
+            assert copies.sig[num].tobytes() == sig and copies.ts[num] == ts
             low = (np.frombuffer(sig, "<u4") & 0xFF).astype(np.uint8)
-            assert idx._ksig8[num].tobytes() == low.tobytes()
-            assert (idx._khash[num] if idx._khas[num] else None) == h
+            assert copies.sig8[num].tobytes() == low.tobytes()
+            assert (copies.text_hash[num] if copies.has_hash[num] else None) == h
         stored_ids = dict(idx._db.execute("SELECT num, ids FROM wids"))
         for num, blob in stored_ids.items():  # the copy of wids
-            start, n = idx._wstart[num], idx._wlen[num]
-            assert idx._wflat[start : start + n].tobytes() == blob
+            assert copies.word_numbers(np.array([num])).tobytes() == blob
         assert len(stored_ids) == len(stored)
         assert idx.integrity_check() == []
     a.close()
