@@ -195,6 +195,9 @@ class WordIds:
     #: float64 zeros, one per word number at least (or None): :func:`_prune_ids` marks the
     #: query's words in it to look candidate words up by number, and zeroes it again
     scratch: np.ndarray | None = None
+    #: int64 numbers of the query words asked for (0: stored nowhere), aligned with
+    #: ``query_counts`` (None: looked up in ``vocab``)
+    query_nums: np.ndarray | None = None
 
 
 # --------------------------------------------------------------------------- helpers
@@ -1039,8 +1042,10 @@ def _prune_ids(
     k_all = len(lens)
     vocab = ids.vocab
     q_df = ids.query_counts + 1  # the query is one more document of each of its words
-    q_nums = np.fromiter((vocab.get(w, 0) for w in qlist), np.int64, len(qlist))
-    q_nums = q_nums[q_nums > 0]
+    q_all = ids.query_nums
+    if q_all is None:
+        q_all = np.fromiter((vocab.get(w, 0) for w in qlist), np.int64, len(qlist))
+    q_nums = q_all[q_all > 0]
     scratch = ids.scratch
     if scratch is not None and len(flat) and len(q_nums):
         scratch[q_nums] = 1.0  # a dense mark per number: one gather instead of a search
@@ -1063,8 +1068,7 @@ def _prune_ids(
     else:  # (only the few count-1 words' lengths are looked up)
         at = np.flatnonzero(glue_f)
         glue_f[at] = ids.length_of[flat[at]] >= 4  # type: ignore[index]
-    a_words = list(WordWeights.document_words(query, df_of))
-    a_df = np.fromiter(map(df_of.__getitem__, a_words), np.int64, len(a_words))
+    a_words, a_df, a_nums = _query_words(qlist, q_df, q_all, df_of, vocab)
     wa_w = np.log((n + 1) / (a_df + 1.0)) + 1.0
     wa_list = wa_w.tolist()
     mass_a = math.fsum(wa_list)
@@ -1072,7 +1076,6 @@ def _prune_ids(
     heavy = np.sort(wa_w)[::-1]
     crude = np.concatenate(([0.0], np.cumsum(heavy)))
     # the query weight of each candidate word (0 for a word the query does not have)
-    a_nums = np.fromiter((vocab.get(w, 0) for w in a_words), np.int64, len(a_words))
     if scratch is not None and len(flat):
         known = a_nums > 0  # (distinct words: distinct numbers)
         scratch[a_nums[known]] = wa_w[known]
@@ -1105,6 +1108,30 @@ def _prune_ids(
     keep = ~drop & (lens > 0)
     keep[list(same)] = True  # equal texts are always kept
     return np.flatnonzero(keep).tolist(), df_of, n
+
+
+def _query_words(
+    qlist: Sequence[str],
+    q_df: np.ndarray,
+    q_nums: np.ndarray,
+    df_of: Mapping[str, int],
+    vocab: Mapping[str, int],
+) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """The query's words after splitting glued ones (``WordWeights.document_words`` of the
+    query with the counts ``df_of``), their counts and numbers (0: stored nowhere).
+
+    ``qlist``: the query's distinct words, with their counts ``q_df`` (the query included)
+    and numbers ``q_nums``. Only a word of count 1 and 4+ characters can split, so the
+    others keep their counts and numbers without a lookup.
+    """
+    glued = {w for w, c in zip(qlist, q_df.tolist()) if c == 1 and len(w) >= 4}
+    if not glued:
+        return list(qlist), q_df, q_nums
+    split = WordWeights.document_words(" ".join(sorted(glued)), df_of)
+    words = list((set(qlist) - glued) | split)
+    counts = np.fromiter(map(df_of.__getitem__, words), np.int64, len(words))
+    nums = np.fromiter((vocab.get(w, 0) for w in words), np.int64, len(words))
+    return words, counts, nums
 
 
 def _segment_sums(values: np.ndarray, lens: np.ndarray) -> np.ndarray:

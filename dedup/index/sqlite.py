@@ -655,28 +655,27 @@ class SQLiteIndex(Index):
         if not keys and prep.text_hash is None:
             return []
         cap = self.config.lsh.max_bucket
-        nums: set[int] = set()
         with self._guard():
-            copied = self._copies_ready()
-            if keys and copied:
-                self._sync_cands()
-                found = self._copy().lookup(keys, cap)
-                nums.update(found.tolist())
-            elif keys:
-                nums.update(self._bucket_rows(keys, cap))
+            same: list[int] = []
             if prep.text_hash is not None:
-                nums.update(
+                same = [
                     r[0]
                     for r in self._db.execute(
                         "SELECT num FROM docs WHERE text_hash = ?", (prep.text_hash,)
                     )
-                )
+                ]
             self._lsh_candidates = 0
-            if not nums:
-                return []
-            if copied:
-                return self._filter_cached(prep, nums, min_ts)
-            return self._filter_rows(prep, nums, min_ts)
+            if self._copies_ready():
+                self._sync_cands()
+                # sorted, without repeats (as the lookup of the copy returns them)
+                arr = self._copy().lookup(keys, cap) if keys else np.zeros(0, np.int64)
+                if same:
+                    arr = np.union1d(arr, np.array(same, dtype=np.int64))
+                return self._filter_cached(prep, arr, min_ts) if len(arr) else []
+            nums = set(same)
+            if keys:
+                nums.update(self._bucket_rows(keys, cap))
+            return self._filter_rows(prep, nums, min_ts) if nums else []
 
     def _copies_ready(self) -> bool:
         """Whether this lookup uses the copies: loaded in this call when ``warm_up_checks``
@@ -767,15 +766,14 @@ class SQLiteIndex(Index):
         ]
 
     def _filter_cached(
-        self, prep: Prepared, nums: set[int], min_ts: float | None
+        self, prep: Prepared, arr: np.ndarray, min_ts: float | None
     ) -> list[Candidate]:
-        """:meth:`_filter_rows` on the in-process copy of ``cands`` (the same candidates)."""
+        """:meth:`_filter_rows` on the in-process copy of ``cands`` (the same candidates);
+        ``arr``: the document numbers, sorted."""
         self._sync_cands()
         copies = self._copy()
-        arr = np.fromiter(nums, np.int64, len(nums))
-        arr.sort()
         if len(arr) and arr[-1] > copies.top:  # committed after the sync (cannot happen)
-            return self._filter_rows(prep, nums, min_ts)
+            return self._filter_rows(prep, set(arr.tolist()), min_ts)
         need = _agreement_needed(copies.sig.shape[1], self.config.lsh.min_similarity)
         found, self._lsh_candidates = copies.filter(
             prep.signature, prep.text_hash, arr, min_ts, need
@@ -1040,6 +1038,7 @@ class SQLiteIndex(Index):
             vocab=vid,
             words=self._vword,
             scratch=self._scratch(len(self._vword)),
+            query_nums=q,
         )
 
     def _scratch(self, size: int) -> np.ndarray:

@@ -476,3 +476,29 @@ def test_agreement_needed_is_the_float_estimate_threshold(width):
     for floor in floors:
         expected = next((k for k in range(width + 1) if k / width >= floor), width + 1)
         assert sqlite_backend._agreement_needed(width, floor) == expected, floor
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_query_words_are_the_verifiers_document_words(seed):
+    # _query_words (the bound's split of the query's glued words, with counts and numbers)
+    # against WordWeights.document_words on the whole query; short words, halves of every
+    # length and counts of 1 and 2 make every branch of the split happen
+    rng = random.Random(seed)
+    pieces = ["ab", "cd", "e", "fgh", "ij", "klmn", "o", "pq", "rs", "tuv"]
+    checked = split = 0
+    for _ in range(200):
+        words = {rng.choice(pieces) + rng.choice(pieces) * rng.randint(0, 1) for _ in range(8)}
+        qlist = sorted(words)
+        universe = set(pieces) | words
+        df = {w: rng.choice([1, 1, 2, 3]) for w in sorted(universe)}
+        vocab = {w: k + 1 for k, w in enumerate(sorted(universe)) if rng.random() < 0.9}
+        q_df = np.array([df[w] for w in qlist], dtype=np.int64)
+        q_nums = np.array([vocab.get(w, 0) for w in qlist], dtype=np.int64)
+        got, counts, nums = base._query_words(qlist, q_df, q_nums, df, vocab)
+        expected = WordWeights.document_words(" ".join(qlist), df)
+        assert sorted(got) == sorted(expected) and len(got) == len(set(got))
+        assert counts.tolist() == [df[w] for w in got]
+        assert nums.tolist() == [vocab.get(w, 0) for w in got]
+        checked += 1
+        split += expected != words
+    assert checked == 200 and 20 < split < 180
