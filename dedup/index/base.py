@@ -628,7 +628,7 @@ class Index(ABC):
         words = qwords.union(*(t.split() for t in texts))
         needed = set(words)
         for w in words:
-            if df_of[w] == 1 and len(w) >= 4:
+            if len(w) >= 4 and df_of[w] == 1:  # (the length first: no count looked up)
                 needed.update(h for k in range(1, len(w)) for h in (w[:k], w[k:]) if h in df_of)
         return self._score(query, cands, texts, {w: df_of[w] for w in needed}, n)
 

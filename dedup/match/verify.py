@@ -296,14 +296,25 @@ class WordWeights:
     def __init__(self, raw_df: Mapping[str, int], df: Mapping[str, int], n_docs: int) -> None:
         self.raw_df = raw_df
         self.n_docs = n_docs
-        self.ids: dict[str, int] = {}
-        fixed: list[int] = []
-        for w in sorted(df):  # ids independent of the order counts arrive in
-            self.ids[w] = len(fixed)
-            fixed.append(_quantize(math.log((n_docs + 1) / (df[w] + 1)) + 1.0))
+        words = sorted(df)  # ids independent of the order counts arrive in
+        self.ids: dict[str, int] = dict(zip(words, range(len(words))))
+        counts = list(map(df.__getitem__, words))
+        # the weight depends on the count alone: computed once per distinct count
+        of = {c: _quantize(math.log((n_docs + 1) / (c + 1)) + 1.0) for c in set(counts)}
+        fixed = list(map(of.__getitem__, counts))
         #: Weights as integers, in units of ``2**-FIXED_BITS``.
         self.fixed = np.array(fixed, dtype=np.int64)
         self.weight: list[float] = [f / _FIX for f in fixed]
+        self._splittable: frozenset[str] | None = None
+
+    def splittable(self) -> frozenset[str]:
+        """The words :func:`_unglue` may split: of one document (``raw_df``), 4+ characters
+        (computed once, on first use)."""
+        if self._splittable is None:
+            self._splittable = frozenset(
+                w for w, c in self.raw_df.items() if c == 1 and len(w) >= 4
+            )
+        return self._splittable
 
     @staticmethod
     def raw_counts(texts: Iterable[str]) -> dict[str, int]:
@@ -531,10 +542,23 @@ def _build(texts: Sequence[str], weights: WordWeights | None) -> tuple[WordWeigh
         del words, order, final, tmp
     else:
         known = weights.ids
-        for d, t in enumerate(texts):
-            run = [known[w] for w in _unglue(set(t.split()), weights.raw_df) if w in known]
-            buf.extend(run)
-            lens[d] = len(run)
+        sets = [set(t.split()) for t in texts]
+        if weights._splittable is not None or len(weights.raw_df) <= sum(map(len, sets)):
+            # the words that may split found by one set intersection per text (the same
+            # words as _unglue's test of each one)
+            may = weights.splittable()
+            for d, words in enumerate(sets):
+                glued = words & may
+                if glued:
+                    words = (words - glued) | _unglue(glued, weights.raw_df)
+                run = [known[w] for w in words if w in known]
+                buf.extend(run)
+                lens[d] = len(run)
+        else:  # (counts of a large corpus, few texts)
+            for d, words in enumerate(sets):
+                run = [known[w] for w in _unglue(words, weights.raw_df) if w in known]
+                buf.extend(run)
+                lens[d] = len(run)
         tmp = np.frombuffer(buf, dtype=np.int32) if len(buf) else np.zeros(0, np.int32)
         ids, ptr = _sort_unique_runs(tmp, lens)
     return weights, _Table(texts, weights, ids, ptr)

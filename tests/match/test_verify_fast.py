@@ -189,3 +189,33 @@ def test_one_pass_build_equals_from_texts_and_features(corpus):
     assert given._table is not None
     for d in range(len(texts)):
         assert given._table.word_ids(d).tolist() == tab.word_ids(d).tolist()
+
+
+def test_given_weights_build_paths_and_weights_by_count(corpus):
+    # WordWeights' weights (one computation per distinct count) against the per-word formula;
+    # both ways of splitting given texts' glued words (per word, or by the set of splittable
+    # words) against WordWeights.features
+    texts = [*corpus, "dansla securite", "securite dans la"]
+    raw = WordWeights.raw_counts(texts)
+    df: dict[str, int] = {}
+    for t in texts:
+        for w in WordWeights.document_words(t, raw):
+            df[w] = df.get(w, 0) + 1
+    ref = WordWeights(raw, df, len(texts))
+    for w, k in ref.ids.items():
+        assert ref.fixed[k] == round((math.log((len(texts) + 1) / (df[w] + 1)) + 1.0) * 2**40)
+        assert ref.weight[k] == ref.fixed[k] / 2**40
+    few = [corpus[304], texts[-2], texts[-1]]  # (glued words; far fewer words than raw)
+    as_index = WordWeights(raw, raw, len(texts))  # an index's counts: glued words have ids
+    for weights in (ref, as_index):
+        for chosen, path in ((few, "per word"), (texts, "by set")):
+            v = Verifier(chosen, weights=weights)
+            v.prepare()
+            assert (weights._splittable is None) == (path == "per word")
+            assert v._table is not None
+            for d, t in enumerate(chosen):
+                f = weights.features(t)
+                assert v._table.word_ids(d).tolist() == sorted(f.words), (path, d)
+                assert v._table.mass[d] == f.mass
+        assert weights.splittable() == {w for w, c in raw.items() if c == 1 and len(w) >= 4}
+    assert any(len(ref.features(t).words) != len(set(t.split())) for t in few)  # splits
