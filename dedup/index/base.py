@@ -26,6 +26,7 @@ import hashlib
 import itertools
 import json
 import math
+import os
 import re
 import time
 from abc import ABC, abstractmethod
@@ -44,6 +45,13 @@ from dedup.sketch.lsh import band_keys, empty_rows
 from dedup.sketch.minhash import minhash_texts
 from dedup.text.boilerplate import rules_for, strip_boilerplate
 from dedup.text.normalization import normalize
+
+try:  # the compiled bound is optional (extra ``dedup-news[fast]``)
+    if os.environ.get("DEDUP_DISABLE_NUMBA"):
+        raise ImportError("disabled by DEDUP_DISABLE_NUMBA")
+    from dedup.index._numba_bound import bound_sums as _bound_sums
+except ImportError:  # pragma: no cover - depends on the environment
+    _bound_sums = None
 
 __all__ = [
     "FORMAT",
@@ -1060,14 +1068,16 @@ def _prune_ids(
     df_of = _UnionCounts(dict(zip(qlist, q_df.tolist())), vocab, ids.words, member, ids.count_of)
     if cfg.near_copy <= 0 or cfg.threshold <= 0 or not k_all:
         return list(range(k_all)), df_of, n
-    wt_f = np.log((n + 1) / (df_f + 1.0)) + 1.0
-    # words a verifier may split (document count 1, at least 4 characters)
-    glue_f = df_f == 1
-    if ids.lengths is not None:
-        glue_f &= ids.lengths >= 4
-    else:  # (only the few count-1 words' lengths are looked up)
-        at = np.flatnonzero(glue_f)
-        glue_f[at] = ids.length_of[flat[at]] >= 4  # type: ignore[index]
+
+    def splittable() -> np.ndarray:  # words a verifier may split (count 1, 4+ characters)
+        glue = df_f == 1
+        if ids.lengths is not None:
+            glue &= ids.lengths >= 4
+        else:  # (only the few count-1 words' lengths are looked up)
+            at = np.flatnonzero(glue)
+            glue[at] = ids.length_of[flat[at]] >= 4  # type: ignore[index]
+        return glue
+
     a_words, a_df, a_nums = _query_words(qlist, q_df, q_all, df_of, vocab)
     wa_w = np.log((n + 1) / (a_df + 1.0)) + 1.0
     wa_list = wa_w.tolist()
@@ -1075,23 +1085,33 @@ def _prune_ids(
     # crude[g]: the heaviest 2g query words (a glued word adds at most two halves)
     heavy = np.sort(wa_w)[::-1]
     crude = np.concatenate(([0.0], np.cumsum(heavy)))
-    # the query weight of each candidate word (0 for a word the query does not have)
-    if scratch is not None and len(flat):
-        known = a_nums > 0  # (distinct words: distinct numbers)
+    known = a_nums > 0  # (distinct words: distinct numbers)
+    glue_f = None
+    compiled = _bound_sums is not None and ids.lengths is None and ids.length_of is not None
+    if compiled and scratch is not None and len(flat):
+        # one compiled pass: the query weights marked by number in the scratch array
         scratch[a_nums[known]] = wa_w[known]
-        wa_f = scratch[flat]
+        shared, m_lo, n_glued = _bound_sums(flat, lens, df_f, ids.length_of, scratch, n + 1.0)
         scratch[a_nums[known]] = 0.0
     else:
-        order = np.argsort(a_nums)
-        a_sorted, a_wsorted = a_nums[order], wa_w[order]
-        wa_f = np.zeros(len(flat))
-        if len(a_sorted) and len(flat):
-            pos = np.minimum(np.searchsorted(a_sorted, flat), len(a_sorted) - 1)
-            hit = a_sorted[pos] == flat
-            wa_f[hit] = a_wsorted[pos[hit]]
-    shared = _segment_sums(wa_f, lens)
-    m_lo = _segment_sums(np.where(glue_f, 0.0, wt_f), lens)
-    n_glued = _segment_sums(glue_f.astype(np.int64), lens)
+        # the query weight of each candidate word (0 for a word the query does not have)
+        if scratch is not None and len(flat):
+            scratch[a_nums[known]] = wa_w[known]
+            wa_f = scratch[flat]
+            scratch[a_nums[known]] = 0.0
+        else:
+            order = np.argsort(a_nums)
+            a_sorted, a_wsorted = a_nums[order], wa_w[order]
+            wa_f = np.zeros(len(flat))
+            if len(a_sorted) and len(flat):
+                pos = np.minimum(np.searchsorted(a_sorted, flat), len(a_sorted) - 1)
+                hit = a_sorted[pos] == flat
+                wa_f[hit] = a_wsorted[pos[hit]]
+        glue_f = splittable()
+        wt_f = np.log((n + 1) / (df_f + 1.0)) + 1.0
+        shared = _segment_sums(wa_f, lens)
+        m_lo = _segment_sums(np.where(glue_f, 0.0, wt_f), lens)
+        n_glued = _segment_sums(glue_f.astype(np.int64), lens)
     bound = shared + crude[np.minimum(2 * n_glued, len(heavy))]
     drop = _bounded_arrays(bound, mass_a, m_lo, cfg)
 
@@ -1099,6 +1119,8 @@ def _prune_ids(
     if maybe:
         split_gain = _split_gains(df_of, dict(zip(a_words, wa_list)))  # type: ignore[arg-type]
         words = ids.words
+        if glue_f is None:
+            glue_f = splittable()
         starts = np.concatenate(([0], np.cumsum(lens)))
         for k in maybe:
             lo, hi = starts[k], starts[k + 1]

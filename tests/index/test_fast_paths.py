@@ -37,7 +37,12 @@ def _glue(text: str, rng: random.Random) -> str:
     return " ".join(words)
 
 
-def test_pruning_never_changes_a_decision(make_index, texts, monkeypatch):
+@pytest.mark.parametrize("compiled", [True, False], ids=["numba-bound", "numpy-bound"])
+def test_pruning_never_changes_a_decision(make_index, texts, monkeypatch, compiled):
+    if compiled and base._bound_sums is None:
+        pytest.skip("numba is not installed (extra dedup-news[fast])")
+    if not compiled:
+        monkeypatch.setattr(base, "_bound_sums", None)
     rng = random.Random(5)
     docs = [(f"d{i}", _glue(t, rng) if i % 3 == 0 else t) for i, t in enumerate(texts)]
     idx = make_index(NO_LEARN)
@@ -502,3 +507,29 @@ def test_query_words_are_the_verifiers_document_words(seed):
         checked += 1
         split += expected != words
     assert checked == 200 and 20 < split < 180
+
+
+def test_compiled_bound_sums_are_the_numpy_sums():
+    # the numba kernel of _prune_ids against the numpy passes it replaces, on random words:
+    # counts of 1 and more, word lengths around the split limit of 4, empty candidates
+    if base._bound_sums is None:
+        pytest.skip("numba is not installed (extra dedup-news[fast])")
+    rng = np.random.default_rng(3)
+    for _ in range(20):
+        vocab = 500
+        lens = rng.integers(0, 40, 60)
+        lens[::7] = 0  # (candidates without words)
+        flat = rng.integers(1, vocab, int(lens.sum()))
+        df_f = np.maximum(1, rng.integers(-3, 6, len(flat)))
+        length_of = rng.integers(1, 8, vocab)
+        wa = np.where(rng.random(vocab) < 0.3, rng.random(vocab) * 5, 0.0)
+        n = 1000
+        shared, m_lo, n_glued = base._bound_sums(flat, lens, df_f, length_of, wa, n + 1.0)
+        glue = (df_f == 1) & (length_of[flat] >= 4)
+        wt = np.log((n + 1) / (df_f + 1.0)) + 1.0
+        np.testing.assert_allclose(shared, base._segment_sums(wa[flat], lens), rtol=1e-12)
+        np.testing.assert_allclose(
+            m_lo, base._segment_sums(np.where(glue, 0.0, wt), lens), rtol=1e-12
+        )
+        assert n_glued.tolist() == base._segment_sums(glue.astype(np.int64), lens).tolist()
+        assert (n_glued > 0).any() and (lens == 0).any()
