@@ -189,7 +189,7 @@ class WordIds:
     aligned with the query words asked for (0 for a word stored nowhere).
     """
 
-    flat: np.ndarray  # int64 word numbers
+    flat: np.ndarray  # word numbers (int64 or uint32)
     lens: np.ndarray  # int64 words per candidate
     counts: np.ndarray  # int64 stored documents of each word of flat
     count_of: np.ndarray  # int64 stored documents by word number (counts = count_of[flat])

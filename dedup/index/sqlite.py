@@ -1009,7 +1009,7 @@ class SQLiteIndex(Index):
             and (not len(nums) or nums.max() <= copies.top)
         ):  # from the copy (the lookup that found them synced it)
             lens = copies.word_counts_of(nums)
-            flat = copies.word_numbers(nums).astype(np.int64)
+            flat = copies.word_numbers(nums)  # (uint32: indexes as well, half the bytes)
         else:
             found = dict(
                 self._db.execute(
@@ -1024,7 +1024,7 @@ class SQLiteIndex(Index):
         q = np.fromiter((vid.get(w, 0) for w in words), np.int64, len(words))
         if not self._all_known and self._lookups > self.warm_up_checks:
             self._load_counts(pending)
-        self._fetch_ids(np.concatenate((flat, q)), pending)
+        self._fetch_ids(flat, pending, q)
         n_docs = self._n_docs(pending)
         return WordIds(
             flat=flat,
@@ -1068,9 +1068,13 @@ class SQLiteIndex(Index):
         self._known[:top] = True
         self._all_known = True
 
-    def _fetch_ids(self, ids: np.ndarray, pending: Counter[str]) -> None:
-        """Read the counts of the numbered words not cached yet."""
+    def _fetch_ids(
+        self, ids: np.ndarray, pending: Counter[str], more: np.ndarray | None = None
+    ) -> None:
+        """Read the counts of the numbered words (``ids``, and ``more``) not cached yet."""
         miss = ids[~self._known[ids]]
+        if more is not None:
+            miss = np.concatenate((miss, more[~self._known[more]]))
         if not len(miss):
             return
         miss = np.unique(miss)
