@@ -9,7 +9,8 @@ needs. Matching reuses the library's stages unchanged, so a check agrees with
 2. :func:`dedup.sketch.minhash.minhash_texts` and :func:`dedup.sketch.lsh.band_keys`;
 3. candidates = stored documents sharing a band key (or the exact normalized text), whose
    signature estimate reaches ``lsh.min_similarity``;
-4. :class:`dedup.match.verify.Verifier` scores each candidate; duplicates are returned. Its
+4. :func:`dedup.match.verify.score_query` (the :class:`~dedup.match.verify.Verifier`'s
+   scores, bit for bit) scores each candidate; duplicates are returned. Its
    word weights come from per-word document counts the backend keeps for everything stored
    (updated in the same transaction as the documents), plus the query itself.
 
@@ -40,7 +41,13 @@ import numpy as np
 from dedup.config import DedupConfig, VerifyConfig
 from dedup.documents import DocLike, Document, as_documents
 from dedup.errors import ConfigMismatchError, DedupError, InputError
-from dedup.match.verify import COPY_GATE, STORY_MAX, STORY_SCALE, Verifier, WordWeights
+from dedup.match.verify import (
+    COPY_GATE,
+    STORY_MAX,
+    STORY_SCALE,
+    WordWeights,
+    score_query,
+)
 from dedup.sketch.lsh import band_keys, empty_rows
 from dedup.sketch.minhash import minhash_texts
 from dedup.text.boilerplate import rules_for, strip_boilerplate
@@ -595,12 +602,10 @@ class Index(ABC):
         n: int,
     ) -> list[Match]:
         """Verify ``cands`` (texts ``texts``) against the query with the counts ``df``."""
-        verifier = Verifier([query, *texts], self.config.verify, weights=WordWeights(df, df, n))
-        # every candidate against the query in one call (the scores of per-pair calls)
-        pairs = np.zeros((len(cands), 2), dtype=np.int64)
-        pairs[:, 1] = np.arange(1, len(cands) + 1)
-        scored = verifier.score_arrays(pairs)
-        found = np.flatnonzero(scored.is_duplicate).tolist()
+        # the scores of Verifier([query, *texts], weights=WordWeights(df, df, n)), bit for
+        # bit, without its batch machinery (a check has a few candidates)
+        scored = score_query(query, texts, df, n, self.config.verify)
+        found = [j for j, s in enumerate(scored) if s.is_duplicate]
         ids = self._candidate_ids([cands[j] for j in found])
         out = []
         for j, doc_id in zip(found, ids):

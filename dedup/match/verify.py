@@ -89,6 +89,7 @@ __all__ = [
     "Relation",
     "Verifier",
     "WordWeights",
+    "score_query",
     "score_texts",
 ]
 
@@ -601,6 +602,104 @@ def score_texts(a: str, b: str, config: VerifyConfig | None = None) -> PairScore
         ``threshold`` and ``near_copy`` cut-offs.
     """
     return Verifier([a, b], config, explain=True).score(0, 1)
+
+
+def score_query(
+    query: str,
+    texts: Sequence[str],
+    counts: Mapping[str, int],
+    n_docs: int,
+    config: VerifyConfig | None = None,
+) -> list[PairScore]:
+    """Score one text against each of a few others, with word counts made elsewhere.
+
+    The scores of ``Verifier([query, *texts], config, weights=WordWeights(counts, counts,
+    n_docs))`` for the pairs ``(0, k)``, bit for bit, without that class's batch machinery
+    (a vocabulary, arrays per text, a renumbering): what a persistent index needs for one
+    checked article and its few surviving candidates. Words are compared as strings, their
+    fixed-point weights summed as Python integers (exact, as in the batch path), and each
+    weight computed once per distinct count.
+
+    Parameters
+    ----------
+    query : str
+        Normalized text.
+    texts : sequence of str
+        Normalized texts to score against ``query``.
+    counts : mapping of str to int
+        Documents per word (the raw counts and the counts after splitting glued words, as an
+        index keeps them); a word without a count has no weight.
+    n_docs : int
+        Documents counted.
+    config : VerifyConfig, optional
+        ``threshold`` and ``near_copy`` cut-offs.
+
+    Examples
+    --------
+    >>> counts = {"hanoi": 2, "talks": 2, "trade": 1, "moscow": 1}
+    >>> [s.relation for s in score_query("hanoi talks", ["hanoi talks", "moscow trade"], counts, 3)]
+    ['exact', 'distinct']
+    """
+    cfg = config or VerifyConfig()
+    fixed_of: dict[int, int] = {}  # count -> fixed-point weight
+
+    def weight(c: int) -> int:
+        f = fixed_of.get(c)
+        if f is None:
+            f = fixed_of[c] = _quantize(math.log((n_docs + 1) / (c + 1)) + 1.0)
+        return f
+
+    splittable = {w for w, c in counts.items() if c == 1 and len(w) >= 4}
+
+    def features(text: str) -> tuple[dict[str, int], int]:
+        words = set(text.split())
+        glued = words & splittable
+        if glued:
+            words = (words - glued) | _unglue(glued, counts)
+        got = {w: weight(counts[w]) for w in words if w in counts}
+        return got, sum(got.values())
+
+    qw, qm = features(query)
+    q_points = _code_points(query) if _nbv is not None else None
+    out = []
+    for text in texts:
+        if text == query:
+            out.append(PairScore(1.0, "exact" if text else "distinct", 1.0, 1.0, 1.0))
+            continue
+        if not text or not query:
+            out.append(PairScore(0.0, "distinct", 0.0, 0.0, 0.0))
+            continue
+        tw, tm = features(text)
+        small_w, big_w = (qw, tw) if len(qw) <= len(tw) else (tw, qw)
+        shared = sum(f for w, f in small_w.items() if w in big_w) / _FIX
+        # the same float operations, in the same order, as _score_block
+        ma, mb = qm / _FIX, tm / _FIX
+        union = ma + mb - shared
+        wjac = shared / union if union != 0 else 0.0
+        small = min(ma, mb)
+        wcont = shared / small if small != 0 else 0.0
+        overlap = _STORY_SCALE * (wjac + wcont) / 2.0
+        containment = 0.0
+        if wcont >= _GATE:
+            if q_points is not None and _nbv is not None:
+                common, na, nb = _nbv.gram_counts(q_points, _code_points(text), _CHAR_K, _GRAM_MUL)
+            else:
+                ca, cb = _char_grams(query), _char_grams(text)
+                common, na, nb = len(np.intersect1d(ca, cb, assume_unique=True)), len(ca), len(cb)
+            containment = int(common) / min(int(na), int(nb))
+        copy = 0.5 + 1.25 * (containment - 0.6) if containment >= 0.6 else containment / 1.2
+        score = max(copy, min(overlap, STORY_MAX))
+        if containment >= cfg.near_copy:
+            relation: Relation = "near_copy"
+        elif score >= cfg.threshold:
+            relation = "same_story"
+        else:
+            relation = "distinct"
+        fz = math.nan
+        if relation != "distinct":
+            fz = fuzz.token_set_ratio(query, text, processor=None) / 100.0
+        out.append(PairScore(round(score, 6), relation, containment, fz, overlap))
+    return out
 
 
 class Verifier:

@@ -219,3 +219,32 @@ def test_given_weights_build_paths_and_weights_by_count(corpus):
                 assert v._table.mass[d] == f.mass
         assert weights.splittable() == {w for w, c in raw.items() if c == 1 and len(w) >= 4}
     assert any(len(ref.features(t).words) != len(set(t.split())) for t in few)  # splits
+
+
+@pytest.mark.parametrize("path", PATHS)
+def test_score_query_is_the_verifier_bit_for_bit(corpus, path, monkeypatch):
+    # score_query (one text against a few, the index's verification) against the batch
+    # Verifier with the same counts: glued words, copies, truncations, empty and equal texts,
+    # counts of 1 and 2 (splits), words without a count, thresholds that label every way
+    if path == "numpy":
+        monkeypatch.setattr(V, "_nbv", None)
+    rng = random.Random(11)
+    texts = [*corpus, "dansla securite", "securite dans la"]
+    raw = WordWeights.raw_counts(texts)
+    n_dup = n_near = n_split = 0
+    for q in range(0, len(texts), 3):
+        query = texts[q]
+        others = [texts[rng.randrange(len(texts))] for _ in range(rng.randint(1, 5))]
+        others += [texts[(q + 1) % len(texts)], query, ""]
+        counts = {w: rng.choice([1, 1, 2, c, c + 3]) for w, c in raw.items() if rng.random() < 0.97}
+        n = len(texts) + rng.randint(0, 50)
+        cfg = rng.choice([VerifyConfig(), VerifyConfig(threshold=0.3, near_copy=0.6)])
+        got = V.score_query(query, others, counts, n, cfg)
+        v = Verifier([query, *others], cfg, weights=WordWeights(counts, counts, n))
+        pairs = np.array([[0, k + 1] for k in range(len(others))], dtype=np.int64)
+        want = v.score_arrays(pairs).to_scores()
+        assert [_key(s) for s in got] == [_key(s) for s in want], q
+        n_dup += sum(s.relation == "same_story" for s in got)
+        n_near += sum(s.relation == "near_copy" for s in got)
+        n_split += len(WordWeights.document_words(query, counts)) != len(set(query.split()))
+    assert n_dup > 10 and n_near > 5 and n_split > 5
