@@ -312,10 +312,17 @@ def run_dedup(
     if system == "dedup-sqlite":
         import sqlite3
 
-        con = sqlite3.connect(path)  # fold the WAL in, so the file alone is measured
-        con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        # fold the WAL in, so the file alone is measured; a checkpoint that another
+        # connection's reader blocks (the index's own threads) is tried again, and whatever
+        # the WAL still holds is counted too
+        con = sqlite3.connect(path)
+        for _ in range(100):
+            if not con.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]:
+                break
+            time.sleep(0.05)
         con.close()
-        size = os.path.getsize(path)
+        wal = Path(f"{path}-wal")
+        size = os.path.getsize(path) + (os.path.getsize(wal) if wal.exists() else 0)
         if cached is not None and not cached.exists():
             idx.close()  # (closing checkpoints; reopened below)
             tmp = cached.with_suffix(f".tmp{os.getpid()}")
