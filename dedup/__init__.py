@@ -30,7 +30,7 @@ from dedup.documents import Document, as_documents
 from dedup.errors import ConfigMismatchError, DedupError, InputError, RuleFileError
 from dedup.index import AddResult, Index, IndexFormatError, Match, open_index
 from dedup.match.cluster import Assignment, assign_clusters
-from dedup.match.verify import PairScore, Verifier, WordWeights, score_texts
+from dedup.match.verify import PairScore, Verifier, WordWeights, score_query, score_texts
 from dedup.pipeline import ClusterResult, DocResult, Pair, cluster, prepare_texts
 from dedup.report.explain import Explanation, explain
 from dedup.sketch.hashing import dedup_hash32, hash_function, sha1_hash32
@@ -100,6 +100,7 @@ __all__ = [
     "normalize",
     "open_index",
     "prepare_texts",
+    "score_query",
     "score_texts",
     "sha1_hash32",
     "shingle_set",
