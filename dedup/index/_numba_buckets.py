@@ -45,3 +45,34 @@ def sort_pairs(values, payload):  # type: ignore[no-untyped-def]
         a, b = b, a
         pa, pb = pb, pa
     return a, pa
+
+
+@nb.njit(cache=True, nogil=True)
+def merge_runs(a, ca, b, cb):  # type: ignore[no-untyped-def]
+    """Two sorted runs of distinct values (``a``, ``b``: uint64) merged into one, their
+    payloads (``ca``, ``cb``: uint32) in the same order, in one linear pass (new arrays)."""
+    na, nb_ = len(a), len(b)
+    out = np.empty(na + nb_, dtype=a.dtype)
+    pay = np.empty(na + nb_, dtype=ca.dtype)
+    i = j = k = 0
+    while i < na and j < nb_:
+        if a[i] < b[j]:
+            out[k] = a[i]
+            pay[k] = ca[i]
+            i += 1
+        else:
+            out[k] = b[j]
+            pay[k] = cb[j]
+            j += 1
+        k += 1
+    while i < na:
+        out[k] = a[i]
+        pay[k] = ca[i]
+        i += 1
+        k += 1
+    while j < nb_:
+        out[k] = b[j]
+        pay[k] = cb[j]
+        j += 1
+        k += 1
+    return out, pay

@@ -38,9 +38,10 @@ import numpy as np
 try:  # the compiled sort is optional (extra ``dedup-news[fast]``)
     if os.environ.get("DEDUP_DISABLE_NUMBA"):
         raise ImportError("disabled by DEDUP_DISABLE_NUMBA")
+    from dedup.index._numba_buckets import merge_runs as _merge_runs
     from dedup.index._numba_buckets import sort_pairs as _sort_pairs
 except ImportError:  # pragma: no cover - depends on the environment
-    _sort_pairs = None
+    _sort_pairs = _merge_runs = None
 
 __all__ = ["MAX_RUN", "BandRuns"]
 
@@ -111,9 +112,13 @@ class BandRuns:
         while len(runs) >= 2 and len(runs[-2]) <= 2 * len(runs[-1]):
             if len(runs[-2]) + len(runs[-1]) > MAX_RUN:
                 break
-            at = np.searchsorted(runs[-2], runs[-1])  # (pairs are distinct values)
-            run = np.insert(runs[-2], at, runs[-1])
-            check = np.insert(checks[-2], at, checks[-1])
+            if _merge_runs is not None:  # one linear pass (np.insert sorts its positions:
+                # ~5 ms for two runs of 10k pairs, ~0.25 s for two of 1M)
+                run, check = _merge_runs(runs[-2], checks[-2], runs[-1], checks[-1])
+            else:
+                at = np.searchsorted(runs[-2], runs[-1])  # (pairs are distinct values)
+                run = np.insert(runs[-2], at, runs[-1])
+                check = np.insert(checks[-2], at, checks[-1])
             del runs[-2:], checks[-2:]
             runs.append(run)
             checks.append(check)

@@ -34,12 +34,13 @@ def _reference(docs: dict[int, list[int]], live: set[int], keys, cap: int) -> li
 @pytest.mark.parametrize("seed", range(6))
 def test_band_runs_follow_the_star_rule(monkeypatch, seed, radix):
     monkeypatch.setattr(buckets, "MAX_RUN", 64)  # many runs, some merges stopped by the cap
-    if radix:  # every batch through the compiled sort
+    if radix:  # every batch through the compiled sort, runs merged by the compiled merge
         if buckets._sort_pairs is None:
             pytest.skip("numba is not installed (extra dedup-news[fast])")
         monkeypatch.setattr(buckets, "_RADIX_FROM", 1)
     else:
         monkeypatch.setattr(buckets, "_sort_pairs", None)
+        monkeypatch.setattr(buckets, "_merge_runs", None)
     rng = random.Random(seed)
     bands = 3
     # small keys share all their high bits (the low bits tell them apart), and so do the
@@ -202,3 +203,23 @@ def test_copies_loaded_by_a_thread_catch_up_with_what_was_committed_meanwhile(
     assert set(np.flatnonzero(idx._copies.live).tolist()) == live
     idx.close()
     other.close()
+
+
+def test_compiled_merge_is_the_numpy_insert():
+    # the linear merge of two runs against np.insert at searchsorted positions (what runs
+    # without numba): interleaved, one side before the other, one empty
+    if buckets._merge_runs is None:
+        pytest.skip("numba is not installed (extra dedup-news[fast])")
+    rng = np.random.default_rng(4)
+    for na, nb in ((0, 5), (5, 0), (1, 1), (300, 7), (7, 300), (1000, 1000)):
+        values = rng.choice(1 << 40, na + nb, replace=False).astype(np.uint64) << np.uint64(20)
+        a, b = np.sort(values[:na]), np.sort(values[na:])
+        if na == 300:
+            b = b + a.max() + np.uint64(1) if len(b) else b  # all after
+        ca = rng.integers(0, 1 << 32, na, dtype=np.uint32)
+        cb = rng.integers(0, 1 << 32, nb, dtype=np.uint32)
+        run, check = buckets._merge_runs(a, ca, b, cb)
+        at = np.searchsorted(a, b)
+        assert run.tolist() == np.insert(a, at, b).tolist()
+        assert check.tolist() == np.insert(ca, at, cb).tolist()
+        assert run.dtype == np.uint64 and check.dtype == np.uint32
