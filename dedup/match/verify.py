@@ -312,9 +312,7 @@ class WordWeights:
         """The words :func:`_unglue` may split: of one document (``raw_df``), 4+ characters
         (computed once, on first use)."""
         if self._splittable is None:
-            self._splittable = frozenset(
-                w for w, c in self.raw_df.items() if c == 1 and len(w) >= 4
-            )
+            self._splittable = _splittable(self.raw_df)
         return self._splittable
 
     @staticmethod
@@ -354,6 +352,18 @@ class WordWeights:
         ids = frozenset(self.ids[w] for w in words if w in self.ids)
         fixed = self.fixed.tolist() if len(ids) else []
         return _Features(text, ids, sum(fixed[i] for i in ids) / _FIX)
+
+
+def _splittable(df: Mapping[str, int]) -> frozenset[str]:
+    """The words :func:`_unglue` may split: of one document, 4+ characters."""
+    return frozenset(w for w, c in df.items() if c == 1 and len(w) >= 4)
+
+
+def _unglue_among(words: set[str], splittable: frozenset[str], df: Mapping[str, int]) -> set[str]:
+    """``_unglue(words, df)``, given ``_splittable(df)``: the words that may split found by
+    one set intersection instead of a test of each word."""
+    glued = words & splittable
+    return (words - glued) | _unglue(glued, df) if glued else words
 
 
 def _unglue(words: set[str], df: Mapping[str, int]) -> set[str]:
@@ -549,9 +559,7 @@ def _build(texts: Sequence[str], weights: WordWeights | None) -> tuple[WordWeigh
             # words as _unglue's test of each one)
             may = weights.splittable()
             for d, words in enumerate(sets):
-                glued = words & may
-                if glued:
-                    words = (words - glued) | _unglue(glued, weights.raw_df)
+                words = _unglue_among(words, may, weights.raw_df)
                 run = [known[w] for w in words if w in known]
                 buf.extend(run)
                 lens[d] = len(run)
@@ -649,13 +657,10 @@ def score_query(
             f = fixed_of[c] = _quantize(math.log((n_docs + 1) / (c + 1)) + 1.0)
         return f
 
-    splittable = {w for w, c in counts.items() if c == 1 and len(w) >= 4}
+    may = _splittable(counts)
 
     def features(text: str) -> tuple[dict[str, int], int]:
-        words = set(text.split())
-        glued = words & splittable
-        if glued:
-            words = (words - glued) | _unglue(glued, counts)
+        words = _unglue_among(set(text.split()), may, counts)
         got = {w: weight(counts[w]) for w in words if w in counts}
         return got, sum(got.values())
 
