@@ -769,8 +769,8 @@ class SQLiteIndex(Index):
         self, prep: Prepared, arr: np.ndarray, min_ts: float | None
     ) -> list[Candidate]:
         """:meth:`_filter_rows` on the in-process copy of ``cands`` (the same candidates);
-        ``arr``: the document numbers, sorted."""
-        self._sync_cands()
+        ``arr``: the document numbers, sorted (the caller synced the copies after reading
+        them)."""
         copies = self._copy()
         if len(arr) and arr[-1] > copies.top:  # committed after the sync (cannot happen)
             return self._filter_rows(prep, set(arr.tolist()), min_ts)
