@@ -39,3 +39,29 @@ def bound_sums(flat, lens, df_f, length_of, wa_by_num, n1):  # type: ignore[no-u
         m_lo[c] = m
         n_glued[c] = g
     return shared, m_lo, n_glued
+
+
+@nb.njit(cache=True, nogil=True)
+def gather_words(nums, wflat, wstart, wlen, count_of, known, in_query, member, mark, out):  # type: ignore[no-untyped-def]
+    """:meth:`dedup.index.copies.DocCopies.gather_words` in one pass: documents ``nums``'
+    word numbers (``wflat[wstart[d]:][:wlen[d]]``) into ``out[0]``, their stored counts
+    (``count_of``) into ``out[1]`` and ``max(1, count + 1 if in_query > 0)`` into ``out[2]``;
+    ``member[word] = mark`` for each; returns how many words had no ``known`` count."""
+    at = 0
+    unknown = 0
+    for c in range(len(nums)):
+        d = nums[c]
+        s = wstart[d]
+        for i in range(s, s + wlen[d]):
+            w = wflat[i]
+            out[0, at] = w
+            n = count_of[w]
+            out[1, at] = n
+            if in_query[w] > 0.0:
+                n += 1
+            out[2, at] = n if n > 1 else 1
+            member[w] = mark
+            if not known[w]:
+                unknown += 1
+            at += 1
+    return unknown

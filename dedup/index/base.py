@@ -213,6 +213,11 @@ class WordIds:
     #: int64 numbers of the query words asked for (0: stored nowhere), aligned with
     #: ``query_counts`` (None: looked up in ``vocab``)
     query_nums: np.ndarray | None = None
+    #: int64 ``max(1, counts + 1 if a query word)`` aligned with ``flat`` (None: computed)
+    df: np.ndarray | None = None
+    #: by word number, ``member_mark`` where a word of ``flat`` (None: computed)
+    member: np.ndarray | None = None
+    member_mark: Any = True
 
 
 # --------------------------------------------------------------------------- helpers
@@ -1000,8 +1005,8 @@ def _prune_arrays(
 class _UnionCounts(Mapping[str, int]):
     """The document counts of a check's words (query + candidates) by word, as the ``df``
     dictionary of :meth:`Index._verify` holds them, made from word numbers: query words
-    from ``query``, a candidate word (``member[number]``) from the counts by number (at
-    least 1: a word removed meanwhile counts 1)."""
+    from ``query``, a candidate word (``member[number] == mark``) from the counts by number
+    (at least 1: a word removed meanwhile counts 1)."""
 
     def __init__(
         self,
@@ -1010,23 +1015,26 @@ class _UnionCounts(Mapping[str, int]):
         words: Sequence[str],
         member: np.ndarray,
         count_of: np.ndarray,
+        mark: Any = True,
     ) -> None:
         self._q = query
         self._vocab, self._words = vocab, words
-        self._member, self._count_of = member, count_of
+        self._member, self._count_of, self._mark = member, count_of, mark
 
     def __getitem__(self, word: str) -> int:
         d = self._q.get(word)
         if d is not None:
             return d
         num = self._vocab.get(word)
-        if num is not None and num < len(self._member) and self._member[num]:
+        if num is not None and num < len(self._member) and self._member[num] == self._mark:
             return max(1, int(self._count_of[num]))
         raise KeyError(word)
 
     def __iter__(self) -> Iterator[str]:
         words = {w: None for w in self._q}
-        words.update((self._words[n], None) for n in np.flatnonzero(self._member).tolist())
+        words.update(
+            (self._words[n], None) for n in np.flatnonzero(self._member == self._mark).tolist()
+        )
         return iter(words)
 
     def __len__(self) -> int:
@@ -1058,19 +1066,26 @@ def _prune_ids(
     q_all = ids.query_nums
     if q_all is None:
         q_all = np.fromiter((vocab.get(w, 0) for w in qlist), np.int64, len(qlist))
-    q_nums = q_all[q_all > 0]
     scratch = ids.scratch
-    if scratch is not None and len(flat) and len(q_nums):
-        scratch[q_nums] = 1.0  # a dense mark per number: one gather instead of a search
-        inq = scratch[flat] > 0.0
-        scratch[q_nums] = 0.0
+    if ids.df is not None:
+        df_f = ids.df  # (gathered with the words)
     else:
-        inq = np.isin(flat, q_nums, kind="table") if len(q_nums) and len(flat) else False
-    df_f = np.maximum(1, ids.counts + inq)  # a word removed meanwhile counts 1
+        q_nums = q_all[q_all > 0]
+        if scratch is not None and len(flat) and len(q_nums):
+            scratch[q_nums] = 1.0  # a dense mark per number: one gather instead of a search
+            inq = scratch[flat] > 0.0
+            scratch[q_nums] = 0.0
+        else:
+            inq = np.isin(flat, q_nums, kind="table") if len(q_nums) and len(flat) else False
+        df_f = np.maximum(1, ids.counts + inq)  # a word removed meanwhile counts 1
     n = max(ids.n_docs + 1, int(df_f.max(initial=1)), int(q_df.max(initial=1)))
-    member = np.zeros(max(len(ids.words), int(flat.max(initial=0)) + 1), dtype=bool)
-    member[flat] = True
-    df_of = _UnionCounts(dict(zip(qlist, q_df.tolist())), vocab, ids.words, member, ids.count_of)
+    member, mark = ids.member, ids.member_mark
+    if member is None:
+        member = np.zeros(max(len(ids.words), int(flat.max(initial=0)) + 1), dtype=bool)
+        member[flat] = mark = True
+    df_of = _UnionCounts(
+        dict(zip(qlist, q_df.tolist())), vocab, ids.words, member, ids.count_of, mark
+    )
     if cfg.near_copy <= 0 or cfg.threshold <= 0 or not k_all:
         return list(range(k_all)), df_of, n
 

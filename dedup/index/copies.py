@@ -27,6 +27,7 @@ Examples
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from typing import Any
 
@@ -35,6 +36,13 @@ import numpy as np
 from dedup.index.base import Candidate
 from dedup.index.buckets import BandRuns
 from dedup.sketch.lsh import band_keys, empty_rows
+
+try:  # the compiled gather is optional (extra ``dedup-news[fast]``)
+    if os.environ.get("DEDUP_DISABLE_NUMBA"):
+        raise ImportError("disabled by DEDUP_DISABLE_NUMBA")
+    from dedup.index._numba_bound import gather_words as _gather_words
+except ImportError:  # pragma: no cover - depends on the environment
+    _gather_words = None
 
 __all__ = ["CopyRow", "DocCopies"]
 
@@ -201,6 +209,9 @@ class DocCopies:
         """``mark`` moved past everything copied (after taking over a loader's copies)."""
         return max(mark[0], self.top), max(mark[1], self._wused)
 
+    #: Whether :meth:`gather_words` runs compiled (numba installed).
+    compiled_gather: bool = _gather_words is not None
+
     # ---- reading -----------------------------------------------------------------------
 
     def lookup(self, keys: Sequence[int], cap: int) -> np.ndarray:
@@ -268,3 +279,63 @@ class DocCopies:
     def word_counts_of(self, nums: np.ndarray) -> np.ndarray:
         """How many distinct words each of ``nums`` has (int64)."""
         return self._wlen[nums].astype(np.int64)
+
+    def gather_words(
+        self,
+        nums: np.ndarray,
+        count_of: np.ndarray,
+        known: np.ndarray,
+        in_query: np.ndarray,
+        member: np.ndarray,
+        mark: int,
+        compiled: bool = True,
+    ) -> tuple[np.ndarray, np.ndarray, int]:
+        """Documents ``nums``' word numbers with what the verification bound reads of them,
+        in one pass (compiled when numba is installed and ``compiled``; the numpy passes
+        otherwise, the reference the tests compare it with).
+
+        Returns ``lens`` (words per document); ``words``, a (3, total) int64 array: the
+        concatenated word numbers (as :meth:`word_numbers`), their counts
+        ``count_of[word]`` and ``max(1, count + 1 if in_query[word] > 0)`` (a check's
+        document frequency: the query is one more document of its words; a word removed
+        meanwhile counts 1); and how many words are not ``known`` (the caller reads their
+        counts, then gathers again). Sets ``member[word] = mark`` for each word (a stamp:
+        nothing to clear between checks). ``in_query``, ``member``, ``known``: indexed by
+        word number, like ``count_of``.
+
+        Examples
+        --------
+        >>> from dedup.config import LSHConfig
+        >>> copies = DocCopies(LSHConfig(bands=2, rows=2))
+        >>> sig = np.arange(4, dtype="<u4").tobytes()
+        >>> copies.put([(1, 0.0, None, sig, np.array([3, 5], dtype="<u4").tobytes())])
+        >>> count_of, in_query = np.array([0, 0, 0, 7, 0, 0]), np.zeros(6)
+        >>> in_query[5] = 1.0
+        >>> member = np.zeros(6, dtype=np.uint32)
+        >>> lens, words, unknown = copies.gather_words(
+        ...     np.array([1]), count_of, np.ones(6, bool), in_query, member, 9)
+        >>> lens.tolist(), words.tolist(), unknown, member.tolist()
+        ([2], [[3, 5], [7, 0], [7, 1]], 0, [0, 0, 0, 9, 0, 9])
+        """
+        lens = self._wlen[nums].astype(np.int64)
+        total = int(lens.sum())
+        if compiled and _gather_words is not None:
+            out = np.empty((3, total), dtype=np.int64)
+            unknown = _gather_words(
+                nums,
+                self._wflat,
+                self._wstart,
+                self._wlen,
+                count_of,
+                known,
+                in_query,
+                member,
+                mark,
+                out,
+            )
+            return lens, out, int(unknown)
+        flat = self.word_numbers(nums).astype(np.int64)
+        counts = count_of[flat]
+        df = np.maximum(1, counts + (in_query[flat] > 0.0))
+        member[flat] = mark
+        return lens, np.stack((flat, counts, df)), int(np.count_nonzero(~known[flat]))

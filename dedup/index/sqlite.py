@@ -1008,6 +1008,8 @@ class SQLiteIndex(Index):
             and self.cache_candidates
             and (not len(nums) or nums.max() <= copies.top)
         ):  # from the copy (the lookup that found them synced it)
+            if self.gather_compiled and copies.compiled_gather:
+                return self._gather_word_ids(copies, nums, words, pending)
             lens = copies.word_counts_of(nums)
             flat = copies.word_numbers(nums)  # (uint32: indexes as well, half the bytes)
         else:
@@ -1040,6 +1042,66 @@ class SQLiteIndex(Index):
             scratch=self._scratch(len(self._vword)),
             query_nums=q,
         )
+
+    #: With the copies and numba: the candidates' words, their counts and the check's
+    #: document frequencies gathered in one compiled pass (:meth:`DocCopies.gather_words`);
+    #: False keeps the numpy passes (the tests compare both).
+    gather_compiled: bool = True
+
+    def _gather_word_ids(
+        self, copies: DocCopies, nums: np.ndarray, words: Sequence[str], pending: Counter[str]
+    ) -> WordIds:
+        """:meth:`_read_word_ids` from the copies in one compiled pass (no array per
+        quantity; the membership of the candidates' words is a stamp per thread)."""
+        vid = self._vid
+        q = np.fromiter((vid.get(w, 0) for w in words), np.int64, len(words))
+        if not self._all_known and self._lookups > self.warm_up_checks:
+            self._load_counts(pending)
+        self._fetch_ids(q, pending)
+        size = len(self._cnt)
+        scratch = self._scratch(size)
+        member, mark = self._member_stamp(size)
+        q_in = q[q > 0]
+        scratch[q_in] = 1.0
+        try:
+            lens, got, unknown = copies.gather_words(
+                nums, self._cnt, self._known, scratch, member, mark
+            )
+            if unknown:  # counts not cached yet (rare once every count is loaded): read, again
+                self._fetch_ids(got[0], pending)
+                lens, got, _ = copies.gather_words(
+                    nums, self._cnt, self._known, scratch, member, mark
+                )
+        finally:
+            scratch[q_in] = 0.0
+        return WordIds(
+            flat=got[0],
+            lens=lens,
+            counts=got[1],
+            count_of=self._cnt,
+            lengths=None,
+            length_of=self._vlen,
+            query_counts=self._cnt[q],
+            n_docs=self._n_docs(pending),
+            vocab=vid,
+            words=self._vword,
+            scratch=scratch,
+            query_nums=q,
+            df=got[2],
+            member=member,
+            member_mark=mark,
+        )
+
+    def _member_stamp(self, size: int) -> tuple[np.ndarray, int]:
+        """This thread's stamp array (uint32, at least ``size`` entries) and a stamp no entry
+        holds yet: :class:`WordIds`'s ``member`` without clearing it per check."""
+        got = getattr(self._local, "member", None)
+        mark = getattr(self._local, "mark", 0) + 1
+        if got is None or len(got) < size or mark >= 1 << 32:
+            got = self._local.member = np.zeros(size + size // 4 + 1024, dtype=np.uint32)
+            mark = 1
+        self._local.mark = mark
+        return got, mark
 
     def _scratch(self, size: int) -> np.ndarray:
         """This thread's zeroed float64 array of at least ``size`` entries (``WordIds.scratch``:

@@ -15,6 +15,7 @@ import dedup.index.base as base
 import dedup.index.sqlite as sqlite_backend
 from benchmarks.corpus import generate_corpus
 from dedup.index import open_index
+from dedup.index.copies import DocCopies
 from dedup.match.verify import Verifier, WordWeights
 
 from .conftest import NO_LEARN
@@ -43,9 +44,16 @@ def test_pruning_never_changes_a_decision(make_index, texts, monkeypatch, compil
         pytest.skip("numba is not installed (extra dedup-news[fast])")
     if not compiled:
         monkeypatch.setattr(base, "_bound_sums", None)
+        monkeypatch.setattr(sqlite_backend.SQLiteIndex, "gather_compiled", False)
     rng = random.Random(5)
     docs = [(f"d{i}", _glue(t, rng) if i % 3 == 0 else t) for i, t in enumerate(texts)]
     idx = make_index(NO_LEARN)
+    gathered = []
+    if hasattr(idx, "_gather_word_ids"):  # SQLite: count the compiled gathers (copies loaded)
+        real_gather = idx._gather_word_ids
+        monkeypatch.setattr(
+            idx, "_gather_word_ids", lambda *a: gathered.append(1) or real_gather(*a)
+        )
     idx.add_many(docs[:300])
     kept = []
     real = base._prune_arrays
@@ -95,6 +103,9 @@ def test_pruning_never_changes_a_decision(make_index, texts, monkeypatch, compil
     assert pruned > 0.3 * sum(n for _, n in kept)  # and the bound did skip candidates
     if hasattr(idx, "_vid"):  # (the checks with more than a few candidates)
         assert len(via_numbers) >= 10
+        # the copies were loaded (a thread, after 16 lookups) and used by most of them
+        compiled_gather = compiled and sqlite_backend.DocCopies.compiled_gather
+        assert (len(gathered) >= 10) if compiled_gather else not gathered
 
 
 def test_bound_keeps_every_pair_the_verifier_calls_a_duplicate(texts):
@@ -507,6 +518,44 @@ def test_query_words_are_the_verifiers_document_words(seed):
         checked += 1
         split += expected != words
     assert checked == 200 and 20 < split < 180
+
+
+def test_compiled_gather_of_words_is_the_numpy_gather():
+    # DocCopies.gather_words compiled against its numpy passes: numbers, counts, the check's
+    # document frequencies (query words one more, at least 1), member stamps, unknown counts
+    if not DocCopies.compiled_gather:
+        pytest.skip("numba is not installed (extra dedup-news[fast])")
+    from dedup.config import LSHConfig
+
+    rng = np.random.default_rng(5)
+    vocab = 300
+    copies = DocCopies(LSHConfig(bands=4, rows=2))
+    rows = []
+    for num in range(1, 81):
+        words = rng.choice(np.arange(1, vocab), int(rng.integers(0, 30)), replace=False)
+        sig = rng.integers(0, 2**32, 8, dtype=np.uint32).tobytes()
+        rows.append((num, 0.0, None, sig, words.astype("<u4").tobytes()))
+    copies.put(rows)
+    for trial in range(10):
+        nums = np.sort(rng.choice(np.arange(1, 81), int(rng.integers(1, 40)), replace=False))
+        count_of = rng.integers(-1, 5, vocab)  # (-1: removed meanwhile, counts 1 at least)
+        known = rng.random(vocab) < (1.0 if trial % 2 else 0.9)
+        in_query = np.where(rng.random(vocab) < 0.3, 1.0, 0.0)
+        got = []
+        for compiled in (True, False):
+            member = np.full(vocab, 3, dtype=np.uint32)
+            lens, words, unknown = copies.gather_words(
+                nums, count_of, known, in_query, member, 7, compiled=compiled
+            )
+            got.append((lens.tolist(), words.tolist(), unknown, member.tolist()))
+        assert got[0] == got[1]
+        lens, words, unknown, member = got[0]
+        flat = copies.word_numbers(nums).tolist()  # the plain definitions
+        assert words[0] == flat and lens == [len(copies.word_numbers(np.array([d]))) for d in nums]
+        assert words[1] == [int(count_of[w]) for w in flat]
+        assert words[2] == [max(1, int(count_of[w]) + (in_query[w] > 0)) for w in flat]
+        assert unknown == sum(1 for w in flat if not known[w])
+        assert member == [7 if w in set(flat) else 3 for w in range(vocab)]
 
 
 def test_compiled_bound_sums_are_the_numpy_sums():
