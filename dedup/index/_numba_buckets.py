@@ -76,3 +76,44 @@ def merge_runs(a, ca, b, cb):  # type: ignore[no-untyped-def]
         j += 1
         k += 1
     return out, pay
+
+
+@nb.njit(cache=True, nogil=True)
+def scan_run(run, check, base, low, live, cap, count, first, out, n_out):  # type: ignore[no-untyped-def]
+    """One run's part of :meth:`dedup.index.buckets.BandRuns.lookup`: for each query band
+    ``j`` whose bucket has fewer than ``cap`` live members so far (``count[j]``), a binary
+    search for the bucket's high bits ``base[j]``, then its pairs in number order: a live
+    member whose key's low bits are ``low[j]`` is appended to ``out`` (number, band) from
+    ``n_out`` on, the first one found is ``first[j]``, and the scan of the bucket stops at
+    ``cap`` members. Returns the new ``n_out``."""
+    num_mask = np.uint64(0xFFFFFFFF)
+    high_mask = ~num_mask
+    n = len(run)
+    for j in range(len(base)):
+        if count[j] >= cap:
+            continue
+        b = base[j]
+        lo = 0
+        hi = n
+        while lo < hi:
+            mid = (lo + hi) >> 1
+            if run[mid] < b:
+                lo = mid + 1
+            else:
+                hi = mid
+        q = low[j]
+        i = lo
+        while i < n and (run[i] & high_mask) == b:
+            if check[i] == q:
+                num = np.int64(run[i] & num_mask)
+                if live[num]:
+                    if count[j] == 0:
+                        first[j] = num
+                    count[j] += 1
+                    out[0, n_out] = num
+                    out[1, n_out] = j
+                    n_out += 1
+                    if count[j] >= cap:
+                        break
+            i += 1
+    return n_out

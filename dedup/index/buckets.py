@@ -39,9 +39,10 @@ try:  # the compiled sort is optional (extra ``dedup-news[fast]``)
     if os.environ.get("DEDUP_DISABLE_NUMBA"):
         raise ImportError("disabled by DEDUP_DISABLE_NUMBA")
     from dedup.index._numba_buckets import merge_runs as _merge_runs
+    from dedup.index._numba_buckets import scan_run as _scan_run
     from dedup.index._numba_buckets import sort_pairs as _sort_pairs
 except ImportError:  # pragma: no cover - depends on the environment
-    _sort_pairs = _merge_runs = None
+    _sort_pairs = _merge_runs = _scan_run = None
 
 __all__ = ["MAX_RUN", "BandRuns"]
 
@@ -161,6 +162,8 @@ class BandRuns:
         q = np.asarray(keys, dtype=np.int64)
         if not len(q) or not self._runs:
             return np.zeros(0, dtype=np.int64)
+        if _scan_run is not None:
+            return self._lookup_compiled(q, live, cap)
         band = np.arange(len(q))
         base = self._high(q)
         q_low = q.view(np.uint64).astype(np.uint32)
@@ -206,6 +209,21 @@ class BandRuns:
         keep = np.ones(len(found), dtype=bool)
         keep[1:] = found[1:] != found[:-1]
         return found[keep]
+
+    def _lookup_compiled(self, q: np.ndarray, live: np.ndarray, cap: int) -> np.ndarray:
+        """:meth:`lookup` by the compiled scan, one call per run (in number order, so each
+        bucket's members arrive in number order and its scan stops at ``cap``)."""
+        base = self._high(q)
+        low = q.view(np.uint64).astype(np.uint32)
+        count = np.zeros(len(q), dtype=np.int64)
+        first = np.zeros(len(q), dtype=np.int64)
+        out = np.empty((2, len(q) * cap), dtype=np.int64)  # (at most cap per bucket)
+        n_out = 0
+        for run, check in zip(self._runs, self._checks):
+            n_out = _scan_run(run, check, base, low, live, cap, count, first, out, n_out)
+        full = count >= cap  # a full bucket gives its first member only
+        nums = out[0, :n_out][~full[out[1, :n_out]]]
+        return np.unique(np.concatenate((nums, first[full])))
 
     def _walk(self, j: int, low: np.uint32, spans: list, live: np.ndarray, cap: int) -> np.ndarray:
         """Bucket ``j`` of a lookup (key low bits ``low``), counted only up to ``cap`` live

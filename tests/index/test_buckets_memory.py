@@ -34,13 +34,15 @@ def _reference(docs: dict[int, list[int]], live: set[int], keys, cap: int) -> li
 @pytest.mark.parametrize("seed", range(6))
 def test_band_runs_follow_the_star_rule(monkeypatch, seed, radix):
     monkeypatch.setattr(buckets, "MAX_RUN", 64)  # many runs, some merges stopped by the cap
-    if radix:  # every batch through the compiled sort, runs merged by the compiled merge
+    if radix:  # every batch through the compiled sort, runs merged by the compiled merge,
+        # lookups by the compiled scan
         if buckets._sort_pairs is None:
             pytest.skip("numba is not installed (extra dedup-news[fast])")
         monkeypatch.setattr(buckets, "_RADIX_FROM", 1)
     else:
         monkeypatch.setattr(buckets, "_sort_pairs", None)
         monkeypatch.setattr(buckets, "_merge_runs", None)
+        monkeypatch.setattr(buckets, "_scan_run", None)
     rng = random.Random(seed)
     bands = 3
     # small keys share all their high bits (the low bits tell them apart), and so do the
