@@ -34,7 +34,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 import numpy as np
 
@@ -176,9 +176,9 @@ class Prepared:
         return self.signature.astype("<u4").tobytes()
 
 
-@dataclass(frozen=True)
-class Candidate:
-    """A stored document returned by a backend lookup (before verification)."""
+class Candidate(NamedTuple):
+    """A stored document returned by a backend lookup (before verification). (A named
+    tuple: a check makes hundreds, and a frozen dataclass costs 3x as much to make.)"""
 
     ref: Any  # backend's internal handle (row number)
     id: str | None  # None: read when needed (:meth:`Index._candidate_ids`)
@@ -643,12 +643,17 @@ class Index(ABC):
         texts = self._texts([c.ref for c in cands])
         # the counts the verifier needs: its words, and every half their glued words could
         # split into that is a word of the compared texts (as in _verify)
-        words = qwords.union(*(t.split() for t in texts))
-        needed = set(words)
-        for w in words:
-            if len(w) >= 4 and df_of[w] == 1:  # (the length first: no count looked up)
-                needed.update(h for k in range(1, len(w)) for h in (w[:k], w[k:]) if h in df_of)
-        return self._score(query, cands, texts, {w: df_of[w] for w in needed}, n)
+        counts = df_of.counts(qwords.union(*(t.split() for t in texts)))
+        halves = {
+            h
+            for w, c in counts.items()
+            if c == 1 and len(w) >= 4
+            for k in range(1, len(w))
+            for h in (w[:k], w[k:])
+            if h not in counts and h in df_of
+        }
+        counts.update(df_of.counts(halves))
+        return self._score(query, cands, texts, counts, n)
 
     def word_count_problems(self) -> list[str]:
         """Differences between the stored word counts and a recount from the stored texts
@@ -1030,6 +1035,29 @@ class _UnionCounts(Mapping[str, int]):
             return max(1, int(self._count_of[num]))
         raise KeyError(word)
 
+    def counts(self, words: Iterable[str]) -> dict[str, int]:
+        """``{w: self[w] for w in words}`` (KeyError for a word of no compared text), the
+        candidate words' counts gathered by number at once."""
+        q = self._q
+        out: dict[str, int] = {}
+        rest = []
+        for w in words:
+            d = q.get(w)
+            if d is None:
+                rest.append(w)
+            else:
+                out[w] = d
+        if not rest:
+            return out
+        vocab, member = self._vocab, self._member
+        nums = np.fromiter((vocab.get(w, -1) for w in rest), np.int64, len(rest))
+        ok = (nums >= 0) & (nums < len(member))
+        ok[ok] = member[nums[ok]] == self._mark
+        if not ok.all():
+            raise KeyError(rest[int(np.flatnonzero(~ok)[0])])
+        out.update(zip(rest, np.maximum(1, self._count_of[nums]).tolist()))
+        return out
+
     def __iter__(self) -> Iterator[str]:
         words = {w: None for w in self._q}
         words.update(
@@ -1048,7 +1076,7 @@ def _prune_ids(
     ids: WordIds,
     same: Sequence[int],
     cfg: VerifyConfig,
-) -> tuple[list[int], Mapping[str, int], int]:
+) -> tuple[list[int], _UnionCounts, int]:
     """:func:`_prune_arrays` over word numbers: the candidates kept, the counts ``df`` of the
     check's words (a mapping over the words of the query and the candidates) and ``n``.
 

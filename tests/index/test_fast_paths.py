@@ -582,3 +582,20 @@ def test_compiled_bound_sums_are_the_numpy_sums():
         )
         assert n_glued.tolist() == base._segment_sums(glue.astype(np.int64), lens).tolist()
         assert (n_glued > 0).any() and (lens == 0).any()
+
+
+def test_union_counts_gathered_at_once_are_the_ones_read_one_by_one():
+    # _UnionCounts.counts (by number, at once) against __getitem__ (one word at a time):
+    # query words from the query's counts, candidate words at least 1, others refused
+    vocab = {"a": 1, "b": 2, "c": 3, "d": 4}
+    words = ["", "a", "b", "c", "d"]
+    member = np.array([0, 5, 5, 2, 5], dtype=np.uint32)  # "c" is no candidate's (stamp 2)
+    count_of = np.array([0, 3, 0, -1, 7])
+    union = base._UnionCounts({"q": 1, "a": 9}, vocab, words, member, count_of, 5)
+    asked = ["q", "a", "b", "d"]
+    assert union.counts(asked) == {w: union[w] for w in asked} == {"q": 1, "a": 9, "b": 1, "d": 7}
+    for missing in ("c", "zz"):
+        with pytest.raises(KeyError, match=missing):
+            union.counts(["b", missing])
+        assert missing not in union
+    assert sorted(union) == ["a", "b", "d", "q"]
