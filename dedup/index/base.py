@@ -1024,13 +1024,22 @@ class _UnionCounts(Mapping[str, int]):
         self._member, self._count_of, self._mark = member, count_of, mark
 
     def __getitem__(self, word: str) -> int:
+        d = self.get(word)
+        if d is None:
+            raise KeyError(word)
+        return d  # type: ignore[no-any-return]
+
+    def get(self, word: str, default: Any = None) -> Any:  # (Mapping's goes through a raise)
         d = self._q.get(word)
         if d is not None:
             return d
         num = self._vocab.get(word)
         if num is not None and num < len(self._member) and self._member[num] == self._mark:
             return max(1, int(self._count_of[num]))
-        raise KeyError(word)
+        return default
+
+    def __contains__(self, word: object) -> bool:
+        return self.get(word) is not None  # type: ignore[arg-type]
 
     def counts(self, words: Iterable[str]) -> dict[str, int]:
         """``{w: self[w] for w in words}`` (KeyError for a word of no compared text), the
