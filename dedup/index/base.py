@@ -187,6 +187,60 @@ class Candidate(NamedTuple):
     text_hash: int | None
 
 
+class CandidateRows(Sequence[Candidate]):
+    """Candidates held as arrays (the in-process copies' filter returns hundreds per check):
+    a :class:`Candidate` is made only for the few that are looked at one by one (those that
+    survive the bound), the rest are read by :attr:`refs` and :meth:`with_hash`.
+
+    Examples
+    --------
+    >>> rows = CandidateRows(np.array([4, 9]), np.array([1.0, 2.0]), np.array([0, 7]),
+    ...                      np.array([False, True]), np.zeros((2, 2), dtype=np.uint32))
+    >>> len(rows), rows.refs, rows.with_hash(7), rows[1]
+    (2, [4, 9], [1], Candidate(ref=9, id=None, ts=2.0, sig=b'\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00', text_hash=7))
+    """
+
+    __slots__ = ("_has", "_hash", "_sigs", "_ts", "refs")
+
+    def __init__(
+        self,
+        nums: np.ndarray,
+        ts: np.ndarray,
+        text_hash: np.ndarray,
+        has_hash: np.ndarray,
+        sigs: np.ndarray,
+    ) -> None:
+        self.refs: list[int] = nums.tolist()  # document numbers (``Candidate.ref``)
+        self._ts, self._hash, self._has, self._sigs = ts, text_hash, has_hash, sigs
+
+    def __len__(self) -> int:
+        return len(self.refs)
+
+    def __getitem__(self, k: Any) -> Any:
+        if isinstance(k, slice):
+            return [self[i] for i in range(*k.indices(len(self)))]
+        h = int(self._hash[k]) if self._has[k] else None
+        return Candidate(self.refs[k], None, float(self._ts[k]), self._sigs[k].tobytes(), h)
+
+    def with_hash(self, text_hash: int | None) -> list[int]:
+        """Positions of the candidates whose text hash is ``text_hash`` (none for None)."""
+        if text_hash is None:
+            return []
+        return np.flatnonzero(self._has & (self._hash == text_hash)).tolist()
+
+
+def _refs(cands: Sequence[Candidate]) -> list[Any]:
+    """The candidates' ``ref``s (without making each one of a :class:`CandidateRows`)."""
+    return cands.refs if isinstance(cands, CandidateRows) else [c.ref for c in cands]
+
+
+def _with_hash(cands: Sequence[Candidate], text_hash: int | None) -> list[int]:
+    """Positions of the candidates whose text hash is ``text_hash``."""
+    if isinstance(cands, CandidateRows):
+        return cands.with_hash(text_hash)
+    return [k for k, c in enumerate(cands) if text_hash is not None and c.text_hash == text_hash]
+
+
 @dataclass(frozen=True)
 class WordIds:
     """The words of a check's candidates as numbers (a backend's ``_word_ids``).
@@ -408,7 +462,7 @@ class Index(ABC):
     # ---- storage primitives (backends) --------------------------------------------------
 
     @abstractmethod
-    def _lookup(self, prep: Prepared, min_ts: float | None) -> list[Candidate]:
+    def _lookup(self, prep: Prepared, min_ts: float | None) -> Sequence[Candidate]:
         """Stored documents sharing a band key or the text hash with ``prep``."""
 
     def _candidate_ids(self, cands: Sequence[Candidate]) -> list[str | None]:
@@ -539,7 +593,7 @@ class Index(ABC):
     #: False verifies every candidate (the tests compare both).
     prune: bool = True
 
-    def _verify(self, prep: Prepared, cands: list[Candidate]) -> list[Match]:
+    def _verify(self, prep: Prepared, cands: Sequence[Candidate]) -> list[Match]:
         """Signature filter + verification of candidates, exactly like the batch pipeline."""
         if not cands or not prep.normalized:
             return []
@@ -560,10 +614,10 @@ class Index(ABC):
         qwords = set(query.split())
         if self.prune:  # (by word numbers even for one candidate: 2x faster than by texts)
             qlist = sorted(qwords)
-            ids = self._word_ids([c.ref for c in kept], qlist)
+            ids = self._word_ids(_refs(kept), qlist)
             if ids is not None:
                 return self._verify_ids(prep, kept, qwords, qlist, ids)
-        texts = self._texts([c.ref for c in kept])
+        texts = self._texts(_refs(kept))
         sets = [set(t.split()) for t in texts]
         union = qwords.union(*sets)
         # Word weights of the corpus "everything stored + this article": the index counts raw
@@ -624,7 +678,7 @@ class Index(ABC):
     def _verify_ids(
         self,
         prep: Prepared,
-        kept: list[Candidate],
+        kept: Sequence[Candidate],
         qwords: set[str],
         qlist: list[str],
         ids: WordIds,
@@ -633,7 +687,7 @@ class Index(ABC):
         numbers (:func:`_prune_ids`): only the survivors' texts are read and split."""
         query = prep.normalized
         th = prep.text_hash
-        same = [k for k, c in enumerate(kept) if th is not None and c.text_hash == th]
+        same = _with_hash(kept, th)
         if same:  # equal texts are always kept (the hash only says where to look)
             same = [k for k, t in zip(same, self._texts([kept[k].ref for k in same])) if t == query]
         survivors, df_of, n = _prune_ids(query, qwords, qlist, ids, same, self.config.verify)

@@ -33,7 +33,7 @@ from typing import Any
 
 import numpy as np
 
-from dedup.index.base import Candidate
+from dedup.index.base import CandidateRows
 from dedup.index.buckets import BandRuns
 from dedup.sketch.lsh import band_keys, empty_rows
 
@@ -226,7 +226,7 @@ class DocCopies:
         nums: np.ndarray,
         min_ts: float | None,
         need: int,
-    ) -> tuple[list[Candidate], int]:
+    ) -> tuple[CandidateRows, int]:
         """The live documents of ``nums`` (sorted, all copied) with ``ts >= min_ts`` whose
         signature agrees with ``signature`` in at least ``need`` places, or with the text
         hash ``text_hash``; and how many were live and recent enough (before this filter).
@@ -236,7 +236,7 @@ class DocCopies:
             arr = arr[self.ts[arr] >= min_ts]
         seen = len(arr)
         if not seen:
-            return [], 0
+            return CandidateRows(arr, arr, arr, arr, np.zeros((0, 0), np.uint32)), 0
         same = None
         if text_hash is not None:
             same = self.has_hash[arr] & (self.text_hash[arr] == text_hash)
@@ -252,21 +252,8 @@ class DocCopies:
         ok = np.count_nonzero(sigs == signature, axis=1) >= need
         if same is not None:
             ok |= same
-        kept = np.flatnonzero(ok)
-        at = arr[kept]
-        width = 4 * sigs.shape[1]
-        raw = sigs[kept].tobytes()
-        found = [
-            Candidate(num, None, ts, raw[k * width : (k + 1) * width], h if has else None)
-            for k, (num, ts, has, h) in enumerate(
-                zip(
-                    at.tolist(),
-                    self.ts[at].tolist(),
-                    self.has_hash[at].tolist(),
-                    self.text_hash[at].tolist(),
-                )
-            )
-        ]
+        at = arr[ok]
+        found = CandidateRows(at, self.ts[at], self.text_hash[at], self.has_hash[at], sigs[ok])
         return found, seen
 
     def word_numbers(self, nums: np.ndarray) -> np.ndarray:

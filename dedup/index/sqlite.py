@@ -649,7 +649,7 @@ class SQLiteIndex(Index):
 
     # ---- primitives ----------------------------------------------------------------------
 
-    def _lookup(self, prep: Prepared, min_ts: float | None) -> list[Candidate]:
+    def _lookup(self, prep: Prepared, min_ts: float | None) -> Sequence[Candidate]:
         self._lookups += 1
         keys = list(prep.keys)
         if not keys and prep.text_hash is None:
@@ -767,7 +767,7 @@ class SQLiteIndex(Index):
 
     def _filter_cached(
         self, prep: Prepared, arr: np.ndarray, min_ts: float | None
-    ) -> list[Candidate]:
+    ) -> Sequence[Candidate]:
         """:meth:`_filter_rows` on the in-process copy of ``cands`` (the same candidates);
         ``arr``: the document numbers, sorted (the caller synced the copies after reading
         them)."""
