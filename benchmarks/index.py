@@ -49,6 +49,7 @@ import argparse
 import contextlib
 import gc
 import json
+import math
 import os
 import shutil
 import socket
@@ -124,6 +125,26 @@ def _rss_anon() -> int:
             if line.startswith("RssAnon:"):
                 return int(line.split()[1]) * 1024
     return _rss()
+
+
+def speed_probe() -> float:
+    """Milliseconds for a fixed CPU workload (Python dicts and loops, numpy gathers), the
+    best of 5: printed beside each run so that runs made while a shared VM ran slower can be
+    told apart (this machine's speed drifts by ±30 % within the hour)."""
+    rng = np.random.default_rng(0)
+    table = rng.random(1 << 20)
+    idx = rng.integers(0, len(table), 200_000)
+    words = {f"w{i}": i for i in range(20_000)}
+    keys = list(words)
+    best = math.inf
+    for _ in range(5):
+        t = time.perf_counter()
+        total = 0
+        for k in keys:
+            total += words[k]
+        total += int(table[idx].sum())
+        best = min(best, time.perf_counter() - t)
+    return best * 1e3
 
 
 def _rss() -> int:
@@ -380,6 +401,7 @@ def run_dedup(
         return c
 
     idx._lookup = counting  # type: ignore[method-assign]
+    probe = [speed_probe()]
     lat, cpu, decisions = [], [], []
     with _frozen_heap():
         for q, prep in queries:
@@ -389,6 +411,8 @@ def run_dedup(
             lat.append(time.perf_counter() - t)
             cpu.append(time.thread_time() - c)
             decisions.append((q["id"], tuple(m.id for m in r.matches)))
+    probe.append(speed_probe())
+    print(f"#     speed probe before / after the checks: {probe[0]:.2f} / {probe[1]:.2f} ms")
     idx.close()
     fold_ms = None
     if system == "dedup-sqlite":
@@ -409,6 +433,7 @@ def run_dedup(
         print(f"#     fold of {folded} logged documents: {fold_ms:.1f} ms", flush=True)
     return {
         "fold_ms": fold_ms,
+        "probe_ms": probe,
         "warm_s": warm_s,
         "copies_rss_bytes": rss_copies,
         "first_adds_ms": first_adds,
