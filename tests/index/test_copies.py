@@ -54,6 +54,11 @@ def test_filter_is_the_plain_rule(seed: int) -> None:
                 expected.append((num, ts, sig, h))
         assert seen == recent
         assert [(c.ref, c.ts, c.sig, c.text_hash) for c in found] == expected
+        # what the verifier reads without making each Candidate
+        assert found.refs == [e[0] for e in expected] and len(found) == len(expected)
+        same = [k for k, e in enumerate(expected) if text_hash is not None and e[3] == text_hash]
+        assert found.with_hash(text_hash) == same
+        assert found[1:3] == [found[k] for k in range(1, min(3, len(found)))]
 
 
 def test_word_numbers_and_rollback() -> None:
