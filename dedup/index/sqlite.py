@@ -1001,7 +1001,12 @@ class SQLiteIndex(Index):
         """:meth:`_word_ids` inside a read transaction."""
         pending = self._sync_counts()
         nums = np.fromiter(refs, np.int64, len(refs))
+        vid = self._vid
+        q = np.fromiter((vid.get(w, 0) for w in words), np.int64, len(words))
+        if not self._all_known and self._lookups > self.warm_up_checks:
+            self._load_counts(pending)
         copies = self._copies
+        gathered: dict[str, Any] = {}  # what the compiled gather adds to WordIds
         if (
             self._kloaded
             and copies is not None
@@ -1009,9 +1014,12 @@ class SQLiteIndex(Index):
             and (not len(nums) or nums.max() <= copies.top)
         ):  # from the copy (the lookup that found them synced it)
             if self.gather_compiled and copies.compiled_gather:
-                return self._gather_word_ids(copies, nums, words, pending)
-            lens = copies.word_counts_of(nums)
-            flat = copies.word_numbers(nums)  # (uint32: indexes as well, half the bytes)
+                self._fetch_ids(q, pending)
+                lens, got, gathered = self._gather(copies, nums, q, pending)
+                flat, counts = got[0], got[1]
+            else:
+                lens = copies.word_counts_of(nums)
+                flat = copies.word_numbers(nums)  # (uint32: indexes as well, half the bytes)
         else:
             found = dict(
                 self._db.execute(
@@ -1022,25 +1030,23 @@ class SQLiteIndex(Index):
             blobs = [found.get(r, b"") for r in refs]  # removed meanwhile: no words
             lens = np.fromiter(map(len, blobs), np.int64, len(blobs)) // 4
             flat = np.frombuffer(b"".join(blobs), dtype="<u4").astype(np.int64)
-        vid = self._vid
-        q = np.fromiter((vid.get(w, 0) for w in words), np.int64, len(words))
-        if not self._all_known and self._lookups > self.warm_up_checks:
-            self._load_counts(pending)
-        self._fetch_ids(flat, pending, q)
-        n_docs = self._n_docs(pending)
+        if not gathered:
+            self._fetch_ids(flat, pending, q)
+            counts = self._cnt[flat]
+            gathered["scratch"] = self._scratch(len(self._vword))
         return WordIds(
             flat=flat,
             lens=lens,
-            counts=self._cnt[flat],
+            counts=counts,
             count_of=self._cnt,
             lengths=None,
             length_of=self._vlen,
             query_counts=self._cnt[q],
-            n_docs=n_docs,
+            n_docs=self._n_docs(pending),
             vocab=vid,
             words=self._vword,
-            scratch=self._scratch(len(self._vword)),
             query_nums=q,
+            **gathered,
         )
 
     #: With the copies and numba: the candidates' words, their counts and the check's
@@ -1048,16 +1054,12 @@ class SQLiteIndex(Index):
     #: False keeps the numpy passes (the tests compare both).
     gather_compiled: bool = True
 
-    def _gather_word_ids(
-        self, copies: DocCopies, nums: np.ndarray, words: Sequence[str], pending: Counter[str]
-    ) -> WordIds:
-        """:meth:`_read_word_ids` from the copies in one compiled pass (no array per
-        quantity; the membership of the candidates' words is a stamp per thread)."""
-        vid = self._vid
-        q = np.fromiter((vid.get(w, 0) for w in words), np.int64, len(words))
-        if not self._all_known and self._lookups > self.warm_up_checks:
-            self._load_counts(pending)
-        self._fetch_ids(q, pending)
+    def _gather(
+        self, copies: DocCopies, nums: np.ndarray, q: np.ndarray, pending: Counter[str]
+    ) -> tuple[np.ndarray, np.ndarray, dict[str, Any]]:
+        """The copies' words of ``nums`` in one compiled pass (query words ``q``): ``lens``,
+        ``(numbers, counts, df)`` and the :class:`WordIds` fields the pass fills (``df``,
+        the membership as a per-thread stamp, the scratch array)."""
         size = len(self._cnt)
         scratch = self._scratch(size)
         member, mark = self._member_stamp(size)
@@ -1074,23 +1076,8 @@ class SQLiteIndex(Index):
                 )
         finally:
             scratch[q_in] = 0.0
-        return WordIds(
-            flat=got[0],
-            lens=lens,
-            counts=got[1],
-            count_of=self._cnt,
-            lengths=None,
-            length_of=self._vlen,
-            query_counts=self._cnt[q],
-            n_docs=self._n_docs(pending),
-            vocab=vid,
-            words=self._vword,
-            scratch=scratch,
-            query_nums=q,
-            df=got[2],
-            member=member,
-            member_mark=mark,
-        )
+        extra = {"scratch": scratch, "df": got[2], "member": member, "member_mark": mark}
+        return lens, got, extra
 
     def _member_stamp(self, size: int) -> tuple[np.ndarray, int]:
         """This thread's stamp array (uint32, at least ``size`` entries) and a stamp no entry

@@ -650,17 +650,18 @@ def score_query(
     """
     cfg = config or VerifyConfig()
     fixed_of: dict[int, int] = {}  # count -> fixed-point weight
+
+    def weight(c: int) -> int:
+        f = fixed_of.get(c)
+        if f is None:
+            f = fixed_of[c] = _quantize(math.log((n_docs + 1) / (c + 1)) + 1.0)
+        return f
+
     may = _splittable(counts)
 
     def features(text: str) -> tuple[dict[str, int], int]:
-        got = {}
-        for w in _unglue_among(set(text.split()), may, counts):
-            c = counts.get(w)
-            if c is not None:
-                f = fixed_of.get(c)
-                if f is None:
-                    f = fixed_of[c] = _quantize(math.log((n_docs + 1) / (c + 1)) + 1.0)
-                got[w] = f
+        words = _unglue_among(set(text.split()), may, counts)
+        got = {w: weight(counts[w]) for w in words if w in counts}
         return got, sum(got.values())
 
     qw, qm = features(query)

@@ -49,11 +49,9 @@ def test_pruning_never_changes_a_decision(make_index, texts, monkeypatch, compil
     docs = [(f"d{i}", _glue(t, rng) if i % 3 == 0 else t) for i, t in enumerate(texts)]
     idx = make_index(NO_LEARN)
     gathered = []
-    if hasattr(idx, "_gather_word_ids"):  # SQLite: count the compiled gathers (copies loaded)
-        real_gather = idx._gather_word_ids
-        monkeypatch.setattr(
-            idx, "_gather_word_ids", lambda *a: gathered.append(1) or real_gather(*a)
-        )
+    if hasattr(idx, "_gather"):  # SQLite: count the compiled gathers (copies loaded)
+        real_gather = idx._gather
+        monkeypatch.setattr(idx, "_gather", lambda *a: gathered.append(1) or real_gather(*a))
     idx.add_many(docs[:300])
     kept = []
     real = base._prune_arrays
